@@ -1,0 +1,111 @@
+"""One typed settings object, validated at start-up and passed in explicitly.
+
+Values come, highest priority first, from keyword arguments, `STORYWIRE_*` environment variables, an
+optional TOML file, and the defaults below. Library code never reads the environment itself.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from storywire.errors import ConfigError
+
+APP_NAME = "storywire"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_file() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'storywire.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STORYWIRE_", extra="forbid")
+
+    database_url: str = Field(
+        default_factory=_default_database_url,
+        description="SQLAlchemy URL: sqlite:///PATH or postgresql://USER@HOST/DB.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    user_agent: str = "storywire/0.1 (+https://github.com/storywire/storywire)"
+    allow_loopback: bool = Field(
+        default=False,
+        description="Let the fetcher reach 127.0.0.0/8 and ::1 (the demo newsroom and tests).",
+    )
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=0, le=65535)
+    newsroom_port: int = Field(default=8800, ge=0, le=65535, description="First demo outlet port.")
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the feed-management API."
+    )
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1."
+    )
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "sqlite+", "postgresql:", "postgresql+")):
+            raise ValueError("database_url must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    def public_dict(self) -> dict[str, Any]:
+        """The effective settings with every secret masked, for `storywire config show`."""
+        shown: dict[str, Any] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, SecretStr):
+                value = "**********"
+            elif name == "database_url":
+                value = mask_url_password(value)
+            shown[name] = value
+        return shown
+
+
+def mask_url_password(url: str) -> str:
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from the environment and `config_file` (or the user's config.toml if it exists)."""
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file not found: {config_file}")
+    path = config_file or default_config_file()
+    toml_file = path if path.is_file() else None
+
+    class _FileSettings(Settings):
+        model_config = SettingsConfigDict(toml_file=toml_file)
+
+    try:
+        return _FileSettings(**overrides)
+    except ValueError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc

@@ -1,0 +1,159 @@
+"""Typed domain objects that cross module boundaries.
+
+These are plain dataclasses: the store turns rows into them and back, the stages compute on them,
+and nothing here knows about SQL, HTTP or files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class ArticleKind(StrEnum):
+    NEWS = "news"
+    OPINION = "opinion"
+
+
+class Stage(StrEnum):
+    """How far an article has gone through the pipeline; each stage commits before the next."""
+
+    FETCHED = "fetched"
+    EXTRACTED = "extracted"
+    DEDUPED = "deduped"
+    EMBEDDED = "embedded"
+    CLUSTERED = "clustered"
+    WRITTEN = "written"
+
+    @property
+    def rank(self) -> int:
+        return list(Stage).index(self)
+
+
+class StoryStatus(StrEnum):
+    ACTIVE = "active"
+    DORMANT = "dormant"
+    MERGED = "merged"
+
+
+class FeedFormat(StrEnum):
+    RSS = "rss"
+    ATOM = "atom"
+    JSON = "json"
+    UNKNOWN = "unknown"
+
+
+@dataclass(slots=True)
+class Outlet:
+    name: str
+    homepage: str
+    slug: str
+    language: str | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Feed:
+    url: str
+    outlet_id: int | None = None
+    title: str | None = None
+    category: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetched_at: datetime | None = None
+    next_due_at: datetime | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    disabled: bool = False
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Article:
+    url: str
+    canonical_url: str
+    title: str
+    text: str
+    outlet_id: int | None = None
+    feed_id: int | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    fetched_at: datetime | None = None
+    language: str | None = None
+    section: str | None = None
+    kind: ArticleKind = ArticleKind.NEWS
+    kind_reason: str | None = None
+    summary: str | None = None
+    image_url: str | None = None
+    content_hash: str | None = None
+    near_dup_group: int | None = None
+    stage: Stage = Stage.FETCHED
+    id: int | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class CitedText:
+    """One sentence or highlight of a written story and the article ids it came from."""
+
+    text: str
+    citations: tuple[int, ...]
+
+
+@dataclass(slots=True, frozen=True)
+class OpinionItem:
+    article_id: int
+    outlet: str
+    author: str | None
+    title: str
+    gist: str
+
+
+@dataclass(slots=True)
+class StoryRevision:
+    story_id: int
+    number: int
+    created_at: datetime
+    headline: str
+    highlights: list[CitedText]
+    body: list[CitedText]
+    opinions: list[OpinionItem] = field(default_factory=list)
+    changes: dict[str, list[str]] = field(default_factory=dict)
+    id: int | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(sentence.text for sentence in self.body)
+
+
+@dataclass(slots=True)
+class Story:
+    slug: str
+    headline: str
+    published_at: datetime
+    updated_at: datetime
+    status: StoryStatus = StoryStatus.ACTIVE
+    importance: float = 0.0
+    category: str | None = None
+    current_revision_id: int | None = None
+    merged_into_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class Membership:
+    story_id: int
+    article_id: int
+    joined_at: datetime
+    reason: str
+    score: float | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class StorySummary:
+    """A row of `stories list`: the story and its coverage counts."""
+
+    story: Story
+    article_count: int
+    outlet_count: int

@@ -1,0 +1,455 @@
+"""Repository functions: the only way the rest of storywire reads and writes the database.
+
+Each function takes an open `Session` and neither commits nor rolls back: the caller owns the
+transaction (`store.db.transaction`), so one unit of work can span several calls.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from storywire.errors import NotFoundError
+from storywire.models import (
+    Article,
+    ArticleKind,
+    CitedText,
+    Feed,
+    Membership,
+    OpinionItem,
+    Outlet,
+    Stage,
+    Story,
+    StoryRevision,
+    StoryStatus,
+    StorySummary,
+)
+from storywire.store.tables import (
+    ArticleRow,
+    FeedRow,
+    OutletRow,
+    StoryArticleRow,
+    StoryRevisionRow,
+    StoryRow,
+)
+
+RowT = TypeVar("RowT")
+
+# ---------------------------------------------------------------------------------------- outlets
+
+
+def _outlet(row: OutletRow) -> Outlet:
+    return Outlet(
+        id=row.id, slug=row.slug, name=row.name, homepage=row.homepage, language=row.language
+    )
+
+
+def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
+    """Insert the outlet, or update the one with the same slug."""
+    row = session.scalar(select(OutletRow).where(OutletRow.slug == outlet.slug))
+    if row is None:
+        row = OutletRow(slug=outlet.slug)
+        session.add(row)
+    row.name, row.homepage, row.language = outlet.name, outlet.homepage, outlet.language
+    session.flush()
+    return _outlet(row)
+
+
+def list_outlets(session: Session) -> list[Outlet]:
+    return [_outlet(row) for row in session.scalars(select(OutletRow).order_by(OutletRow.name))]
+
+
+# ------------------------------------------------------------------------------------------ feeds
+
+_FEED_FIELDS = (
+    "url",
+    "outlet_id",
+    "title",
+    "category",
+    "etag",
+    "last_modified",
+    "last_fetched_at",
+    "next_due_at",
+    "consecutive_failures",
+    "last_error",
+    "disabled",
+)
+
+
+def _feed(row: FeedRow) -> Feed:
+    return Feed(id=row.id, **{name: getattr(row, name) for name in _FEED_FIELDS})
+
+
+def add_feed(session: Session, feed: Feed) -> tuple[Feed, bool]:
+    """Add a feed by URL; an existing feed with that URL is returned unchanged (created=False)."""
+    row = session.scalar(select(FeedRow).where(FeedRow.url == feed.url))
+    if row is not None:
+        return _feed(row), False
+    row = FeedRow(**{name: getattr(feed, name) for name in _FEED_FIELDS})
+    session.add(row)
+    session.flush()
+    return _feed(row), True
+
+
+def save_feed_state(session: Session, feed: Feed) -> Feed:
+    """Store a feed's fetch state (ETag, schedule, failures, error) after a fetch round."""
+    row = _get(session, FeedRow, feed.id, "feed")
+    for name in _FEED_FIELDS:
+        setattr(row, name, getattr(feed, name))
+    session.flush()
+    return _feed(row)
+
+
+def list_feeds(session: Session) -> list[Feed]:
+    return [_feed(row) for row in session.scalars(select(FeedRow).order_by(FeedRow.id))]
+
+
+def due_feeds(session: Session, now: datetime) -> list[Feed]:
+    query = (
+        select(FeedRow)
+        .where(FeedRow.disabled.is_(False))
+        .where((FeedRow.next_due_at.is_(None)) | (FeedRow.next_due_at <= now))
+        .order_by(FeedRow.next_due_at.is_not(None), FeedRow.next_due_at, FeedRow.id)
+    )
+    return [_feed(row) for row in session.scalars(query)]
+
+
+def remove_feed(session: Session, feed_id: int) -> None:
+    session.delete(_get(session, FeedRow, feed_id, "feed"))
+    session.flush()
+
+
+# --------------------------------------------------------------------------------------- articles
+
+_ARTICLE_FIELDS = (
+    "url",
+    "canonical_url",
+    "outlet_id",
+    "feed_id",
+    "title",
+    "authors",
+    "published_at",
+    "updated_at",
+    "fetched_at",
+    "language",
+    "section",
+    "kind_reason",
+    "summary",
+    "image_url",
+    "text",
+    "content_hash",
+    "near_dup_group",
+)
+
+
+def _article(row: ArticleRow) -> Article:
+    return Article(
+        id=row.id,
+        kind=ArticleKind(row.kind),
+        stage=Stage(row.stage),
+        **{name: getattr(row, name) for name in _ARTICLE_FIELDS},
+    )
+
+
+def add_article(session: Session, article: Article) -> tuple[Article, bool]:
+    """Store an article once per canonical URL; re-adding it returns the stored one (idempotent)."""
+    row = session.scalar(
+        select(ArticleRow).where(ArticleRow.canonical_url == article.canonical_url)
+    )
+    if row is not None:
+        return _article(row), False
+    row = ArticleRow(
+        kind=article.kind.value,
+        stage=article.stage.value,
+        **{name: getattr(article, name) for name in _ARTICLE_FIELDS},
+    )
+    session.add(row)
+    session.flush()
+    return _article(row), True
+
+
+def save_article(session: Session, article: Article) -> Article:
+    row = _get(session, ArticleRow, article.id, "article")
+    for name in _ARTICLE_FIELDS:
+        setattr(row, name, getattr(article, name))
+    row.kind, row.stage = article.kind.value, article.stage.value
+    session.flush()
+    return _article(row)
+
+
+def get_article(session: Session, article_id: int) -> Article:
+    return _article(_get(session, ArticleRow, article_id, "article"))
+
+
+def find_article_by_hash(session: Session, content_hash: str) -> Article | None:
+    row = session.scalar(select(ArticleRow).where(ArticleRow.content_hash == content_hash))
+    return _article(row) if row is not None else None
+
+
+def articles_at_stage(session: Session, stage: Stage, limit: int = 1000) -> list[Article]:
+    """Articles that reached `stage` and no further: the work queue of the next stage."""
+    query = (
+        select(ArticleRow)
+        .where(ArticleRow.stage == stage.value)
+        .order_by(ArticleRow.published_at, ArticleRow.id)
+        .limit(limit)
+    )
+    return [_article(row) for row in session.scalars(query)]
+
+
+def count_articles(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(ArticleRow)) or 0
+
+
+# ---------------------------------------------------------------------------------------- stories
+
+_STORY_FIELDS = (
+    "slug",
+    "headline",
+    "importance",
+    "category",
+    "published_at",
+    "updated_at",
+    "current_revision_id",
+    "merged_into_id",
+)
+
+
+def _story(row: StoryRow) -> Story:
+    return Story(
+        id=row.id,
+        status=StoryStatus(row.status),
+        **{name: getattr(row, name) for name in _STORY_FIELDS},
+    )
+
+
+def add_story(session: Session, story: Story) -> Story:
+    row = StoryRow(
+        status=story.status.value,
+        search_text=story.headline,
+        **{name: getattr(story, name) for name in _STORY_FIELDS},
+    )
+    session.add(row)
+    session.flush()
+    return _story(row)
+
+
+def save_story(session: Session, story: Story) -> Story:
+    row = _get(session, StoryRow, story.id, "story")
+    for name in _STORY_FIELDS:
+        setattr(row, name, getattr(story, name))
+    row.status = story.status.value
+    session.flush()
+    return _story(row)
+
+
+def get_story(session: Session, key: int | str) -> Story:
+    """A story by id or slug; a merged story resolves to the one it was merged into."""
+    if isinstance(key, int) or key.isdigit():
+        row = session.get(StoryRow, int(key))
+    else:
+        row = session.scalar(select(StoryRow).where(StoryRow.slug == key))
+    if row is None:
+        raise NotFoundError(f"no story {key!r}")
+    seen = {row.id}
+    while row.merged_into_id is not None and row.merged_into_id not in seen:
+        seen.add(row.merged_into_id)
+        row = _get(session, StoryRow, row.merged_into_id, "story")
+    return _story(row)
+
+
+def _coverage_counts() -> Any:
+    return (
+        select(
+            StoryArticleRow.story_id.label("story_id"),
+            func.count(StoryArticleRow.article_id).label("articles"),
+            func.count(func.distinct(ArticleRow.outlet_id)).label("outlets"),
+        )
+        .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
+        .group_by(StoryArticleRow.story_id)
+        .subquery()
+    )
+
+
+def list_stories(
+    session: Session, limit: int = 50, offset: int = 0, include_merged: bool = False
+) -> list[StorySummary]:
+    """Stories by importance then recency, with their article and outlet counts."""
+    counts = _coverage_counts()
+    query = (
+        select(StoryRow, counts.c.articles, counts.c.outlets)
+        .outerjoin(counts, counts.c.story_id == StoryRow.id)
+        .order_by(StoryRow.importance.desc(), StoryRow.updated_at.desc(), StoryRow.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if not include_merged:
+        query = query.where(StoryRow.status != StoryStatus.MERGED.value)
+    return [
+        StorySummary(story=_story(row), article_count=articles or 0, outlet_count=outlets or 0)
+        for row, articles, outlets in session.execute(query)
+    ]
+
+
+def add_membership(session: Session, membership: Membership) -> None:
+    """Put an article in a story; an article already in that story keeps its first record."""
+    key = (membership.story_id, membership.article_id)
+    if session.get(StoryArticleRow, key) is None:
+        session.add(StoryArticleRow(**asdict(membership)))
+        session.flush()
+
+
+def story_articles(session: Session, story_id: int) -> list[tuple[Article, Membership]]:
+    query = (
+        select(ArticleRow, StoryArticleRow)
+        .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
+        .where(StoryArticleRow.story_id == story_id)
+        .order_by(ArticleRow.published_at, ArticleRow.id)
+    )
+    return [
+        (
+            _article(article),
+            Membership(
+                story_id=member.story_id,
+                article_id=member.article_id,
+                joined_at=member.joined_at,
+                reason=member.reason,
+                score=member.score,
+            ),
+        )
+        for article, member in session.execute(query)
+    ]
+
+
+# -------------------------------------------------------------------------------------- revisions
+
+
+def _cited_json(item: CitedText) -> dict[str, Any]:
+    return {"text": item.text, "citations": list(item.citations)}
+
+
+def _revision_content(revision: StoryRevision) -> dict[str, Any]:
+    return {
+        "highlights": [_cited_json(highlight) for highlight in revision.highlights],
+        "story": [_cited_json(sentence) for sentence in revision.body],
+        "opinions": [asdict(o) for o in revision.opinions],
+    }
+
+
+def _revision(row: StoryRevisionRow) -> StoryRevision:
+    def cited(items: list[dict[str, Any]]) -> list[CitedText]:
+        return [CitedText(text=i["text"], citations=tuple(i["citations"])) for i in items]
+
+    return StoryRevision(
+        id=row.id,
+        story_id=row.story_id,
+        number=row.number,
+        created_at=row.created_at,
+        headline=row.headline,
+        highlights=cited(row.content.get("highlights", [])),
+        body=cited(row.content.get("story", [])),
+        opinions=[OpinionItem(**o) for o in row.content.get("opinions", [])],
+        changes=row.changes,
+    )
+
+
+def add_revision(session: Session, revision: StoryRevision) -> StoryRevision:
+    """Store a new revision and make it the story's current text; `updated_at` moves to it."""
+    story = _get(session, StoryRow, revision.story_id, "story")
+    latest = session.scalar(
+        select(func.max(StoryRevisionRow.number)).where(
+            StoryRevisionRow.story_id == revision.story_id
+        )
+    )
+    row = StoryRevisionRow(
+        story_id=revision.story_id,
+        number=(latest or 0) + 1,
+        created_at=revision.created_at,
+        headline=revision.headline,
+        content=_revision_content(revision),
+        changes=revision.changes,
+        text=revision.text,
+    )
+    session.add(row)
+    session.flush()
+    story.current_revision_id = row.id
+    story.headline = revision.headline
+    story.updated_at = revision.created_at
+    story.search_text = " ".join(
+        [revision.text, *(highlight.text for highlight in revision.highlights)]
+    )
+    session.flush()
+    return _revision(row)
+
+
+def revisions(session: Session, story_id: int) -> list[StoryRevision]:
+    query = (
+        select(StoryRevisionRow)
+        .where(StoryRevisionRow.story_id == story_id)
+        .order_by(StoryRevisionRow.number)
+    )
+    return [_revision(row) for row in session.scalars(query)]
+
+
+def current_revision(session: Session, story: Story) -> StoryRevision | None:
+    if story.current_revision_id is None:
+        return None
+    return _revision(_get(session, StoryRevisionRow, story.current_revision_id, "revision"))
+
+
+# ----------------------------------------------------------------------------------------- search
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _fts5_query(query: str) -> str:
+    """User words as quoted FTS5 terms, so punctuation in a search box is never query syntax."""
+    return " ".join(f'"{word}"' for word in _WORD.findall(query))
+
+
+def _search_ids(session: Session, table: str, query: str, limit: int) -> list[int]:
+    first, second = {"articles": ("title", "text"), "stories": ("headline", "search_text")}[table]
+    if not _WORD.search(query):
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        sql = text(
+            f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :q ORDER BY rank LIMIT :n"
+        )
+        params: dict[str, Any] = {"q": _fts5_query(query), "n": limit}
+    else:
+        vector = f"to_tsvector('english', coalesce({first}, '') || ' ' || coalesce({second}, ''))"
+        sql = text(
+            f"SELECT id FROM {table}, websearch_to_tsquery('english', :q) AS q "
+            f"WHERE {vector} @@ q ORDER BY ts_rank({vector}, q) DESC, id LIMIT :n"
+        )
+        params = {"q": query, "n": limit}
+    return [row[0] for row in session.execute(sql, params)]
+
+
+def search_articles(session: Session, query: str, limit: int = 20) -> list[Article]:
+    ids = _search_ids(session, "articles", query, limit)
+    rows_query = select(ArticleRow).where(ArticleRow.id.in_(ids))
+    rows = {row.id: row for row in session.scalars(rows_query)}
+    return [_article(rows[i]) for i in ids if i in rows]
+
+
+def search_stories(session: Session, query: str, limit: int = 20) -> list[Story]:
+    ids = _search_ids(session, "stories", query, limit)
+    rows_query = select(StoryRow).where(StoryRow.id.in_(ids))
+    rows = {row.id: row for row in session.scalars(rows_query)}
+    return [_story(rows[i]) for i in ids if i in rows]
+
+
+# --------------------------------------------------------------------------------------- internal
+
+
+def _get(session: Session, table: type[RowT], key: int | None, what: str) -> RowT:
+    row = session.get(table, key) if key is not None else None
+    if row is None:
+        raise NotFoundError(f"no {what} {key!r}")
+    return row

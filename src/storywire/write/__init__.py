@@ -1,0 +1,1 @@
+"""Writing stories: headline, highlights, the cited story text, opinions and their layout."""

@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storywire.errors import NotFoundError, StorageError
+from storywire.models import (
+    Article,
+    ArticleKind,
+    CitedText,
+    Feed,
+    Membership,
+    OpinionItem,
+    Outlet,
+    Stage,
+    Story,
+    StoryRevision,
+    StoryStatus,
+)
+from storywire.store import db, repo
+
+T0 = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
+
+
+def _outlet(session: db.Session, slug: str = "herald") -> Outlet:
+    return repo.upsert_outlet(
+        session, Outlet(name=slug.title(), homepage=f"https://{slug}.example/", slug=slug)
+    )
+
+
+def _article(outlet: Outlet, n: int, title: str, text: str) -> Article:
+    url = f"https://{outlet.slug}.example/news/{n}"
+    return Article(
+        url=url + "?utm_source=rss",
+        canonical_url=url,
+        title=title,
+        text=text,
+        outlet_id=outlet.id,
+        authors=["Ana Pérez"],
+        published_at=T0 + timedelta(minutes=n),
+        language="en",
+    )
+
+
+def test_outlet_upsert_updates_in_place(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        first = _outlet(session)
+        again = repo.upsert_outlet(
+            session, Outlet(name="The Herald", homepage="https://herald.example/", slug="herald")
+        )
+        assert again.id == first.id
+        assert [o.name for o in repo.list_outlets(session)] == ["The Herald"]
+
+
+def test_articles_are_stored_once_per_canonical_url(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        outlet = _outlet(session)
+        stored, created = repo.add_article(session, _article(outlet, 1, "Quake", "A quake hit."))
+        again, created_again = repo.add_article(
+            session, _article(outlet, 1, "Quake (updated)", "Other text")
+        )
+    assert created and not created_again
+    assert again.id == stored.id and again.title == "Quake"
+    with db.transaction(sessions) as session:
+        assert repo.count_articles(session) == 1
+        loaded = repo.get_article(session, stored.id or 0)
+    assert loaded.authors == ["Ana Pérez"]
+    assert loaded.published_at == T0 + timedelta(minutes=1)
+    assert loaded.published_at is not None and loaded.published_at.tzinfo is not None
+    assert loaded.kind is ArticleKind.NEWS and loaded.stage is Stage.FETCHED
+
+
+def test_article_progress_is_saved_and_queued_by_stage(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        outlet = _outlet(session)
+        a, _ = repo.add_article(session, _article(outlet, 1, "One", "one"))
+        b, _ = repo.add_article(session, _article(outlet, 2, "Two", "two"))
+        a.stage, a.kind, a.kind_reason = Stage.EXTRACTED, ArticleKind.OPINION, "url:/opinion/"
+        repo.save_article(session, a)
+    with db.transaction(sessions) as session:
+        assert [x.id for x in repo.articles_at_stage(session, Stage.FETCHED)] == [b.id]
+        extracted = repo.articles_at_stage(session, Stage.EXTRACTED)
+    assert [(x.id, x.kind, x.kind_reason) for x in extracted] == [
+        (a.id, ArticleKind.OPINION, "url:/opinion/")
+    ]
+
+
+def test_naive_datetimes_are_refused(sessions: db.Sessions) -> None:
+    naive = datetime(2026, 1, 1)  # noqa: DTZ001
+    bad = Article(url="u", canonical_url="u", title="t", text="x", published_at=naive)
+    with pytest.raises(StorageError), db.transaction(sessions) as session:
+        repo.add_article(session, bad)
+
+
+def test_failed_transaction_loses_nothing_already_stored(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        outlet = _outlet(session)
+        repo.add_article(session, _article(outlet, 1, "Kept", "kept"))
+    with pytest.raises(StorageError), db.transaction(sessions) as session:
+        repo.add_article(session, _article(outlet, 2, "Lost", "lost"))
+        repo.add_article(  # a second outlet with the same slug violates uniqueness
+            session, Article(url="x", canonical_url="x", title="x", text="x", outlet_id=10**6)
+        )
+    with db.transaction(sessions) as session:
+        assert [a.title for a in repo.articles_at_stage(session, Stage.FETCHED)] == ["Kept"]
+
+
+def test_feed_state_and_due_feeds(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        feed, created = repo.add_feed(session, Feed(url="https://herald.example/feed.xml"))
+        _, created_again = repo.add_feed(session, Feed(url="https://herald.example/feed.xml"))
+        later, _ = repo.add_feed(
+            session, Feed(url="https://b.example/atom.xml", next_due_at=T0 + timedelta(hours=1))
+        )
+        off, _ = repo.add_feed(session, Feed(url="https://c.example/rss", disabled=True))
+    assert created and not created_again
+    with db.transaction(sessions) as session:
+        assert [f.id for f in repo.due_feeds(session, T0)] == [feed.id]
+        assert [f.id for f in repo.due_feeds(session, T0 + timedelta(hours=2))] == [
+            feed.id,
+            later.id,
+        ]
+        feed.etag, feed.consecutive_failures, feed.last_error = '"v1"', 2, "HTTP 500"
+        feed.next_due_at = T0 + timedelta(hours=3)
+        repo.save_feed_state(session, feed)
+    with db.transaction(sessions) as session:
+        stored = {f.id: f for f in repo.list_feeds(session)}[feed.id]
+        assert (stored.etag, stored.consecutive_failures, stored.last_error) == (
+            '"v1"',
+            2,
+            "HTTP 500",
+        )
+        repo.remove_feed(session, off.id or 0)
+        assert len(repo.list_feeds(session)) == 2
+
+
+def _story_with_revision(session: db.Session) -> tuple[Story, list[Article]]:
+    outlet_a, outlet_b = _outlet(session, "herald"), _outlet(session, "courier")
+    articles = [
+        repo.add_article(session, _article(outlet_a, 1, "Quake hits Teravale", "Magnitude 6.4."))[
+            0
+        ],
+        repo.add_article(session, _article(outlet_b, 2, "Teravale earthquake", "Nine dead."))[0],
+        repo.add_article(session, _article(outlet_b, 3, "Opinion | Build better", "Codes."))[0],
+    ]
+    story = repo.add_story(
+        session, Story(slug="quake-teravale", headline="Quake", published_at=T0, updated_at=T0)
+    )
+    for article in articles:
+        repo.add_membership(
+            session,
+            Membership(story.id or 0, article.id or 0, joined_at=T0, reason="new", score=0.8),
+        )
+    revision = StoryRevision(
+        story_id=story.id or 0,
+        number=0,
+        created_at=T0 + timedelta(hours=1),
+        headline="Magnitude 6.4 earthquake strikes Teravale",
+        highlights=[CitedText("A magnitude 6.4 quake struck.", (articles[0].id or 0,))],
+        body=[CitedText("Nine people died in the earthquake.", (articles[1].id or 0,))],
+        opinions=[OpinionItem(articles[2].id or 0, "Courier", None, "Build better", "Codes.")],
+        changes={"added": ["Nine people died in the earthquake."]},
+    )
+    repo.add_revision(session, revision)
+    return repo.get_story(session, story.id or 0), articles
+
+
+def test_story_membership_revisions_and_listing(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        story, articles = _story_with_revision(session)
+    assert story.headline == "Magnitude 6.4 earthquake strikes Teravale"
+    assert story.updated_at == T0 + timedelta(hours=1) and story.published_at == T0
+    with db.transaction(sessions) as session:
+        listed = repo.list_stories(session)
+        members = repo.story_articles(session, story.id or 0)
+        current = repo.current_revision(session, story)
+        second = StoryRevision(
+            story_id=story.id or 0,
+            number=0,
+            created_at=T0 + timedelta(hours=5),
+            headline="Death toll in Teravale earthquake rises to 23",
+            highlights=[],
+            body=[CitedText("The toll rose to 23.", (articles[1].id or 0,))],
+        )
+        repo.add_revision(session, second)
+        history = repo.revisions(session, story.id or 0)
+    assert [(s.article_count, s.outlet_count) for s in listed] == [(3, 2)]
+    assert [m.reason for _, m in members] == ["new", "new", "new"]
+    assert current is not None and current.number == 1
+    assert current.body[0].citations == (articles[1].id,)
+    assert current.opinions[0].title == "Build better"
+    assert [r.number for r in history] == [1, 2]
+    assert history[0].changes == {"added": ["Nine people died in the earthquake."]}
+
+
+def test_merged_story_id_keeps_resolving(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        story, _ = _story_with_revision(session)
+        old = repo.add_story(
+            session, Story(slug="teravale-2", headline="Old", published_at=T0, updated_at=T0)
+        )
+        old.status, old.merged_into_id = StoryStatus.MERGED, story.id
+        repo.save_story(session, old)
+    with db.transaction(sessions) as session:
+        assert repo.get_story(session, old.id or 0).id == story.id
+        assert repo.get_story(session, "teravale-2").id == story.id
+        assert [s.story.id for s in repo.list_stories(session)] == [story.id]
+        with pytest.raises(NotFoundError):
+            repo.get_story(session, "no-such-story")
+
+
+def test_full_text_search_over_stories_and_articles(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        story, articles = _story_with_revision(session)
+    with db.transaction(sessions) as session:
+        found = [a.id for a in repo.search_articles(session, "teravale")]
+        assert sorted(found) == [articles[0].id, articles[1].id]
+        assert [a.id for a in repo.search_articles(session, "earthquakes")] == [articles[1].id]
+        assert [s.id for s in repo.search_stories(session, "nine died")] == [story.id]
+        assert [s.id for s in repo.search_stories(session, 'Teravale" (*')] == [story.id]
+        assert repo.search_articles(session, "   ") == []
+        assert repo.search_articles(session, "volcano") == []
