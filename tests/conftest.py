@@ -38,11 +38,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 
 
 def _wipe_postgres(url: str) -> None:
-    engine = db.make_engine(url)
-    with engine.begin() as connection:
+    with db.engine_for(url) as engine, engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -60,18 +58,15 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 @pytest.fixture
 def database_url(empty_database_url: str) -> str:
     """A database at the current schema on each backend."""
-    engine = db.make_engine(empty_database_url)
-    db.upgrade(engine)
-    engine.dispose()
+    with db.engine_for(empty_database_url) as engine:
+        db.upgrade(engine)
     return empty_database_url
 
 
 @pytest.fixture
 def sessions(database_url: str) -> Iterator[db.Sessions]:
-    factory = db.open_store(database_url)
-    yield factory
-    bind = factory.kw["bind"]
-    bind.dispose()
+    with db.connect(database_url) as factory:
+        yield factory
 
 
 @pytest.fixture

@@ -59,10 +59,8 @@ def test_stories_commands_refuse_an_outdated_database(
 def test_stories_list_and_show_in_the_story_page_layout(
     cli: CliRunner, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-    sessions = db.open_store(database_url)
-    with db.transaction(sessions) as session:
+    with db.connect(database_url) as sessions, db.transaction(sessions) as session:
         story, articles = _story_with_revision(session)
-    sessions.kw["bind"].dispose()
     monkeypatch.setenv("STORYWIRE_DATABASE_URL", database_url)
     listed = cli.invoke(app, ["stories", "list"])
     assert listed.exit_code == 0

@@ -91,9 +91,9 @@ def config_show() -> None:
 def db_upgrade() -> None:
     """Apply all database migrations."""
     try:
-        engine = db.make_engine(_settings().database_url)
-        db.upgrade(engine)
-        console.print(f"database at revision {db.current_revision(engine)}")
+        with db.engine_for(_settings().database_url) as engine:
+            db.upgrade(engine)
+            console.print(f"database at revision {db.current_revision(engine)}")
     except StorywireError as exc:
         raise _fail(exc) from exc
 
@@ -101,12 +101,9 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's migration revision and the code's."""
-    engine = db.make_engine(_settings().database_url)
-    console.print(f"database: {db.current_revision(engine) or 'empty'}; code: {db.head_revision()}")
-
-
-def _sessions() -> db.Sessions:
-    return db.open_store(_settings().database_url)
+    with db.engine_for(_settings().database_url) as engine:
+        current = db.current_revision(engine) or "empty"
+    console.print(f"database: {current}; code: {db.head_revision()}")
 
 
 @stories_app.command("list")
@@ -116,7 +113,7 @@ def stories_list(
 ) -> None:
     """Stories ranked by importance and recency, with their outlet counts."""
     try:
-        with db.transaction(_sessions()) as session:
+        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
             rows = repo.list_stories(session, limit=limit, offset=offset)
     except StorywireError as exc:
         raise _fail(exc) from exc
@@ -139,7 +136,7 @@ def stories_list(
 def stories_show(story_id: Annotated[str, typer.Argument(help="Story id or slug.")]) -> None:
     """Print a story in the story-page layout, with its revisions."""
     try:
-        with db.transaction(_sessions()) as session:
+        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
             story = repo.get_story(session, story_id)
             assert story.id is not None
             history = repo.revisions(session, story.id)

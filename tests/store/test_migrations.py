@@ -18,8 +18,7 @@ def _is_fts(name: str | None) -> bool:
 
 
 def _schema_diff(url: str) -> list[object]:
-    engine = db.make_engine(url)
-    with engine.connect() as connection:
+    with db.engine_for(url) as engine, engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
             opts={
@@ -27,9 +26,7 @@ def _schema_diff(url: str) -> list[object]:
                 "include_name": lambda name, type_, parent: not _is_fts(name),
             },
         )
-        diff = compare_metadata(context, Base.metadata)
-    engine.dispose()
-    return list(diff)
+        return list(compare_metadata(context, Base.metadata))
 
 
 def test_every_migration_runs_from_empty_and_matches_the_models(

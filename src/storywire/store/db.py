@@ -63,11 +63,25 @@ def make_sessionmaker(engine: Engine) -> Sessions:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def open_store(url: str) -> Sessions:
-    """Sessions on a database that is at the code's schema (else SchemaOutdatedError)."""
+@contextmanager
+def connect(url: str) -> Iterator[Sessions]:
+    """Sessions on a database at the code's schema (else SchemaOutdatedError), closed after."""
     engine = make_engine(url)
-    check_schema(engine)
-    return make_sessionmaker(engine)
+    try:
+        check_schema(engine)
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def engine_for(url: str) -> Iterator[Engine]:
+    """An engine whose connections are closed when the block ends."""
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @contextmanager
