@@ -81,3 +81,16 @@ def engines() -> Iterator[Callable[[str], Engine]]:
     yield make
     for engine in made:
         engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly whether the storage tests ran on PostgreSQL or were skipped."""
+    counts = {
+        outcome: sum("postgresql" in r.nodeid for r in terminalreporter.stats.get(outcome, []))
+        for outcome in ("passed", "failed", "skipped")
+    }
+    terminalreporter.write_line(
+        f"PostgreSQL backend: {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['skipped']} skipped"
+        + ("" if PG_URL else " (set STORYWIRE_TEST_DATABASE_URL to run them)")
+    )
