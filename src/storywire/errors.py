@@ -3,6 +3,7 @@
     StorywireError
      ├── ConfigError      settings that cannot be used
      ├── FetchError       the network said no (status, timeout, size, politeness)
+ │    └── BlockedAddressError   the URL resolves somewhere we must not connect (SSRF guard)
      ├── ParseError       a feed or file could not be read
      ├── ExtractError     a page held no article we could extract
      ├── StorageError     the database refused or is not at the expected schema
@@ -27,6 +28,10 @@ class ConfigError(StorywireError):
 
 class FetchError(StorywireError):
     pass
+
+
+class BlockedAddressError(FetchError):
+    """A URL that resolves to loopback, private, link-local, multicast or metadata addresses."""
 
 
 class ParseError(StorywireError):
