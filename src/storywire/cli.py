@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
+import sys
 import time
+from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import httpx
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from storywire import __version__
 from storywire.config import Settings, load_settings
 from storywire.demo.corpus import parse_offset
 from storywire.demo.server import Newsroom, SimClock, default_epoch
-from storywire.errors import StorywireError
+from storywire.errors import ExtractError, NotFoundError, StorywireError
+from storywire.extract.article import ExtractedArticle, extract_article
+from storywire.models import Feed, Outlet
+from storywire.pipeline import FeedReport, Pipeline, fetch_policy, outlet_slug
+from storywire.sources.fetch import Fetcher, FetchPolicy, decode_html
+from storywire.sources.guard import check_url
+from storywire.sources.importers import read_documents
+from storywire.sources.opml import OpmlFeed, parse_opml, write_opml
 from storywire.store import db, repo
 from storywire.write.page import format_time, story_page_text
 
@@ -26,7 +39,9 @@ app = typer.Typer(help="storywire: a news story engine.", no_args_is_help=True)
 config_app = typer.Typer(help="Show configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 stories_app = typer.Typer(help="Browse stored stories.", no_args_is_help=True)
+feeds_app = typer.Typer(help="Manage the feeds storywire reads.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(feeds_app, name="feeds")
 app.add_typer(db_app, name="db")
 app.add_typer(stories_app, name="stories")
 
@@ -224,6 +239,256 @@ def _report_newsroom(newsroom: Newsroom) -> None:
         statuses = [client.get(url).status_code for url in checks]
     healthy = sum(status == 200 for status in statuses)
     console.print(f"self-check over HTTP: {healthy}/{len(statuses)} endpoints answered 200")
+
+
+# ------------------------------------------------------------------------------------ feeds
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="Feed URL (RSS, Atom or JSON Feed).")],
+    outlet: Annotated[
+        str | None, typer.Option(help="Outlet name (default: the feed's title).")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="Section for its stories, e.g. World.")
+    ] = None,
+) -> None:
+    """Subscribe to a feed; it is read at the next `storywire fetch`."""
+    try:
+        check_url(url, allow_loopback=True)
+        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+            outlet_id = None
+            if outlet:
+                homepage = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
+                stored = repo.upsert_outlet(
+                    session, Outlet(name=outlet, homepage=homepage, slug=outlet_slug(outlet))
+                )
+                outlet_id = stored.id
+            feed, created = repo.add_feed(
+                session, Feed(url=url, outlet_id=outlet_id, category=category)
+            )
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    console.print(f"{'added' if created else 'already subscribed:'} feed {feed.id} {feed.url}")
+
+
+@feeds_app.command("list")
+def feeds_list() -> None:
+    """Feeds with their status, last error and next check."""
+    try:
+        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+            feeds = repo.list_feeds(session)
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    table = Table("id", "feed", "status", "last checked", "next due", "last error")
+    for feed in feeds:
+        status = "disabled" if feed.disabled else ("failing" if feed.consecutive_failures else "ok")
+        if feed.last_fetched_at is None and not feed.disabled:
+            status = "new"
+        table.add_row(
+            str(feed.id),
+            f"{feed.title or ''}\n{feed.url}".strip(),
+            f"{status} ({feed.consecutive_failures})" if feed.consecutive_failures else status,
+            format_time(feed.last_fetched_at) if feed.last_fetched_at else "never",
+            "-" if feed.disabled else format_time(feed.next_due_at) if feed.next_due_at else "now",
+            feed.last_error or "",
+        )
+    console.print(table)
+
+
+@feeds_app.command("remove")
+def feeds_remove(feed: Annotated[str, typer.Argument(help="Feed id or URL.")]) -> None:
+    """Unsubscribe from a feed; its articles stay."""
+    try:
+        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+            found = _find_feed(session, feed)
+            repo.remove_feed(session, found.id or 0)
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    console.print(f"removed feed {found.id} {found.url}")
+
+
+def _find_feed(session: db.Session, key: str) -> Feed:
+    found = (
+        next((f for f in repo.list_feeds(session) if str(f.id) == key), None)
+        if key.isdigit()
+        else repo.get_feed_by_url(session, key)
+    )
+    if found is None:
+        raise NotFoundError(f"no feed {key!r}")
+    return found
+
+
+@feeds_app.command("import-opml")
+def feeds_import_opml(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Subscribe to every feed in an OPML file (folders become categories)."""
+    try:
+        entries = parse_opml(path.read_bytes())
+        added = 0
+        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+            for entry in entries:
+                _, created = repo.add_feed(
+                    session, Feed(url=entry.url, title=entry.title, category=entry.category)
+                )
+                added += created
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    console.print(f"{added} feeds added, {len(entries) - added} already subscribed")
+
+
+@feeds_app.command("export-opml")
+def feeds_export_opml(
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Print (or write) every subscribed feed as OPML 2.0."""
+    try:
+        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+            feeds = repo.list_feeds(session)
+            homepages = {o.id: o.homepage for o in repo.list_outlets(session)}
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    document = write_opml(
+        OpmlFeed(url=f.url, title=f.title, html_url=homepages.get(f.outlet_id), category=f.category)
+        for f in feeds
+    )
+    if output:
+        output.write_text(document, encoding="utf-8")
+    else:
+        typer.echo(document, nl=False)
+
+
+# ----------------------------------------------------------------------------------- ingest
+
+
+@app.command()
+def fetch(
+    all_feeds: Annotated[bool, typer.Option("--all", help="Check every feed, due or not.")] = False,
+) -> None:
+    """One round: check due feeds, fetch and extract new articles, group duplicates."""
+    settings = _settings()
+    try:
+        with db.connect(settings.database_url) as sessions:
+            with db.transaction(sessions) as session:
+                total = len(repo.due_feeds(session, datetime.now(UTC), ignore_schedule=all_feeds))
+            pipeline = Pipeline.from_settings(settings, sessions)
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("checking feeds", total=total)
+
+                def advance(report: FeedReport) -> None:
+                    progress.advance(task)
+                    if report.error:
+                        progress.console.print(f"[red]x[/red] {report.error}")
+
+                result = asyncio.run(pipeline.fetch_round(progress=advance, force=all_feeds))
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"checked {len(result.feeds)} feeds: {result.new_articles} new articles, "
+        f"{sum(r.not_modified for r in result.feeds)} unchanged, {len(result.errors)} failed"
+    )
+
+
+@app.command("import")
+def import_files(
+    paths: Annotated[
+        list[Path], typer.Argument(exists=True, dir_okay=False, help="JSONL or WARC.")
+    ],
+) -> None:
+    """Import articles from JSONL ({url, title, html | text, published, outlet}) or WARC files."""
+    settings = _settings()
+    counts = {"new": 0, "known": 0, "failed": 0}
+    try:
+        with db.connect(settings.database_url) as sessions:
+            pipeline = Pipeline.from_settings(settings, sessions)
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("importing", total=None)
+                for path in paths:
+                    for item in read_documents(path):
+                        progress.advance(task)
+                        if isinstance(item, StorywireError):
+                            counts["failed"] += 1
+                            err.print(f"skipped: {item}")
+                            continue
+                        try:
+                            _, created = pipeline.ingest_document(item)
+                        except ExtractError as exc:
+                            counts["failed"] += 1
+                            err.print(f"skipped: {exc}")
+                            continue
+                        counts["new" if created else "known"] += 1
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"imported {counts['new']} new articles, {counts['known']} already stored, "
+        f"{counts['failed']} skipped"
+    )
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSONL = "jsonl"
+
+
+@app.command()
+def extract(
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="HTML files or URLs (default: one per stdin line).")
+    ] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT,
+) -> None:
+    """Extract articles from saved HTML files or URLs without storing them."""
+    settings = _settings()
+    items = inputs or [line.strip() for line in sys.stdin if line.strip()]
+    results = asyncio.run(_extract_all(items, fetch_policy(settings)))
+    failed = 0
+    for item, result in zip(items, results, strict=True):
+        if isinstance(result, StorywireError):
+            failed += 1
+            err.print(f"{item}: {result}")
+            if output_format is OutputFormat.JSONL:
+                typer.echo(json.dumps({"file": item, "error": str(result)}, ensure_ascii=False))
+            continue
+        if output_format is OutputFormat.JSONL:
+            typer.echo(json.dumps(_extracted_json(item, result), ensure_ascii=False))
+        else:
+            typer.echo(f"# {result.title}\n{result.url}\n\n{result.text}\n")
+    if failed == len(items) and items:
+        raise typer.Exit(code=1)
+
+
+async def _extract_all(
+    items: list[str], policy: FetchPolicy
+) -> list[ExtractedArticle | StorywireError]:
+    async with Fetcher(policy) as fetcher:
+
+        async def one(item: str) -> ExtractedArticle | StorywireError:
+            try:
+                if item.startswith(("http://", "https://")):
+                    page = await fetcher.fetch_page(item)
+                    return extract_article(page.text(), page.final_url)
+                data = Path(item).read_bytes()
+                return extract_article(decode_html(data, None), Path(item).resolve().as_uri())
+            except StorywireError as exc:
+                return exc
+            except OSError as exc:
+                return ExtractError(f"cannot read: {exc.strerror}")
+
+        return list(await asyncio.gather(*(one(item) for item in items)))
+
+
+def _extracted_json(item: str, article: ExtractedArticle) -> dict[str, object]:
+    is_url = item.startswith(("http://", "https://"))
+    return {
+        "file": None if is_url else item,
+        "url": article.canonical_url if is_url else None,
+        "title": article.title,
+        "authors": list(article.authors),
+        "published": article.published.isoformat() if article.published else None,
+        "language": article.language,
+        "kind": article.kind.value,
+        "text": article.text,
+    }
 
 
 @app.command("manifest")

@@ -49,6 +49,17 @@ class Settings(BaseSettings):
         default=False,
         description="Let the fetcher reach 127.0.0.0/8 and ::1 (the demo newsroom and tests).",
     )
+    fetch_total_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds one fetch may take in all, retries included."
+    )
+    fetch_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="Largest body read.")
+    fetch_host_concurrency: int = Field(default=2, ge=1, description="Requests at once per host.")
+    fetch_host_delay: float = Field(
+        default=0.5, ge=0, description="Seconds between request starts to one host."
+    )
+    feed_max_failures: int = Field(
+        default=10, ge=1, description="Consecutive failures after which a feed is disabled."
+    )
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8000, ge=0, le=65535)
     newsroom_port: int = Field(default=8800, ge=0, le=65535, description="First demo outlet port.")

@@ -37,6 +37,14 @@ class StoryStatus(StrEnum):
     MERGED = "merged"
 
 
+class TextSource(StrEnum):
+    """Where an article's text came from: its page, or only the feed when the page failed."""
+
+    PAGE = "page"
+    FEED = "feed"
+    IMPORT = "import"
+
+
 class FeedFormat(StrEnum):
     RSS = "rss"
     ATOM = "atom"
@@ -66,6 +74,7 @@ class Feed:
     consecutive_failures: int = 0
     last_error: str | None = None
     disabled: bool = False
+    check_interval_seconds: int | None = None
     id: int | None = None
 
 
@@ -90,7 +99,23 @@ class Article:
     content_hash: str | None = None
     near_dup_group: int | None = None
     stage: Stage = Stage.FETCHED
+    text_source: TextSource = TextSource.PAGE
+    error: str | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """An article as an importer hands it over, before extraction: HTML, text or both."""
+
+    url: str
+    html: str | None = None
+    text: str | None = None
+    title: str | None = None
+    published: datetime | None = None
+    outlet: str | None = None
+    authors: tuple[str, ...] = ()
+    summary: str | None = None
 
 
 @dataclass(slots=True, frozen=True)

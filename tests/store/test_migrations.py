@@ -75,3 +75,22 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(
 def test_plain_postgresql_urls_use_psycopg3() -> None:
     url = db.normalise_url("postgresql://user:secret@127.0.0.1/news")
     assert url.drivername == "postgresql+psycopg"
+
+
+def test_sqlite_search_triggers_survive_every_migration_step(
+    tmp_path: Path, engines: Callable[[str], Engine]
+) -> None:
+    engine = engines(f"sqlite:///{tmp_path}/steps.db")
+
+    def triggers() -> set[str]:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'"))
+            return {row[0] for row in rows}
+
+    db.upgrade(engine, "0001")
+    expected = triggers()
+    assert len(expected) == 6
+    db.upgrade(engine)
+    assert triggers() == expected
+    db.downgrade(engine, "0001")
+    assert triggers() == expected

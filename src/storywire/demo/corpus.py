@@ -66,9 +66,16 @@ class DemoArticle:
 
     @property
     def path(self) -> str:
-        """Where the article's page lives on its outlet's site."""
-        folder = "opinion" if self.opinion_mark == "path" else self.section.lower()
-        return f"/{folder}/{self.slug}"
+        """Where the article's page lives on its outlet's site.
+
+        Only pieces marked by path live under /opinion/; other opinion pieces get a neutral path
+        so that each of the four markings is the only signal on its pages.
+        """
+        if self.opinion_mark == "path":
+            return f"/opinion/{self.slug}"
+        if self.kind == "opinion":
+            return f"/articles/{self.slug}"
+        return f"/{self.section.lower()}/{self.slug}"
 
     @cached_property
     def paragraphs(self) -> list[str]:

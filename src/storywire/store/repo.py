@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
@@ -28,8 +28,10 @@ from storywire.models import (
     StoryRevision,
     StoryStatus,
     StorySummary,
+    TextSource,
 )
 from storywire.store.tables import (
+    ArticleBandRow,
     ArticleRow,
     FeedRow,
     OutletRow,
@@ -78,6 +80,7 @@ _FEED_FIELDS = (
     "consecutive_failures",
     "last_error",
     "disabled",
+    "check_interval_seconds",
 )
 
 
@@ -109,13 +112,15 @@ def list_feeds(session: Session) -> list[Feed]:
     return [_feed(row) for row in session.scalars(select(FeedRow).order_by(FeedRow.id))]
 
 
-def due_feeds(session: Session, now: datetime) -> list[Feed]:
+def due_feeds(session: Session, now: datetime, ignore_schedule: bool = False) -> list[Feed]:
+    """Enabled feeds whose next check is due (never-checked feeds first)."""
     query = (
         select(FeedRow)
         .where(FeedRow.disabled.is_(False))
-        .where((FeedRow.next_due_at.is_(None)) | (FeedRow.next_due_at <= now))
         .order_by(FeedRow.next_due_at.is_not(None), FeedRow.next_due_at, FeedRow.id)
     )
+    if not ignore_schedule:
+        query = query.where((FeedRow.next_due_at.is_(None)) | (FeedRow.next_due_at <= now))
     return [_feed(row) for row in session.scalars(query)]
 
 
@@ -144,6 +149,7 @@ _ARTICLE_FIELDS = (
     "text",
     "content_hash",
     "near_dup_group",
+    "error",
 )
 
 
@@ -152,6 +158,7 @@ def _article(row: ArticleRow) -> Article:
         id=row.id,
         kind=ArticleKind(row.kind),
         stage=Stage(row.stage),
+        text_source=TextSource(row.text_source),
         **{name: getattr(row, name) for name in _ARTICLE_FIELDS},
     )
 
@@ -166,6 +173,7 @@ def add_article(session: Session, article: Article) -> tuple[Article, bool]:
     row = ArticleRow(
         kind=article.kind.value,
         stage=article.stage.value,
+        text_source=article.text_source.value,
         **{name: getattr(article, name) for name in _ARTICLE_FIELDS},
     )
     session.add(row)
@@ -178,6 +186,7 @@ def save_article(session: Session, article: Article) -> Article:
     for name in _ARTICLE_FIELDS:
         setattr(row, name, getattr(article, name))
     row.kind, row.stage = article.kind.value, article.stage.value
+    row.text_source = article.text_source.value
     session.flush()
     return _article(row)
 
@@ -186,8 +195,13 @@ def get_article(session: Session, article_id: int) -> Article:
     return _article(_get(session, ArticleRow, article_id, "article"))
 
 
-def find_article_by_hash(session: Session, content_hash: str) -> Article | None:
-    row = session.scalar(select(ArticleRow).where(ArticleRow.content_hash == content_hash))
+def find_article_by_hash(
+    session: Session, content_hash: str, exclude: int | None = None
+) -> Article | None:
+    query = select(ArticleRow).where(ArticleRow.content_hash == content_hash)
+    if exclude is not None:
+        query = query.where(ArticleRow.id != exclude)
+    row = session.scalar(query.order_by(ArticleRow.id).limit(1))
     return _article(row) if row is not None else None
 
 
@@ -204,6 +218,51 @@ def articles_at_stage(session: Session, stage: Stage, limit: int = 1000) -> list
 
 def count_articles(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(ArticleRow)) or 0
+
+
+def get_feed_by_url(session: Session, url: str) -> Feed | None:
+    row = session.scalar(select(FeedRow).where(FeedRow.url == url))
+    return _feed(row) if row is not None else None
+
+
+def get_article_by_url(session: Session, canonical_url: str) -> Article | None:
+    row = session.scalar(select(ArticleRow).where(ArticleRow.canonical_url == canonical_url))
+    return _article(row) if row is not None else None
+
+
+def articles_by_ids(session: Session, ids: list[int]) -> list[Article]:
+    rows = session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids)).order_by(ArticleRow.id))
+    return [_article(row) for row in rows]
+
+
+def save_bands(session: Session, article_id: int, keys: list[int]) -> None:
+    """Replace an article's LSH band keys (band number = position in `keys`)."""
+    session.query(ArticleBandRow).filter(ArticleBandRow.article_id == article_id).delete()
+    session.add_all(
+        ArticleBandRow(article_id=article_id, band=band, key=key) for band, key in enumerate(keys)
+    )
+    session.flush()
+
+
+def articles_sharing_bands(session: Session, keys: list[int], exclude: int) -> list[int]:
+    """Ids of articles with at least one identical band: the near-duplicate candidates."""
+    if not keys:
+        return []
+    query = (
+        select(ArticleBandRow.article_id)
+        .where(
+            or_(
+                *(
+                    and_(ArticleBandRow.band == b, ArticleBandRow.key == k)
+                    for b, k in enumerate(keys)
+                )
+            )
+        )
+        .where(ArticleBandRow.article_id != exclude)
+        .distinct()
+        .order_by(ArticleBandRow.article_id)
+    )
+    return list(session.scalars(query))
 
 
 # ---------------------------------------------------------------------------------------- stories

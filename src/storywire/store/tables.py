@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -94,6 +95,7 @@ class FeedRow(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    check_interval_seconds: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -122,6 +124,22 @@ class ArticleRow(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     near_dup_group: Mapped[int | None] = mapped_column(Integer, index=True)
     stage: Mapped[str] = mapped_column(String(16), default="fetched", index=True)
+    text_source: Mapped[str] = mapped_column(String(16), default="page", server_default="page")
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ArticleBandRow(Base):
+    """Locality-sensitive hashing bands of an article's MinHash, for near-duplicate lookup."""
+
+    __tablename__ = "article_bands"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_article_bands_band_key", "band", "key"),)
 
 
 class StoryRow(Base):

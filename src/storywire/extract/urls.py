@@ -1,0 +1,114 @@
+"""URL canonicalisation: one article, one URL, however a feed or a share button spelled it."""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+# Query parameters that identify a campaign or a click, never the content.
+_TRACKING_EXACT = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "ocid",
+        "cmpid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "smid",
+        "sr_share",
+        "ito",
+        "CMP",
+        "feature",
+        "s_cid",
+        "guccounter",
+        "soc_src",
+        "soc_trk",
+        "mkt_tok",
+        "spm",
+        "xtor",
+        "wt_mc",
+        "wt_zmc",
+        "__twitter_impression",
+    }
+)
+_TRACKING_PREFIXES = ("utm_", "at_", "ns_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "_hs")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_INDEX_PAGE = re.compile(r"/(index|default)\.(html?|php|aspx?)$", re.IGNORECASE)
+
+
+def is_tracking_parameter(name: str) -> bool:
+    return name in _TRACKING_EXACT or name.lower().startswith(_TRACKING_PREFIXES)
+
+
+def canonical_url(url: str, base: str | None = None) -> str:
+    """The URL with tracking parameters, fragments, default ports and case noise removed.
+
+    Scheme and host are lower-cased, the path keeps its case (servers treat it as significant),
+    dot segments and duplicate slashes collapse, a trailing slash is dropped except on the root,
+    and the remaining query parameters are sorted so equivalent spellings compare equal.
+    """
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".").lower()
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("idna").decode("ascii") if host else host
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    port = parts.port if parts.port and parts.port != _DEFAULT_PORTS.get(scheme) else None
+    netloc = f"{host}:{port}" if port else host
+    path = _normalise_path(parts.path)
+    query = urlencode(
+        sorted(
+            (name, value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+            if not is_tracking_parameter(name)
+        ),
+        doseq=True,
+    )
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _normalise_path(path: str) -> str:
+    path = re.sub(r"/{2,}", "/", path or "/")
+    normal = posixpath.normpath(path) if path not in ("", "/") else "/"
+    if normal.startswith("//"):
+        normal = "/" + normal.lstrip("/")
+    normal = _INDEX_PAGE.sub("/", normal)
+    if len(normal) > 1 and normal.endswith("/"):
+        normal = normal.rstrip("/")
+    return quote(unquote(normal), safe="/%:@!$&'()*+,;=-._~")
+
+
+def preferred_url(page_url: str, declared_canonical: str | None) -> str:
+    """The page's rel=canonical when it stays on the same site, else the page URL itself.
+
+    A canonical on another host usually points a syndicated copy at the original; following it
+    would merge the copy into the original and lose the republishing outlet as a source.
+    """
+    page = canonical_url(page_url)
+    if not declared_canonical:
+        return page
+    declared = canonical_url(declared_canonical, base=page_url)
+    if urlsplit(declared).scheme not in ("http", "https"):
+        return page
+    same_site = _site(urlsplit(declared).netloc) == _site(urlsplit(page).netloc)
+    return declared if same_site else page
+
+
+def _site(netloc: str) -> str:
+    return netloc.removeprefix("www.")

@@ -1,0 +1,1 @@
+"""Language features shared by the stages: sentences, subjectivity, later embeddings."""

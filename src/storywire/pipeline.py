@@ -1,0 +1,353 @@
+"""The one path an article takes: fetch -> extract -> dedupe -> store (clustering and writing
+plug in after dedupe). The CLI, the service and the importers all call these functions.
+
+Every article is committed after each stage with the stage it reached, so a crash or restart
+redoes nothing that was committed: `resume` picks up articles left between stages. Errors about
+one feed or one page are recorded on that feed or article and never stop the round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from storywire.config import Settings
+from storywire.dedupe import fingerprint, is_near_duplicate, shingles
+from storywire.errors import ExtractError, FetchError, ParseError
+from storywire.extract.article import ExtractedArticle, extract_article
+from storywire.extract.language import identify_language
+from storywire.extract.opinion import classify_kind
+from storywire.extract.urls import canonical_url
+from storywire.models import Article, Feed, Outlet, RawDocument, Stage, TextSource
+from storywire.sources.feeds import FeedEntry, ParsedFeed, parse_feed
+from storywire.sources.fetch import Fetcher, FetchPolicy, HTTPStatusError
+from storywire.sources.schedule import Outcome, SchedulePolicy, next_check
+from storywire.store import db, repo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FeedReport:
+    feed_url: str
+    new_articles: int = 0
+    not_modified: bool = False
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RoundReport:
+    feeds: list[FeedReport] = field(default_factory=list)
+
+    @property
+    def new_articles(self) -> int:
+        return sum(report.new_articles for report in self.feeds)
+
+    @property
+    def errors(self) -> list[FeedReport]:
+        return [report for report in self.feeds if report.error]
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(
+        user_agent=settings.user_agent,
+        allow_loopback=settings.allow_loopback,
+        total_timeout=settings.fetch_total_timeout,
+        max_bytes=settings.fetch_max_bytes,
+        host_concurrency=settings.fetch_host_concurrency,
+        host_delay=settings.fetch_host_delay,
+    )
+
+
+def schedule_policy(settings: Settings) -> SchedulePolicy:
+    return SchedulePolicy(max_failures=settings.feed_max_failures)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        sessions: db.Sessions,
+        policy: FetchPolicy,
+        schedule: SchedulePolicy | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        feed_concurrency: int = 8,
+    ) -> None:
+        self.sessions = sessions
+        self.policy = policy
+        self.schedule = schedule or SchedulePolicy()
+        self.now = now
+        self.feed_concurrency = feed_concurrency
+
+    @classmethod
+    def from_settings(cls, settings: Settings, sessions: db.Sessions) -> Pipeline:
+        return cls(sessions, fetch_policy(settings), schedule_policy(settings))
+
+    # ------------------------------------------------------------------------------- feeds
+
+    async def fetch_round(
+        self, progress: Callable[[FeedReport], None] | None = None, force: bool = False
+    ) -> RoundReport:
+        """Check every due feed (every enabled feed when `force`), then finish pending articles."""
+        with db.transaction(self.sessions) as session:
+            feeds = repo.due_feeds(session, self.now(), ignore_schedule=force)
+        report = RoundReport()
+        limit = asyncio.Semaphore(self.feed_concurrency)
+        async with Fetcher(self.policy) as fetcher:
+
+            async def one(feed: Feed) -> None:
+                async with limit:
+                    result = await self.refresh_feed(fetcher, feed)
+                report.feeds.append(result)
+                if progress:
+                    progress(result)
+
+            await asyncio.gather(*(one(feed) for feed in feeds))
+            await self.resume(fetcher)
+        return report
+
+    async def refresh_feed(self, fetcher: Fetcher, feed: Feed) -> FeedReport:
+        report = FeedReport(feed.url)
+        try:
+            result = await fetcher.fetch_feed(feed.url, feed.etag, feed.last_modified)
+            parsed = (
+                None
+                if result.not_modified
+                else parse_feed(result.body, result.final_url, result.content_type)
+            )
+        except (FetchError, ParseError) as exc:
+            gone = isinstance(exc, HTTPStatusError) and exc.status == 410
+            report.error = str(exc)
+            self._save_feed(
+                next_check(feed, Outcome(error=str(exc), gone=gone), self.now(), self.schedule)
+            )
+            log.info("feed failed", extra={"feed": feed.url, "error": str(exc)})
+            return report
+        if parsed is None:
+            report.not_modified = True
+            self._save_feed(next_check(feed, Outcome(), self.now(), self.schedule))
+            return report
+        report.warnings = list(parsed.warnings)
+        feed = replace(feed, etag=result.etag, last_modified=result.last_modified)
+        feed = self._adopt_feed_metadata(feed, parsed)
+        new = self._store_entries(feed, parsed)
+        report.new_articles = len(new)
+        self._save_feed(next_check(feed, Outcome(new_items=len(new)), self.now(), self.schedule))
+        await asyncio.gather(*(self._complete(fetcher, article) for article in new))
+        return report
+
+    def _adopt_feed_metadata(self, feed: Feed, parsed: ParsedFeed) -> Feed:
+        """Give a feed its title and an outlet the first time it is read."""
+        if feed.outlet_id is not None and feed.title:
+            return feed
+        with db.transaction(self.sessions) as session:
+            if feed.outlet_id is None:
+                name = parsed.title or urlsplit(feed.url).netloc
+                homepage = (
+                    parsed.home_url or f"{urlsplit(feed.url).scheme}://{urlsplit(feed.url).netloc}/"
+                )
+                outlet = repo.upsert_outlet(
+                    session,
+                    Outlet(
+                        name=name,
+                        homepage=homepage,
+                        slug=outlet_slug(homepage),
+                        language=parsed.language,
+                    ),
+                )
+                feed = replace(feed, outlet_id=outlet.id)
+        return replace(feed, title=feed.title or parsed.title)
+
+    def _store_entries(self, feed: Feed, parsed: ParsedFeed) -> list[Article]:
+        """New entries become articles at stage FETCHED, with the feed's title and summary."""
+        new: list[Article] = []
+        for entry in parsed.entries:
+            if not entry.url:
+                continue
+            article = _article_from_entry(entry, feed, self.now())
+            with db.transaction(self.sessions) as session:
+                stored, created = repo.add_article(session, article)
+            if created:
+                new.append(stored)
+        return new
+
+    def _save_feed(self, feed: Feed) -> None:
+        with db.transaction(self.sessions) as session:
+            repo.save_feed_state(session, feed)
+
+    # ----------------------------------------------------------------------------- articles
+
+    async def resume(self, fetcher: Fetcher) -> int:
+        """Finish articles a previous run left between stages; returns how many."""
+        with db.transaction(self.sessions) as session:
+            fetched = repo.articles_at_stage(session, Stage.FETCHED)
+            extracted = repo.articles_at_stage(session, Stage.EXTRACTED)
+        await asyncio.gather(*(self._complete(fetcher, article) for article in fetched))
+        for article in extracted:
+            self._dedupe(article)
+        return len(fetched) + len(extracted)
+
+    async def _complete(self, fetcher: Fetcher, article: Article) -> None:
+        """Fetch and extract the article's page, then dedupe it; each step committed."""
+        try:
+            page = await fetcher.fetch_page(article.url)
+            extracted = extract_article(page.text(), page.final_url)
+        except (FetchError, ExtractError) as exc:
+            article = replace(
+                article, stage=Stage.EXTRACTED, text_source=TextSource.FEED, error=str(exc)
+            )
+            log.info("keeping the feed's text", extra={"url": article.url, "error": str(exc)})
+        else:
+            article = _apply_extraction(article, extracted, self.now())
+        with db.transaction(self.sessions) as session:
+            article = repo.save_article(session, article)
+        self._dedupe(article)
+
+    def _dedupe(self, article: Article) -> Article:
+        with db.transaction(self.sessions) as session:
+            article = dedupe_article(session, article)
+        return article
+
+    # ------------------------------------------------------------------------------ imports
+
+    def ingest_document(self, document: RawDocument) -> tuple[Article, bool]:
+        """Store one imported document (JSONL, WARC) through extraction and dedupe; idempotent."""
+        url = canonical_url(document.url)
+        with db.transaction(self.sessions) as session:
+            existing = repo.get_article_by_url(session, url)
+            if existing is not None:
+                return existing, False
+            outlet_id = self._outlet_for(session, document)
+        article = Article(
+            url=document.url,
+            canonical_url=url,
+            title=document.title or "",
+            text=document.text or "",
+            outlet_id=outlet_id,
+            authors=list(document.authors),
+            published_at=document.published,
+            fetched_at=self.now(),
+            summary=document.summary,
+            text_source=TextSource.IMPORT,
+        )
+        if document.html:
+            try:
+                extracted = extract_article(document.html, document.url)
+            except ExtractError as exc:
+                if not article.text:
+                    raise
+                log.info("import: using the given text", extra={"url": url, "error": str(exc)})
+            else:
+                article = _apply_extraction(article, extracted, self.now())
+                article.text_source = TextSource.IMPORT
+        if not article.text.strip():
+            raise ExtractError(f"{document.url}: no text to import")
+        if article.stage is Stage.FETCHED:
+            article.language = identify_language(article.text)
+            article.kind, article.kind_reason = classify_kind(
+                url=article.url,
+                title=article.title,
+                section=None,
+                text=article.text,
+                language=article.language,
+            )
+            article.stage = Stage.EXTRACTED
+        with db.transaction(self.sessions) as session:
+            stored, created = repo.add_article(session, article)
+        if created:
+            stored = self._dedupe(stored)
+        return stored, created
+
+    def _outlet_for(self, session: db.Session, document: RawDocument) -> int | None:
+        parts = urlsplit(document.url)
+        homepage = f"{parts.scheme}://{parts.netloc}/"
+        name = document.outlet or parts.netloc
+        if not parts.netloc and not document.outlet:
+            return None
+        outlet = repo.upsert_outlet(
+            session,
+            Outlet(
+                name=name, homepage=homepage, slug=outlet_slug(homepage if parts.netloc else name)
+            ),
+        )
+        return outlet.id
+
+
+def dedupe_article(session: db.Session, article: Article) -> Article:
+    """Put the article in its near-duplicate group (the group id is its first member's id)."""
+    assert article.id is not None
+    mark = fingerprint(article.text)
+    group: int | None = None
+    same = repo.find_article_by_hash(session, mark.content_hash, exclude=article.id)
+    if same is not None:
+        group = same.near_dup_group or same.id
+    else:
+        candidate_ids = repo.articles_sharing_bands(session, list(mark.bands), article.id)
+        for candidate in repo.articles_by_ids(session, candidate_ids):
+            if is_near_duplicate(mark.shingles, shingles(candidate.text)):
+                group = candidate.near_dup_group or candidate.id
+                break
+    article = replace(
+        article,
+        content_hash=mark.content_hash,
+        near_dup_group=group or article.id,
+        stage=Stage.DEDUPED,
+    )
+    repo.save_bands(session, article.id or 0, list(mark.bands))
+    return repo.save_article(session, article)
+
+
+def outlet_slug(value: str) -> str:
+    """A stable outlet key from its homepage (host and port) or name."""
+    parts = urlsplit(value)
+    base = parts.netloc or value
+    base = base.lower().removeprefix("www.")
+    return re.sub(r"[^a-z0-9]+", "-", base).strip("-") or "outlet"
+
+
+def _article_from_entry(entry: FeedEntry, feed: Feed, now: datetime) -> Article:
+    url = entry.url or ""
+    return Article(
+        url=url,
+        canonical_url=canonical_url(url),
+        title=entry.title,
+        text=entry.summary or "",
+        summary=entry.summary,
+        outlet_id=feed.outlet_id,
+        feed_id=feed.id,
+        authors=list(entry.authors),
+        published_at=entry.published,
+        updated_at=entry.updated,
+        fetched_at=now,
+        section=entry.categories[0] if entry.categories else None,
+        image_url=entry.image,
+        stage=Stage.FETCHED,
+        text_source=TextSource.FEED,
+    )
+
+
+def _apply_extraction(article: Article, page: ExtractedArticle, now: datetime) -> Article:
+    """Page text and metadata over the feed's, keeping the feed's values where the page has none."""
+    return replace(
+        article,
+        title=page.title or article.title,
+        text=page.text,
+        authors=list(page.authors) or article.authors,
+        published_at=article.published_at or page.published,
+        updated_at=page.updated or article.updated_at,
+        fetched_at=now,
+        language=page.language,
+        section=page.section or article.section,
+        kind=page.kind,
+        kind_reason=page.kind_reason,
+        image_url=page.image or article.image_url,
+        summary=article.summary or page.description,
+        stage=Stage.EXTRACTED,
+        text_source=TextSource.PAGE,
+        error=None,
+    )
