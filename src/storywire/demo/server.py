@@ -163,7 +163,7 @@ class Newsroom:
 
     def start(self) -> Newsroom:
         for server in self._servers():
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
             thread.start()
             self._threads.append(thread)
         log.info("demo newsroom serving", extra={"hub": self.hub_url})

@@ -30,7 +30,8 @@ from storywire.sources.guard import check_url, guarded_transport
 
 log = logging.getLogger(__name__)
 
-FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "octet-stream", "rdf")
+# Servers label feeds loosely (text/html is common); the feed parser has the last word.
+FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "text/html", "octet-stream", "rdf")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "

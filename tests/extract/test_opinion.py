@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from storywire.demo.corpus import load_corpus
+from storywire.extract.opinion import OPINION_THRESHOLD, classify_kind
+from storywire.models import ArticleKind
+from storywire.nlp.subjectivity import opinion_score, subjectivity
+
+
+@pytest.mark.parametrize(
+    ("url", "title", "section", "types", "reason"),
+    [
+        ("https://g.example/commentisfree/2026/nov/02/x", "Why", None, (), "url:/commentisfree/"),
+        ("https://e.example/opinion/x", "Why", None, (), "url:/opinion/"),
+        ("https://e.example/a/x", "Opinion | Why rates must fall", None, (), "title:Opinion"),
+        ("https://e.example/a/x", "Editorial: Hold the line", None, (), "title:Editorial"),
+        ("https://e.example/a/x", "Why", "Opinion", (), "section:Opinion"),
+        ("https://e.example/a/x", "Warum", "Meinung", (), "section:Meinung"),
+        (
+            "https://e.example/a/x",
+            "Why",
+            None,
+            ("OpinionNewsArticle",),
+            "schema:OpinionNewsArticle",
+        ),
+    ],
+)
+def test_publisher_markings(
+    url: str, title: str, section: str | None, types: tuple[str, ...], reason: str
+) -> None:
+    assert classify_kind(url, title, section, types) == (ArticleKind.OPINION, reason)
+
+
+def test_news_paths_and_titles_are_not_mistaken_for_opinion() -> None:
+    kind, _ = classify_kind("https://e.example/world/opinion-poll-shows-lead", "Poll", "World")
+    assert kind is ArticleKind.NEWS
+    kind, _ = classify_kind("https://e.example/world/x", "Opinions split on new tram", None)
+    assert kind is ArticleKind.NEWS
+
+
+def test_subjective_sentences_score_higher_than_reports() -> None:
+    assert (
+        subjectivity("I think this is a shameful and absurd decision that we must reverse!") > 0.6
+    )
+    assert subjectivity("The bank raised its rate to 4.25%, officials said on Monday.") < 0.4
+
+
+def test_classifier_alone_separates_demo_columns_from_news() -> None:
+    """Without any markings, no demo news article reads as opinion and most columns do."""
+    articles = [a for a in load_corpus().articles if a.language == "en"]
+    news = [opinion_score(a.body) for a in articles if a.kind == "news"]
+    columns = [opinion_score(a.body) for a in articles if a.kind == "opinion"]
+    assert max(news) < OPINION_THRESHOLD
+    assert sum(score >= OPINION_THRESHOLD for score in columns) >= len(columns) // 2
+    unmarked = [
+        classify_kind(
+            "https://e.example/a/x", a.title.split("| ")[-1].split(": ")[-1], None, (), a.body
+        )
+        for a in articles
+        if a.kind == "news"
+    ]
+    assert {kind for kind, _ in unmarked} == {ArticleKind.NEWS}

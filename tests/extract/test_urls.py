@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from storywire.extract.urls import canonical_url, preferred_url
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("HTTPS://News.Example.COM/World/Story/", "https://news.example.com/World/Story"),
+        (
+            "https://news.example.com:443/a?utm_source=rss&utm_medium=x",
+            "https://news.example.com/a",
+        ),
+        ("http://news.example.com:80/a#comments", "http://news.example.com/a"),
+        ("https://news.example.com/a?b=2&a=1&fbclid=XYZ", "https://news.example.com/a?a=1&b=2"),
+        ("https://news.example.com//a/./b/../c", "https://news.example.com/a/c"),
+        ("https://news.example.com/", "https://news.example.com/"),
+        ("https://news.example.com", "https://news.example.com/"),
+        ("https://news.example.com/section/index.html", "https://news.example.com/section"),
+        ("https://news.example.com./a", "https://news.example.com/a"),
+        ("https://bücher.example/a", "https://xn--bcher-kva.example/a"),
+        ("https://news.example.com/caf%C3%A9", "https://news.example.com/caf%C3%A9"),
+        ("http://127.0.0.1:8801/world/x?utm_campaign=n", "http://127.0.0.1:8801/world/x"),
+        (
+            "https://news.example.com/a?gclid=1&mc_cid=2&_ga=3&ref=home",
+            "https://news.example.com/a",
+        ),
+    ],
+)
+def test_canonical_url(raw: str, canonical: str) -> None:
+    assert canonical_url(raw) == canonical
+
+
+def test_relative_urls_resolve_against_a_base() -> None:
+    assert canonical_url("../b?utm_source=x", base="https://e.example/x/y/z") == (
+        "https://e.example/x/b"
+    )
+
+
+def test_same_site_rel_canonical_wins_but_cross_site_does_not() -> None:
+    page = "https://www.courier.example/business/rates?utm_source=feed"
+    assert preferred_url(page, "/business/rates-norland") == (
+        "https://www.courier.example/business/rates-norland"
+    )
+    assert preferred_url(page, "https://courier.example/a") == "https://courier.example/a"
+    # A syndicated copy pointing at the wire original keeps its own identity.
+    assert preferred_url(page, "https://cps.example/wire/rates") == (
+        "https://www.courier.example/business/rates"
+    )
+    assert (
+        preferred_url(page, "javascript:alert(1)") == "https://www.courier.example/business/rates"
+    )
+    assert preferred_url(page, None) == "https://www.courier.example/business/rates"

@@ -1,0 +1,103 @@
+"""The ingestion commands, run in-process against the demo newsroom over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from storywire.cli import _state, app, console
+from storywire.demo.server import Newsroom, SimClock
+from storywire.sources.opml import parse_opml
+
+
+@pytest.fixture
+def newsroom() -> Iterator[Newsroom]:
+    with Newsroom(clock=SimClock(datetime(2026, 11, 2, tzinfo=UTC), start=timedelta(days=3))) as n:
+        yield n
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, database_url: str) -> CliRunner:
+    monkeypatch.setattr(_state, "settings", None)
+    monkeypatch.setattr(console, "width", 240)
+    monkeypatch.setenv("STORYWIRE_DATABASE_URL", database_url)
+    monkeypatch.setenv("STORYWIRE_ALLOW_LOOPBACK", "true")
+    monkeypatch.setenv("STORYWIRE_FETCH_HOST_DELAY", "0")
+    return CliRunner()
+
+
+def _ok(cli: CliRunner, *args: str, stdin: str | None = None) -> str:
+    result = cli.invoke(app, list(args), input=stdin)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_feeds_lifecycle_and_fetch(cli: CliRunner, newsroom: Newsroom, tmp_path: Path) -> None:
+    opml = tmp_path / "newsroom.opml"
+    opml.write_text(httpx.get(newsroom.opml_url).text, encoding="utf-8")
+    assert "13 feeds added" in _ok(cli, "feeds", "import-opml", str(opml))
+    assert "0 feeds added" in _ok(cli, "feeds", "import-opml", str(opml))
+    added = _ok(cli, "feeds", "add", "http://127.0.0.1:9/feed.xml", "--outlet", "Nowhere News")
+    assert "added feed 14" in added
+    assert "already subscribed" in _ok(cli, "feeds", "add", "http://127.0.0.1:9/feed.xml")
+
+    fetched = _ok(cli, "fetch")
+    assert f"{len(newsroom.corpus.articles)} new articles" in fetched and "1 failed" in fetched
+    listing = _ok(cli, "feeds", "list")
+    assert "failing" in listing and "network error" in listing and "ok" in listing
+    assert "0 new articles" in _ok(cli, "fetch", "--all")
+
+    exported = parse_opml(_ok(cli, "feeds", "export-opml").encode())
+    assert len(exported) == 14
+    assert "removed feed 14" in _ok(cli, "feeds", "remove", "14")
+    missing = cli.invoke(app, ["feeds", "remove", "http://nope.example/feed"])
+    assert missing.exit_code == 1 and "no feed" in missing.output
+    refused = cli.invoke(app, ["feeds", "add", "file:///etc/passwd"])
+    assert refused.exit_code == 1
+
+
+def test_import_jsonl_is_idempotent(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    body = "The tram line was approved by the city council after a long debate. " * 6
+    rows = [
+        {"url": f"https://city.example/tram/{n}", "title": f"Tram {n}", "text": body + str(n)}
+        for n in range(3)
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\nnot json\n", encoding="utf-8")
+    first = _ok(cli, "import", str(path))
+    assert "imported 3 new articles, 0 already stored, 1 skipped" in first
+    assert "imported 0 new articles, 3 already stored, 1 skipped" in _ok(cli, "import", str(path))
+
+
+def test_extract_files_and_urls_in_input_order(
+    cli: CliRunner, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    articles = newsroom.corpus.by_outlet("rundschau")[:2]
+    saved = tmp_path / "page.html"
+    saved.write_bytes(httpx.get(newsroom.article_url(articles[0])).content)
+    url = newsroom.article_url(articles[1])
+    output = _ok(cli, "extract", "--format", "jsonl", stdin=f"{saved}\n{url}\n")
+    first, second = (json.loads(line) for line in output.strip().splitlines())
+    assert first["file"] == str(saved) and first["title"] == articles[0].title
+    assert second["url"] == url and second["language"] == "de" and second["kind"] == "news"
+    assert articles[1].paragraphs[0] in second["text"]
+    assert set(first) == {
+        "file",
+        "url",
+        "title",
+        "authors",
+        "published",
+        "language",
+        "kind",
+        "text",
+    }
+    text = _ok(cli, "extract", str(saved))
+    assert text.startswith(f"# {articles[0].title}")
+    failed = cli.invoke(app, ["extract", str(tmp_path / "missing.html")])
+    assert failed.exit_code == 1 and "cannot read" in failed.output

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from storywire.dedupe import containment, fingerprint, is_near_duplicate, normalise, shingles
+from storywire.demo.corpus import load_corpus
+
+WIRE = " ".join(
+    f"Paragraph {n} of the wire story says the central bank moved its rate by a quarter point "
+    f"and the governor spoke for {n} minutes about inflation, wages and the krona."
+    for n in range(1, 10)
+)
+
+
+def test_exact_duplicates_share_a_hash_whatever_the_spacing_and_case() -> None:
+    assert (
+        fingerprint(WIRE).content_hash == fingerprint(WIRE.upper().replace(" ", "  ")).content_hash
+    )
+    assert normalise("Hello,   World!") == "hello world"
+
+
+def test_trimmed_copy_is_a_near_duplicate_and_shares_an_lsh_band() -> None:
+    trimmed = WIRE[: len(WIRE) // 2]
+    full, copy = fingerprint(WIRE), fingerprint(trimmed)
+    assert containment(full.shingles, copy.shingles) == 1.0
+    assert is_near_duplicate(full.shingles, copy.shingles)
+    assert any(a == b for a, b in zip(full.bands, copy.bands, strict=True))
+
+
+def test_different_stories_are_not_near_duplicates() -> None:
+    corpus = load_corpus()
+    quake = next(a for a in corpus.articles if a.event == "quake-teravale" and not a.wire)
+    other = next(a for a in corpus.articles if a.event == "quake-ormsby")
+    assert not is_near_duplicate(shingles(quake.body), shingles(other.body))
+
+
+def test_very_short_texts_never_count_as_near_duplicates() -> None:
+    assert not is_near_duplicate(shingles("Breaking news."), shingles("Breaking news."))
+    assert fingerprint("Breaking news.").bands == ()
+
+
+def test_demo_wire_copies_are_found_and_nothing_else() -> None:
+    articles = load_corpus().articles
+    prints = [fingerprint(a.body) for a in articles]
+    for i, a in enumerate(articles):
+        for j in range(i + 1, len(articles)):
+            b = articles[j]
+            same_wire = a.wire is not None and a.wire == b.wire
+            assert is_near_duplicate(prints[i].shingles, prints[j].shingles) == same_wire, (
+                a.id,
+                b.id,
+            )

@@ -1,0 +1,229 @@
+"""The ingestion path end to end, over real HTTP: the demo newsroom and misbehaving feeds."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from storywire.demo.server import Newsroom, SimClock
+from storywire.models import Article, ArticleKind, Feed, RawDocument, Stage, TextSource
+from storywire.pipeline import Pipeline
+from storywire.sources.fetch import Fetcher, FetchPolicy
+from storywire.sources.schedule import SchedulePolicy
+from storywire.store import db, repo
+
+EPOCH = datetime(2026, 11, 2, tzinfo=UTC)
+POLICY = FetchPolicy(allow_loopback=True, host_delay=0.0, host_concurrency=4, retries=0)
+
+
+def _pipeline(sessions: db.Sessions, **kwargs: object) -> Pipeline:
+    return Pipeline(sessions, POLICY, **kwargs)  # type: ignore[arg-type]
+
+
+def _subscribe(sessions: db.Sessions, urls: list[str]) -> None:
+    with db.transaction(sessions) as session:
+        for url in urls:
+            repo.add_feed(session, Feed(url=url))
+
+
+def _all_articles(sessions: db.Sessions) -> list[Article]:
+    with db.transaction(sessions) as session:
+        return [a for stage in Stage for a in repo.articles_at_stage(session, stage, limit=10_000)]
+
+
+@pytest.fixture
+def newsroom() -> Iterator[Newsroom]:
+    with Newsroom(clock=SimClock(EPOCH, start=timedelta(days=1, hours=12))) as server:
+        yield server
+
+
+def test_demo_newsroom_is_ingested_with_wire_groups_and_opinions(
+    sessions: db.Sessions, newsroom: Newsroom
+) -> None:
+    corpus = newsroom.corpus
+    _subscribe(sessions, [newsroom.feed_url(o) for o in corpus.outlets])
+    newsroom.clock.set(timedelta(days=3))
+    report = asyncio.run(_pipeline(sessions).fetch_round())
+    assert report.errors == [] and report.new_articles == len(corpus.articles)
+
+    articles = _all_articles(sessions)
+    assert len(articles) == len(corpus.articles)
+    assert {a.stage for a in articles} == {Stage.DEDUPED}
+    assert {a.text_source for a in articles} == {TextSource.PAGE}
+    by_url = {a.canonical_url: a for a in articles}
+    gold = {newsroom.article_url(a): a for a in corpus.articles}
+    assert set(by_url) == set(gold), "tracking parameters are stripped from feed links"
+
+    groups: dict[int | None, set[str]] = defaultdict(set)
+    for url, article in by_url.items():
+        groups[article.near_dup_group].add(gold[url].wire or f"single:{url}")
+    assert all(len(labels) == 1 for labels in groups.values()), "a group never mixes stories"
+    wire_groups = [
+        labels for labels in groups.values() if not next(iter(labels)).startswith("single")
+    ]
+    assert len(wire_groups) == len({a.wire for a in corpus.articles if a.wire})
+
+    for url, article in by_url.items():
+        expected = ArticleKind.OPINION if gold[url].kind == "opinion" else ArticleKind.NEWS
+        assert article.kind is expected, (url, article.kind_reason)
+        assert article.language == gold[url].language
+        assert article.title == gold[url].title
+        assert gold[url].paragraphs[-1][:80] in article.text
+    with db.transaction(sessions) as session:
+        outlets = repo.list_outlets(session)
+    assert {o.name for o in outlets} == {o.name for o in corpus.outlets.values()}
+
+
+def test_rounds_are_incremental_and_idempotent(sessions: db.Sessions, newsroom: Newsroom) -> None:
+    _subscribe(sessions, [newsroom.feed_url(o) for o in newsroom.corpus.outlets])
+    pipeline = _pipeline(sessions)
+    first = asyncio.run(pipeline.fetch_round())
+    released = len(newsroom.released())
+    assert first.new_articles == released > 0
+
+    again = asyncio.run(pipeline.fetch_round(force=True))
+    assert again.new_articles == 0
+    assert all(r.not_modified for r in again.feeds), "an unchanged feed costs one 304"
+
+    newsroom.clock.advance(timedelta(days=2))
+    later = asyncio.run(pipeline.fetch_round(force=True))
+    assert later.new_articles == len(newsroom.released()) - released
+    assert len(_all_articles(sessions)) == len(newsroom.released())
+
+
+class _Misbehaving(BaseHTTPRequestHandler):
+    """One path per failure mode a feed can have."""
+
+    def do_GET(self) -> None:
+        routes = {
+            "/malformed.xml": (200, "application/rss+xml", b"<rss><channel><item><title>x"),
+            "/page.xml": (200, "text/html", b"<html><body><p>Not a feed</p></body></html>"),
+            "/empty.xml": (200, "application/rss+xml", b""),
+            "/gone.xml": (410, "text/plain", b"gone"),
+            "/broken.xml": (500, "text/plain", b"oops"),
+            "/binary.xml": (200, "application/octet-stream", bytes(range(256)) * 8),
+            "/good.xml": (200, "application/rss+xml", _GOOD_FEED),
+        }
+        status, content_type, body = routes.get(self.path, (404, "text/plain", b"missing"))
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+_GOOD_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Good</title>
+<link>http://127.0.0.1/</link>
+<item><title>Only in the feed</title><link>http://127.0.0.1:9/unreachable-page</link>
+<description>The page of this item cannot be fetched, so its summary is all we keep.</description>
+<pubDate>Mon, 02 Nov 2026 08:00:00 GMT</pubDate></item></channel></rss>"""
+
+
+@pytest.fixture
+def bad_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Misbehaving)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_bad_feeds_record_clear_errors_and_lose_nothing(
+    sessions: db.Sessions, newsroom: Newsroom, bad_server: str
+) -> None:
+    good = newsroom.feed_url("meridian-herald")
+    _subscribe(sessions, [good])
+    pipeline = _pipeline(sessions, schedule=SchedulePolicy(max_failures=2))
+    asyncio.run(pipeline.fetch_round())
+    stored = len(_all_articles(sessions))
+    assert stored > 0
+
+    bad = ["malformed", "page", "empty", "gone", "broken", "binary", "missing"]
+    _subscribe(sessions, [f"{bad_server}/{name}.xml" for name in bad])
+    report = asyncio.run(pipeline.fetch_round(force=True))
+    errors = {r.feed_url.rsplit("/", 1)[1]: r.error for r in report.feeds if r.error}
+    assert set(errors) == {f"{name}.xml" for name in bad}
+    assert "HTTP 410" in (errors["gone.xml"] or "")
+    assert "HTTP 404" in (errors["missing.xml"] or "")
+    assert "HTTP 500" in (errors["broken.xml"] or "")
+    assert "HTML" in (errors["page.xml"] or "")
+    assert "empty" in (errors["empty.xml"] or "").lower()
+    with db.transaction(sessions) as session:
+        feeds = {f.url.rsplit("/", 1)[1]: f for f in repo.list_feeds(session)}
+    assert feeds["gone.xml"].disabled and "gone" in (feeds["gone.xml"].last_error or "")
+    assert not feeds["broken.xml"].disabled and feeds["broken.xml"].consecutive_failures == 1
+    assert len(_all_articles(sessions)) == stored, "nothing already stored is lost"
+
+    asyncio.run(pipeline.fetch_round(force=True))
+    with db.transaction(sessions) as session:
+        broken = repo.get_feed_by_url(session, f"{bad_server}/broken.xml")
+    assert broken is not None and broken.disabled and broken.consecutive_failures == 2
+
+
+def test_an_unfetchable_page_keeps_the_feed_text(sessions: db.Sessions, bad_server: str) -> None:
+    _subscribe(sessions, [f"{bad_server}/good.xml"])
+    asyncio.run(_pipeline(sessions).fetch_round())
+    [article] = _all_articles(sessions)
+    assert article.text_source is TextSource.FEED and article.stage is Stage.DEDUPED
+    assert article.title == "Only in the feed"
+    assert article.text.startswith("The page of this item cannot be fetched")
+    assert article.error and "unreachable-page" in article.error
+
+
+def test_resume_finishes_articles_a_crash_left_behind(
+    sessions: db.Sessions, newsroom: Newsroom
+) -> None:
+    item = newsroom.released("civic-observer")[0]
+    with db.transaction(sessions) as session:
+        left, _ = repo.add_article(
+            session,
+            Article(
+                url=item.url,
+                canonical_url=item.url,
+                title=item.article.title,
+                text="",
+                stage=Stage.FETCHED,
+            ),
+        )
+
+    async def resume() -> int:
+        async with Fetcher(POLICY) as fetcher:
+            return await _pipeline(sessions).resume(fetcher)
+
+    assert asyncio.run(resume()) == 1
+    with db.transaction(sessions) as session:
+        done = repo.get_article(session, left.id or 0)
+    assert done.stage is Stage.DEDUPED and item.article.paragraphs[0][:60] in done.text
+    assert asyncio.run(resume()) == 0
+
+
+def test_imports_are_idempotent_and_join_wire_groups(
+    sessions: db.Sessions, newsroom: Newsroom
+) -> None:
+    pipeline = _pipeline(sessions)
+    wire = [a for a in newsroom.corpus.articles if a.wire == "rates-norland-wire"]
+    stored = []
+    for article in wire:
+        document = RawDocument(
+            url=f"https://{article.outlet}.example{article.path}?utm_source=x",
+            text="\n\n".join(article.paragraphs),
+            title=article.title,
+            outlet=newsroom.corpus.outlets[article.outlet].name,
+        )
+        stored.append(pipeline.ingest_document(document))
+        again = pipeline.ingest_document(replace(document, title="changed"))
+        assert again[1] is False and again[0].id == stored[-1][0].id
+    assert all(created for _, created in stored)
+    assert len({a.near_dup_group for a, _ in stored}) == 1
+    assert {a.text_source for a, _ in stored} == {TextSource.IMPORT}
