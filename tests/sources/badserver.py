@@ -182,7 +182,7 @@ class BadServer(ThreadingHTTPServer):
 def serve() -> Iterator[BadServer]:
     """A started BadServer; on exit stopped, with every socket closed and thread joined."""
     server = BadServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
     thread.start()
     try:
         yield server

@@ -1,10 +1,11 @@
 """Polite HTTP fetching: the only place storywire talks to other people's servers.
 
-Per host: a concurrency limit and a minimum delay between requests (raised by robots.txt's
-Crawl-delay). Per request: conditional GET, capped redirects each checked by the SSRF guard,
-retries with exponential backoff and full jitter on 429/5xx/timeouts (honouring Retry-After), a
-size cap on the decoded body (which also stops decompression bombs), a total time cap (which stops
-servers that trickle bytes), a content-type check and charset detection.
+Per host (host and port): a concurrency limit, a minimum delay between requests (raised by
+robots.txt's Crawl-delay) and one robots.txt, read as RFC 9309 says. Per request: conditional GET,
+capped redirects each checked by the SSRF guard, retries with exponential backoff and full jitter
+on 429/5xx, timeouts and broken connections (honouring Retry-After), a size cap on the decoded
+body, checked while decoding in bounded steps (which also stops decompression bombs), a total time
+cap (which stops servers that trickle bytes), a content-type check and charset detection.
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable
+import zlib
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
+import brotli  # type: ignore[import-untyped]
 import charset_normalizer
 import httpx
 
@@ -39,7 +43,23 @@ FEED_ACCEPT = (
 )
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# ASCII digits only (str.isdigit() also passes '²', which int() refuses), and few enough that
+# int() takes them: it refuses more than 4300, and no sensible header value has 19.
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# RFC 9309 2.3.1.2: follow at least five consecutive redirects when fetching robots.txt.
+_ROBOTS_REDIRECTS = 5
+_DISALLOW_ALL = ("User-agent: *", "Disallow: /")
+# The most one decoding step may produce (brotli overshoots it by up to half), so a body is checked
+# against the caps at least every 64 KiB however small its compressed form.
+_DECODE_STEP = 64 * 1024
+# brotli >= 1.2 can cap one step's output. Older versions cannot, and feeding them little input at
+# a time does not bound it either (one byte of brotli can stand for megabytes), so without the cap
+# br is neither offered nor accepted.
+_BROTLI_BOUNDED = hasattr(brotli.Decompressor, "can_accept_more_data")
+_ACCEPT_ENCODING = "gzip, deflate, br" if _BROTLI_BOUNDED else "gzip, deflate"
 
 
 class HTTPStatusError(FetchError):
@@ -106,7 +126,7 @@ def decode_html(body: bytes, content_type: str | None) -> str:
         if charset:
             try:
                 return body.decode(charset)
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, UnicodeError):  # unknown names; the 'undefined' codec
                 log.debug("declared charset %s does not fit the bytes", charset)
     best = charset_normalizer.from_bytes(body[:200_000]).best()
     if best is not None and best.encoding:
@@ -123,12 +143,23 @@ def _charset_of(content_type: str | None) -> str | None:
 
 @dataclass
 class _Host:
+    """Politeness state of one host:port. `robots` is None until robots.txt has been read; the
+    lock makes concurrent page fetches wait for that one download instead of skipping it."""
+
     semaphore: asyncio.Semaphore
     delay: float
     next_start: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     robots: RobotFileParser | None = None
-    robots_checked: bool = False
+    robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class _Budget:
+    """Seconds of server time one fetch may still use, across redirects and retries."""
+
+    def __init__(self, total: float) -> None:
+        self.total = total
+        self.left = total
 
 
 class Fetcher:
@@ -151,7 +182,8 @@ class Fetcher:
             transport=transport or guarded_transport(allow_loopback=policy.allow_loopback),
             timeout=timeout,
             follow_redirects=False,
-            headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate, br"},
+            headers={"User-Agent": policy.user_agent, "Accept-Encoding": _ACCEPT_ENCODING},
+            event_hooks={"response": [self._check_redirect]},
         )
         self._hosts: dict[str, _Host] = {}
 
@@ -185,38 +217,59 @@ class Fetcher:
     async def fetch(
         self, url: str, headers: dict[str, str], accept: tuple[str, ...], robots: bool
     ) -> FetchResult:
-        try:
-            async with asyncio.timeout(self.policy.total_timeout):
-                return await self._fetch_following(url, headers, accept, robots)
-        except TimeoutError as exc:
-            raise FetchError(
-                f"{url}: no complete answer within {self.policy.total_timeout:g}s"
-            ) from exc
+        final_url, response, body = await self._fetch_following(
+            url, headers, robots, self.policy.max_redirects, _Budget(self.policy.total_timeout)
+        )
+        return self._result(url, final_url, response, body, accept)
 
     # ----------------------------------------------------------------------------- internal
 
     async def _fetch_following(
-        self, url: str, headers: dict[str, str], accept: tuple[str, ...], robots: bool
-    ) -> FetchResult:
+        self, url: str, headers: dict[str, str], robots: bool, max_redirects: int, budget: _Budget
+    ) -> tuple[str, httpx.Response, bytes]:
+        """GET `url`, following redirects; the final URL with its response and decoded body."""
         seen: list[str] = []
         current = url
         while True:
             check_url(current, allow_loopback=self.policy.allow_loopback)
             if robots and self.policy.respect_robots and not await self._robots_allow(current):
                 raise FetchError(f"{current}: robots.txt disallows fetching this page")
-            response, body = await self._request_with_retries(current, headers)
-            if response.status_code in (301, 302, 303, 307, 308):
-                location = response.headers.get("location")
-                if not location:
-                    raise FetchError(f"{current}: redirect without a Location header")
-                seen.append(current)
-                current = urljoin(current, location)
-                if current in seen:
-                    raise FetchError(f"{url}: redirect loop at {current}")
-                if len(seen) > self.policy.max_redirects:
-                    raise FetchError(f"{url}: more than {self.policy.max_redirects} redirects")
-                continue
-            return self._result(url, current, response, body, accept)
+            response, body = await self._request_with_retries(current, headers, budget)
+            if response.status_code not in _REDIRECT_STATUSES:
+                return current, response, body
+            location = response.headers.get("location")
+            if not location:
+                raise FetchError(f"{current}: redirect without a Location header")
+            seen.append(current)
+            current = self._redirect_target(current, location)
+            if current in seen:
+                raise FetchError(f"{url}: redirect loop at {current}")
+            if len(seen) > max_redirects:
+                raise FetchError(f"{url}: more than {max_redirects} redirects")
+
+    def _redirect_target(self, current: str, location: str) -> str:
+        """The absolute URL a Location header points to. FetchError unless urllib and httpx both
+        parse it and it is an http(s) URL; BlockedAddressError when it points somewhere internal."""
+        try:
+            httpx.URL(location)  # httpx parses it on its own before joining (see _check_redirect)
+            target = urljoin(current, location)
+        except (ValueError, httpx.InvalidURL) as exc:
+            raise FetchError(f"{current}: redirect to an invalid URL ({exc})") from exc
+        try:
+            check_url(target, allow_loopback=self.policy.allow_loopback)
+        except BlockedAddressError:
+            raise
+        except FetchError as exc:
+            raise FetchError(f"{current}: refused redirect: {exc}") from exc
+        return target
+
+    async def _check_redirect(self, response: httpx.Response) -> None:
+        """Response hook: judge a redirect's Location before httpx does. httpx builds the next
+        request of every redirect even with follow_redirects=False and fails on a Location it
+        cannot parse with RemoteProtocolError or InvalidURL, before we see the response; this turns
+        that into a clear FetchError, which is not retried (the server would say the same)."""
+        if response.has_redirect_location:
+            self._redirect_target(str(response.request.url), response.headers["location"])
 
     def _result(
         self,
@@ -246,13 +299,13 @@ class Fetcher:
         )
 
     async def _request_with_retries(
-        self, url: str, headers: dict[str, str]
+        self, url: str, headers: dict[str, str], budget: _Budget
     ) -> tuple[httpx.Response, bytes]:
         attempt = 0
         while True:
             try:
-                response, body = await self._request(url, headers)
-            except (httpx.TimeoutException, httpx.NetworkError) as exc:
+                response, body = await self._request(url, headers, budget)
+            except httpx.TransportError as exc:  # timeouts, refused connections, broken HTTP
                 if isinstance(exc.__cause__, BlockedAddressError):
                     raise exc.__cause__ from exc
                 if attempt >= self.policy.retries:
@@ -275,42 +328,72 @@ class Fetcher:
         ceiling = min(self.policy.backoff_max, self.policy.backoff_base * 2**attempt)
         return self._jitter(0.0, ceiling)
 
-    async def _request(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+    async def _request(
+        self, url: str, headers: dict[str, str], budget: _Budget
+    ) -> tuple[httpx.Response, bytes]:
         host = self._host(url)
         async with host.semaphore:
             await self._wait_turn(host)
+            # The clock runs only while we talk to the server: time spent queueing for a busy
+            # host's turn is politeness, not slowness, and must not time a fetch out.
+            started = time.monotonic()
             try:
-                async with self._client.stream("GET", url, headers=headers) as response:
-                    body = await self._read_capped(url, response)
-            except BlockedAddressError:
-                raise
-            except httpx.DecodingError as exc:
-                raise FetchError(f"{url}: body could not be decoded ({exc})") from exc
-            except httpx.TooManyRedirects as exc:  # pragma: no cover - redirects are manual
-                raise FetchError(str(exc)) from exc
+                async with asyncio.timeout(budget.left):
+                    async with self._client.stream("GET", url, headers=headers) as response:
+                        body = await self._read_capped(url, response)
+            except TimeoutError as exc:
+                raise FetchError(f"{url}: no complete answer within {budget.total:g}s") from exc
+            except httpx.InvalidURL as exc:  # what check_url and _check_redirect did not foresee
+                raise FetchError(f"{url}: invalid URL ({exc})") from exc
+            finally:
+                budget.left -= time.monotonic() - started
         return response, body
 
     async def _read_capped(self, url: str, response: httpx.Response) -> bytes:
+        """The decoded body, refused once it passes max_bytes or expands like a decompression bomb.
+
+        httpx would decode each network read whole, with no limit on the output (a few hundred
+        bytes of brotli can stand for gigabytes), so the raw bytes are read here and decoded in
+        steps of about _DECODE_STEP, each checked before the next is made."""
         limit = self.policy.max_bytes
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"{url}: response of {int(declared):,} bytes exceeds {limit:,}")
+        declared = _ascii_int(response.headers.get("content-length"))
+        if declared is not None and declared > limit:
+            raise FetchError(f"{url}: response of {declared:,} bytes exceeds {limit:,}")
         chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
+        if response.is_stream_consumed:  # made in memory (httpx.MockTransport), decoded by httpx
+            self._keep(url, [response.content], chunks, 0, len(response.content))
+            return response.content
+        decoder = _BodyDecoder(_decoders_for(url, response))
+        size = raw = 0
+        try:
+            async for data in response.aiter_raw():
+                raw += len(data)
+                size = self._keep(url, decoder.decode(data), chunks, size, raw)
+            self._keep(url, decoder.flush(), chunks, size, raw)
+        except _DecodingError as exc:
+            raise FetchError(f"{url}: body could not be decoded ({exc})") from exc
+        return b"".join(chunks)
+
+    def _keep(
+        self, url: str, pieces: Iterable[bytes], chunks: list[bytes], size: int, raw: int
+    ) -> int:
+        """Add decoded pieces to `chunks` (`size` bytes so far), one at a time, refusing the body
+        as soon as it passes the size cap or grows past max_compression_ratio times its `raw`
+        bytes; the new size."""
+        limit = self.policy.max_bytes
+        for piece in pieces:
+            size += len(piece)
             if size > limit:
                 raise FetchError(f"{url}: response exceeds {limit:,} bytes")
-            raw = max(response.num_bytes_downloaded, 1)
-            if size > 1_000_000 and size / raw > self.policy.max_compression_ratio:
+            if size > 1_000_000 and size / max(raw, 1) > self.policy.max_compression_ratio:
                 raise FetchError(
                     f"{url}: refused a decompression bomb ({raw:,} bytes expanding past {size:,})"
                 )
-            chunks.append(chunk)
-        return b"".join(chunks)
+            chunks.append(piece)
+        return size
 
     def _host(self, url: str) -> _Host:
-        key = urlsplit(url).netloc.lower()
+        key = _authority(url)
         if key not in self._hosts:
             self._hosts[key] = _Host(
                 asyncio.Semaphore(self.policy.host_concurrency), self.policy.host_delay
@@ -327,44 +410,214 @@ class Fetcher:
             await self._sleep(wait)
 
     async def _robots_allow(self, url: str) -> bool:
+        """Whether robots.txt lets us fetch `url`. Page fetches to one host that start together
+        wait for its one robots.txt download; one cut short (timeout, cancellation) leaves the host
+        unread, so the next fetch reads robots.txt again rather than going unchecked."""
         host = self._host(url)
-        if not host.robots_checked:
-            host.robots_checked = True
-            host.robots = await self._load_robots(url)
-            delay = host.robots.crawl_delay(self.policy.user_agent) if host.robots else None
-            if delay:
-                host.delay = min(max(host.delay, float(delay)), self.policy.max_crawl_delay)
-        return host.robots is None or host.robots.can_fetch(self.policy.user_agent, url)
+        async with host.robots_lock:
+            if host.robots is None:
+                robots = await self._load_robots(url)
+                delay = robots.crawl_delay(self.policy.user_agent)
+                if delay:
+                    host.delay = min(max(host.delay, float(delay)), self.policy.max_crawl_delay)
+                host.robots = robots
+            robots = host.robots
+        return robots.can_fetch(self.policy.user_agent, url)
 
-    async def _load_robots(self, url: str) -> RobotFileParser | None:
-        """robots.txt of the URL's origin; a missing one (4xx) allows everything, as Google does."""
+    async def _load_robots(self, url: str) -> RobotFileParser:
+        """robots.txt of the URL's origin, read as RFC 9309 2.3.1 says: redirects are followed
+        (five at most, each hop checked like any other); a 4xx means there are no rules (allow
+        everything); a 5xx, or a server we cannot reach or read, means disallow everything. Either
+        holds for this Fetcher's lifetime, one fetch round."""
         parts = urlsplit(url)
-        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        robots_url = f"{parts.scheme}://{_authority(url)}/robots.txt"
+        lines: Iterable[str]
         try:
-            response, body = await self._request(robots_url, {"Accept": "text/plain"})
+            _, response, body = await self._fetch_following(
+                robots_url,
+                {"Accept": "text/plain"},
+                robots=False,
+                max_redirects=_ROBOTS_REDIRECTS,
+                budget=_Budget(self.policy.total_timeout),
+            )
         except FetchError as exc:
-            log.info("robots.txt unavailable", extra={"url": robots_url, "error": str(exc)})
-            return None
-        except (httpx.TimeoutException, httpx.NetworkError):
-            return None
-        if response.status_code >= 400:
-            return None
+            log.info(
+                "robots.txt unreachable, disallowing the host",
+                extra={"url": robots_url, "error": str(exc)},
+            )
+            lines = _DISALLOW_ALL
+        else:
+            if response.status_code >= 500:
+                log.info(
+                    "robots.txt server error, disallowing the host",
+                    extra={"url": robots_url, "status": response.status_code},
+                )
+                lines = _DISALLOW_ALL
+            elif response.status_code >= 300:  # 4xx (or a 3xx that is no redirect): no rules
+                lines = ()
+            else:
+                lines = body.decode("utf-8", errors="replace").splitlines()
         parser = RobotFileParser(robots_url)
-        parser.parse(body.decode("utf-8", errors="replace").splitlines())
+        parser.parse(lines)
         return parser
 
 
+# ------------------------------------------------------------------------ content decoding
+
+
+class _DecodingError(Exception):
+    """A compressed body is corrupt."""
+
+
+class _Decoder(Protocol):
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        """The output of `data`, in pieces of about _DECODE_STEP bytes at most."""
+        ...
+
+    def flush(self) -> Iterator[bytes]:
+        """What is still held back once the body has ended."""
+        ...
+
+
+class _Zlib:
+    """gzip (wbits given), or deflate (wbits None): RFC 9110's zlib stream or the raw deflate that
+    some servers send instead, told apart by the zlib header in the first two bytes."""
+
+    def __init__(self, wbits: int | None) -> None:
+        self._inflater = None if wbits is None else zlib.decompressobj(wbits)
+        self._head = b""
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        if self._inflater is None:
+            self._head += data
+            if len(self._head) < 2:
+                return
+            data, self._head = self._head, b""
+            wbits = zlib.MAX_WBITS if _is_zlib_header(data) else -zlib.MAX_WBITS
+            self._inflater = zlib.decompressobj(wbits)
+        while True:
+            try:
+                piece = self._inflater.decompress(data, _DECODE_STEP)
+            except zlib.error as exc:
+                raise _DecodingError(str(exc)) from exc
+            if not piece:  # zlib stops short of max_length only when it has used all input
+                return
+            yield piece
+            data = self._inflater.unconsumed_tail
+
+    def flush(self) -> Iterator[bytes]:
+        if self._head:
+            raise _DecodingError("a deflate body of one byte")
+        return iter(())
+
+
+def _is_zlib_header(head: bytes) -> bool:
+    """RFC 1950: compression method 8 (deflate), and the two bytes a multiple of 31."""
+    return head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+
+
+class _Brotli:
+    def __init__(self) -> None:
+        self._decompressor = brotli.Decompressor()
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        piece = self._step(data)
+        while piece:  # past the output cap, the rest comes from calls without input
+            yield piece
+            piece = self._step(b"")
+
+    def flush(self) -> Iterator[bytes]:
+        return iter(())
+
+    def _step(self, data: bytes) -> bytes:
+        try:
+            piece: bytes = self._decompressor.process(data, output_buffer_limit=_DECODE_STEP)
+        except brotli.error as exc:
+            raise _DecodingError(str(exc)) from exc
+        return piece
+
+
+_DECODERS: dict[str, Callable[[], _Decoder]] = {
+    "gzip": lambda: _Zlib(16 + zlib.MAX_WBITS),
+    "x-gzip": lambda: _Zlib(16 + zlib.MAX_WBITS),
+    "deflate": lambda: _Zlib(None),
+}
+if _BROTLI_BOUNDED:
+    _DECODERS["br"] = _Brotli
+
+
+def _decoders_for(url: str, response: httpx.Response) -> list[_Decoder]:
+    """The decoders that undo a response's Content-Encoding, the last-applied coding first."""
+    names = response.headers.get_list("content-encoding", split_commas=True)
+    decoders: list[_Decoder] = []
+    for name in reversed([name.strip().lower() for name in names]):
+        if name in ("", "identity"):
+            continue
+        if name not in _DECODERS:
+            raise FetchError(f"{url}: unsupported Content-Encoding {name!r}")
+        decoders.append(_DECODERS[name]())
+    return decoders
+
+
+class _BodyDecoder:
+    """Runs raw bytes through a chain of decoders, each piece on to the next as soon as it is
+    made, so stacked codings stay as bounded as one; no decoders means identity."""
+
+    def __init__(self, decoders: list[_Decoder]) -> None:
+        self._decoders = decoders
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        return self._through(0, (data,))
+
+    def flush(self) -> Iterator[bytes]:
+        for index, decoder in enumerate(self._decoders):
+            yield from self._through(index + 1, decoder.flush())
+
+    def _through(self, start: int, pieces: Iterable[bytes]) -> Iterator[bytes]:
+        if start == len(self._decoders):
+            yield from (piece for piece in pieces if piece)
+            return
+        for piece in pieces:
+            yield from self._through(start + 1, self._decoders[start].decode(piece))
+
+
+# -------------------------------------------------------------------------------- helpers
+
+
+def _authority(url: str) -> str:
+    """host:port of a URL, without userinfo and with the default port spelled out, so that every
+    way of writing one server's URLs shares one politeness bucket and one robots.txt."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return f"{host}:{parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)}"
+
+
+def _ascii_int(value: str | None) -> int | None:
+    """A header's value as a non-negative integer, if it is one in ASCII digits."""
+    if value is None or not _DIGITS.fullmatch(value.strip()):
+        return None
+    return int(value)
+
+
 def _retry_after_seconds(value: str) -> float | None:
-    if value.strip().isdigit():
-        return float(value.strip())
+    """Retry-After as delay-seconds or an HTTP-date (RFC 9110 10.2.3); None when it is neither."""
+    seconds = _ascii_int(value)
+    if seconds is not None:
+        return float(seconds)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # the asctime form and a "-0000" zone give no zone; HTTP means UTC
+        when = when.replace(tzinfo=UTC)
     return (when - datetime.now(UTC)).total_seconds()
 
 
-def _describe(exc: httpx.HTTPError) -> str:
+def _describe(exc: httpx.TransportError) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out ({type(exc).__name__})"
+    if isinstance(exc, httpx.ProtocolError):
+        return f"broken HTTP exchange ({type(exc).__name__}: {exc})"
     return f"network error ({type(exc).__name__}: {exc})"

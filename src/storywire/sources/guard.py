@@ -5,7 +5,8 @@ cloud metadata service.
 Two layers:
 
 * `check_url` is a cheap up-front check (scheme, IP literals in every numeric spelling, localhost
-  names) that needs no DNS, so a bad URL is refused before it is queued.
+  names, and a port and host name that a socket could use) that needs no DNS, so a bad URL is
+  refused before it is queued.
 * `guarded_transport` is the real guard. Its `GuardedNetworkBackend` sits where httpcore opens
   TCP connections, so *every* connection is checked -- the first request, each redirect hop and
   each reconnect -- against the addresses the name resolves to at that moment, and the socket is
@@ -22,7 +23,6 @@ as it is, and httpcore's pool and connection re-raise it without retrying (they 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import re
 import socket
@@ -154,11 +154,14 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
 
 def check_url(url: str, allow_loopback: bool) -> None:
     """Fast up-front check: scheme, host present, and hosts that are IP literals in any numeric form
-    (parsed the way inet_aton does) or localhost names. Raises BlockedAddressError, or FetchError
-    for bad schemes and URLs without a host. Does no DNS: names are checked at connect time."""
+    (parsed the way inet_aton does) or localhost names; then a port in 1..65535 and a host name
+    DNS can look up. Raises BlockedAddressError for internal hosts, FetchError for anything else
+    wrong with the URL, so a malformed one fails here rather than as some other exception deep in
+    the socket layer. Does no DNS: names are checked at connect time."""
     try:
         parts = urllib.parse.urlsplit(url)
         split_host = parts.hostname or ""
+        split_port = parts.port  # ValueError when out of range or not a number
     except ValueError as exc:
         raise FetchError(f"invalid URL: {exc}") from exc
     if parts.scheme not in _SCHEMES:
@@ -168,15 +171,39 @@ def check_url(url: str, allow_loopback: bool) -> None:
     # Check the host as both urllib and httpx (which will do the fetching) see it, so a URL the two
     # parsers read differently cannot slip past. Messages name the host only: userinfo may hold
     # a password.
-    hosts = [split_host]
-    with contextlib.suppress(httpx.InvalidURL):  # if httpx cannot parse it, it cannot fetch it
-        hosts.append(httpx.URL(url).host)
+    try:
+        fetched: httpx.URL | None = httpx.URL(url)
+        unparseable = ""
+    except httpx.InvalidURL as exc:
+        fetched, unparseable = None, str(exc)
+    hosts = [split_host] if fetched is None else [split_host, fetched.host]
     for host in hosts:
         if not host:
             raise FetchError("URL has no host")
         reason = _host_reason(host, allow_loopback)
         if reason is not None:
             raise BlockedAddressError(f"refusing to fetch from {host}: {reason}")
+    # Only now, so that an internal host httpx cannot parse is still refused as internal.
+    if fetched is None:
+        raise FetchError(f"invalid URL: {unparseable}")
+    for port in (split_port, fetched.port):
+        if port is not None and not 1 <= port <= 65535:
+            raise FetchError(f"invalid URL: port {port} is out of range")
+    reason = _dns_name_reason(fetched.raw_host.decode("ascii"))
+    if reason is not None:
+        raise FetchError(f"invalid URL: {reason}")
+
+
+def _dns_name_reason(host: str) -> str | None:
+    """Why a host (as httpx sends it: IDNA-encoded ASCII) cannot be looked up. getaddrinfo
+    IDNA-encodes the name again and raises UnicodeError for an empty label or one over 63
+    characters; a name over 253 characters is no DNS name either."""
+    if ":" in host:  # an IPv6 literal
+        return None
+    name = host.removesuffix(".")  # the root's empty label
+    if len(name) > 253 or not all(0 < len(label) <= 63 for label in name.split(".")):
+        return f"host {host} is not a valid DNS name (labels of 1 to 63 characters, 253 in all)"
+    return None
 
 
 def _host_reason(host: str, allow_loopback: bool) -> str | None:
@@ -265,6 +292,8 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        if not 1 <= port <= 65535:  # socket.connect would raise OverflowError, which nobody maps
+            raise httpcore.ConnectError(f"invalid port {port} for {host}")
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         addresses = await self._addresses(host, port, timeout, local_address)
@@ -325,7 +354,7 @@ async def _resolve(host: str, port: int, timeout: float | None, family: int) -> 
             infos = await loop.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
     except TimeoutError as exc:
         raise httpcore.ConnectTimeout(f"timed out resolving {host}") from exc
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:  # UnicodeError: the name fails IDNA encoding
         raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
     addresses: list[IPAddress] = []
     for info_family, _, _, _, sockaddr in infos:

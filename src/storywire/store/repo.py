@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
@@ -33,9 +33,11 @@ from storywire.models import (
 from storywire.store.tables import (
     ArticleBandRow,
     ArticleRow,
+    ArticleVectorRow,
     FeedRow,
     OutletRow,
     StoryArticleRow,
+    StoryLinkRow,
     StoryRevisionRow,
     StoryRow,
 )
@@ -220,6 +222,10 @@ def count_articles(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(ArticleRow)) or 0
 
 
+def latest_article_time(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(ArticleRow.published_at)))
+
+
 def get_feed_by_url(session: Session, url: str) -> Feed | None:
     row = session.scalar(select(FeedRow).where(FeedRow.url == url))
     return _feed(row) if row is not None else None
@@ -236,33 +242,30 @@ def articles_by_ids(session: Session, ids: list[int]) -> list[Article]:
 
 
 def save_bands(session: Session, article_id: int, keys: list[int]) -> None:
-    """Replace an article's LSH band keys (band number = position in `keys`)."""
-    session.query(ArticleBandRow).filter(ArticleBandRow.article_id == article_id).delete()
-    session.add_all(
-        ArticleBandRow(article_id=article_id, band=band, key=key) for band, key in enumerate(keys)
-    )
-    session.flush()
+    """Replace an article's LSH band keys (band number = position in `keys`), in bulk."""
+    session.execute(delete(ArticleBandRow).where(ArticleBandRow.article_id == article_id))
+    if keys:
+        session.execute(
+            insert(ArticleBandRow),
+            [{"article_id": article_id, "band": b, "key": k} for b, k in enumerate(keys)],
+        )
 
 
 def articles_sharing_bands(session: Session, keys: list[int], exclude: int) -> list[int]:
-    """Ids of articles with at least one identical band: the near-duplicate candidates."""
+    """Ids of articles with at least one identical band: the near-duplicate candidates.
+
+    Keys are 64-bit hashes, so matching on the key alone all but finds the band too; the band is
+    checked in Python, which keeps the SQL one IN over an indexed column.
+    """
     if not keys:
         return []
-    query = (
-        select(ArticleBandRow.article_id)
-        .where(
-            or_(
-                *(
-                    and_(ArticleBandRow.band == b, ArticleBandRow.key == k)
-                    for b, k in enumerate(keys)
-                )
-            )
-        )
+    wanted = set(enumerate(keys))
+    rows = session.execute(
+        select(ArticleBandRow.article_id, ArticleBandRow.band, ArticleBandRow.key)
+        .where(ArticleBandRow.key.in_(set(keys)))
         .where(ArticleBandRow.article_id != exclude)
-        .distinct()
-        .order_by(ArticleBandRow.article_id)
     )
-    return list(session.scalars(query))
+    return sorted({article for article, band, key in rows if (band, key) in wanted})
 
 
 # ---------------------------------------------------------------------------------------- stories
@@ -383,6 +386,97 @@ def story_articles(session: Session, story_id: int) -> list[tuple[Article, Membe
         )
         for article, member in session.execute(query)
     ]
+
+
+def move_memberships(session: Session, gone: int, keep: int, when: datetime) -> None:
+    """After a merge: every article of `gone` now belongs to `keep`; `gone` keeps resolving."""
+    members = session.scalars(select(StoryArticleRow).where(StoryArticleRow.story_id == gone))
+    for member in list(members):
+        session.delete(member)
+        session.flush()
+        if session.get(StoryArticleRow, (keep, member.article_id)) is None:
+            session.add(
+                StoryArticleRow(
+                    story_id=keep,
+                    article_id=member.article_id,
+                    joined_at=when,
+                    reason=f"merged from story {gone}",
+                    score=member.score,
+                )
+            )
+    row = _get(session, StoryRow, gone, "story")
+    row.status, row.merged_into_id = StoryStatus.MERGED.value, keep
+    session.flush()
+
+
+def story_of_article(session: Session, article_id: int) -> int | None:
+    return session.scalar(
+        select(StoryArticleRow.story_id).where(StoryArticleRow.article_id == article_id).limit(1)
+    )
+
+
+def link_stories(
+    session: Session, story_id: int, related_id: int, kind: str, when: datetime
+) -> None:
+    if session.get(StoryLinkRow, (story_id, related_id)) is None:
+        session.add(
+            StoryLinkRow(story_id=story_id, related_id=related_id, kind=kind, created_at=when)
+        )
+        session.flush()
+
+
+def related_stories(session: Session, story_id: int) -> list[tuple[Story, str]]:
+    """Stories linked to this one in either direction, with the kind of link."""
+    links = session.scalars(
+        select(StoryLinkRow).where(
+            or_(StoryLinkRow.story_id == story_id, StoryLinkRow.related_id == story_id)
+        )
+    )
+    found = []
+    for link in links:
+        other = link.related_id if link.story_id == story_id else link.story_id
+        found.append((get_story(session, other), link.kind))
+    return found
+
+
+def stories_active_since(session: Session, since: datetime) -> list[tuple[Story, list[int]]]:
+    """Unmerged stories with coverage after `since`, with their member article ids."""
+    rows = session.scalars(
+        select(StoryRow)
+        .where(StoryRow.status != StoryStatus.MERGED.value)
+        .where(StoryRow.updated_at >= since)
+        .order_by(StoryRow.id)
+    )
+    result = []
+    for row in rows:
+        members = session.scalars(
+            select(StoryArticleRow.article_id)
+            .where(StoryArticleRow.story_id == row.id)
+            .order_by(StoryArticleRow.article_id)
+        )
+        result.append((_story(row), list(members)))
+    return result
+
+
+# ---------------------------------------------------------------------------------------- vectors
+
+
+def save_vector(session: Session, article_id: int, model: str, vector: bytes) -> None:
+    row = session.get(ArticleVectorRow, article_id)
+    if row is None:
+        session.add(ArticleVectorRow(article_id=article_id, model=model, vector=vector))
+    else:
+        row.model, row.vector = model, vector
+    session.flush()
+
+
+def vectors(session: Session, article_ids: list[int], model: str) -> dict[int, bytes]:
+    rows = session.scalars(
+        select(ArticleVectorRow)
+        .where(ArticleVectorRow.article_id.in_(article_ids))
+        .where(ArticleVectorRow.model == model)
+    )
+    return {row.article_id: row.vector for row in rows}
 
 
 # -------------------------------------------------------------------------------------- revisions

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -139,7 +140,34 @@ class ArticleBandRow(Base):
     band: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = (Index("ix_article_bands_band_key", "band", "key"),)
+    __table_args__ = (Index("ix_article_bands_key", "key"),)
+
+
+class ArticleVectorRow(Base):
+    """An article's embedding, stored so that nothing is embedded twice."""
+
+    __tablename__ = "article_vectors"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(100))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StoryLinkRow(Base):
+    """A relation between stories, e.g. a follow-up that developed from a dormant story."""
+
+    __tablename__ = "story_links"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    related_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
 
 
 class StoryRow(Base):

@@ -37,7 +37,8 @@ def _sqlite_fts(table: str, first: str, second: str) -> list[str]:
         "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
         f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN {insert} END",
         f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN {delete} END",
-        f"CREATE TRIGGER {fts}_au AFTER UPDATE ON {table} BEGIN {delete} {insert} END",
+        # Only when indexed text changes: stage and hash updates must not re-index the article.
+        f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {columns} ON {table} BEGIN {delete} {insert} END",
     ]
 
 

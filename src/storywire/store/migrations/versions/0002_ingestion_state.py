@@ -39,7 +39,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("article_id", "band", name=op.f("pk_article_bands")),
     )
-    op.create_index("ix_article_bands_band_key", "article_bands", ["band", "key"])
+    op.create_index("ix_article_bands_key", "article_bands", ["key"])
 
 
 def downgrade() -> None:

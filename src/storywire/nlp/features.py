@@ -1,0 +1,138 @@
+"""Cheap, language-light features for story detection: terms, named entities, numbers.
+
+Entities here are surface forms, not a trained NER model: capitalised word sequences that are not
+merely sentence openers, and numbers that carry information (decimals, percentages, numbers of two
+or more digits). That is enough to tell two earthquakes apart (different places, magnitudes and
+tolls) and it works the same in English, Spanish and German.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from storywire.nlp.sentences import split_sentences
+
+_STOPWORDS = frozenset(
+    """a an and are as at be been but by for from had has have he her his i in is it its of on or
+    our she that the their them they this to was we were will with would not no said says also
+    after before over than then there these those which who whom what when where while more most
+    about into out up down new one two its it's could should may might can just
+    el la los las un una unos unas y o de del al en que por para con se su sus es son fue como
+    más pero sin sobre este esta estos estas lo le les ha han dijo
+    der die das den dem des ein eine einen einem einer und oder zu im in am an auf für mit von
+    bei aus ist sind war wurde werden hat haben sich nicht auch als wie nach vor über um es er sie
+    sagte dass""".split()
+)
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+(?:[.,]\d+)*%?", re.UNICODE)
+_CAPITALISED = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’.-]*$")
+_NUMBER = re.compile(r"^\d+(?:[.,]\d+)*%?$")
+_CONNECTORS = frozenset({"of", "de", "del", "la", "von", "der", "van", "al", "y"})
+
+
+LEAD_SENTENCES = 2
+
+
+def embedding_text(title: str, text: str) -> str:
+    """What the dense vector sees: the headline and the lead, where reports put the event."""
+    lead = [s for s in split_sentences(text[:3000])[: LEAD_SENTENCES + 1] if s != title]
+    return " ".join([title, *lead[:LEAD_SENTENCES]]).strip()
+
+
+def terms(text: str) -> Counter[str]:
+    """Lower-cased content words (stopwords and one- and two-letter words dropped)."""
+    return Counter(
+        token
+        for token in (t.lower() for t in _TOKEN.findall(text))
+        if len(token) > 2 and token not in _STOPWORDS and not token[0].isdigit()
+    )
+
+
+def normalise_number(token: str) -> str:
+    """'6,4' and '6.4' are the same magnitude; '1,000' and '1.000' the same count."""
+    percent = token.endswith("%")
+    core = token.rstrip("%")
+    parts = re.split(r"[.,]", core)
+    if len(parts) > 1 and all(len(p) == 3 for p in parts[1:]):
+        core = "".join(parts)  # thousands separators
+    elif len(parts) == 2:
+        core = f"{parts[0]}.{parts[1]}"
+    return core + ("%" if percent else "")
+
+
+def entities(text: str) -> frozenset[str]:
+    """Names (capitalised sequences not at a sentence start, or repeated) and telling numbers."""
+    found: Counter[str] = Counter()
+    openers: set[str] = set()
+    for sentence in split_sentences(text):
+        tokens = _TOKEN.findall(sentence)
+        run: list[str] = []
+        for position, token in enumerate([*tokens, ""]):
+            if token and _CAPITALISED.match(token) and token.lower() not in _STOPWORDS:
+                run.append(token)
+                continue
+            if run and token.lower() in _CONNECTORS and position + 1 < len(tokens):
+                nxt = tokens[position + 1]
+                if _CAPITALISED.match(nxt):
+                    run.append(token)
+                    continue
+            if run:
+                names = {" ".join(run).lower()}
+                names |= {w.lower() for w in run if len(w) > 2 and w.lower() not in _CONNECTORS}
+                if position - len(run) == 0:
+                    openers |= names
+                else:
+                    found.update(names)
+                run = []
+            if token and _NUMBER.match(token):
+                number = normalise_number(token)
+                if "." in number or number.endswith("%") or len(number) >= 2:
+                    found["#" + number] += 1
+    # A sentence-initial name counts when it also occurs mid-sentence somewhere.
+    return frozenset(name for name in found) | frozenset(o for o in openers if o in found)
+
+
+@dataclass
+class DocumentFrequencies:
+    """Document frequencies kept up to date as articles arrive, for incremental TF-IDF."""
+
+    documents: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, document_terms: Iterable[str]) -> None:
+        self.documents += 1
+        self.counts.update(set(document_terms))
+
+    def idf(self, term: str) -> float:
+        return math.log((1 + self.documents) / (1 + self.counts.get(term, 0))) + 1.0
+
+
+def tfidf_vector(counts: Counter[str], df: DocumentFrequencies) -> dict[str, float]:
+    """Unit-length TF-IDF weights (sublinear TF) under the current document frequencies."""
+    weights = {t: (1 + math.log(c)) * df.idf(t) for t, c in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {t: w / norm for t, w in weights.items()}
+
+
+def tfidf_cosine(a: Counter[str], b: Counter[str], df: DocumentFrequencies) -> float:
+    """Cosine of two term-count vectors under the current IDF (sublinear TF)."""
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    dot = 0.0
+    for term, count in a.items():
+        other = b.get(term)
+        if other:
+            weight = df.idf(term) ** 2
+            dot += (1 + math.log(count)) * (1 + math.log(other)) * weight
+    if dot == 0.0:
+        return 0.0
+    return dot / (_norm(a, df) * _norm(b, df))
+
+
+def _norm(vector: Counter[str], df: DocumentFrequencies) -> float:
+    return math.sqrt(sum(((1 + math.log(c)) * df.idf(t)) ** 2 for t, c in vector.items()))
