@@ -227,3 +227,41 @@ def test_imports_are_idempotent_and_join_wire_groups(
     assert all(created for _, created in stored)
     assert len({a.near_dup_group for a, _ in stored}) == 1
     assert {a.text_source for a, _ in stored} == {TextSource.IMPORT}
+
+
+def test_stories_form_as_coverage_arrives_and_survive_a_restart(
+    sessions: db.Sessions, newsroom: Newsroom
+) -> None:
+    corpus = newsroom.corpus
+    _subscribe(sessions, [newsroom.feed_url(o) for o in corpus.outlets])
+    first, stories = asyncio.run(_pipeline(sessions).run_round())
+    assert stories.clustered == first.new_articles > 0 and stories.new_stories > 0
+
+    def story_of(article_id: str) -> int | None:
+        with db.transaction(sessions) as session:
+            article = repo.get_article_by_url(session, newsroom.article_url(article_id))
+            assert article is not None
+            return repo.story_of_article(session, article.id or 0)
+
+    quake = story_of("civic-observer/teravale-quake-breaking")
+    newsroom.clock.set(timedelta(days=3))
+    # A new process: the clusterer is rebuilt from the stored stories, nothing is re-decided.
+    _, later = asyncio.run(_pipeline(sessions).run_round(force=True))
+    assert later.clustered > 0
+    developments = [
+        a.id
+        for a in corpus.articles
+        if a.event == "quake-teravale"
+        and a.phase == "development"
+        and a.language == "en"
+        and a.kind == "news"
+    ]
+    joined = [story_of(i) == quake for i in developments]
+    assert sum(joined) >= len(joined) - 1
+    with db.transaction(sessions) as session:
+        listed = {s.story.id: s for s in repo.list_stories(session, limit=100)}
+        assert all(a.stage is Stage.CLUSTERED for a in _all_articles(sessions))
+    assert quake in listed and listed[quake].outlet_count >= 6
+    assert listed[quake].story.importance > 0
+    wire = {story_of(a.id) for a in corpus.articles if a.wire == "halvard-breach-wire"}
+    assert len(wire) == 1

@@ -21,16 +21,18 @@ from rich.progress import Progress
 from rich.table import Table
 
 from storywire import __version__
+from storywire.cluster.replay import ReplayArticle, replay
 from storywire.config import Settings, load_settings
 from storywire.demo.corpus import parse_offset
 from storywire.demo.server import Newsroom, SimClock, default_epoch
-from storywire.errors import ExtractError, NotFoundError, StorywireError
+from storywire.errors import ExtractError, NotFoundError, ParseError, StorywireError
 from storywire.extract.article import ExtractedArticle, extract_article
 from storywire.models import Feed, Outlet
+from storywire.nlp.embed import default_embedder
 from storywire.pipeline import FeedReport, Pipeline, fetch_policy, outlet_slug
 from storywire.sources.fetch import Fetcher, FetchPolicy, decode_html
 from storywire.sources.guard import check_url
-from storywire.sources.importers import read_documents
+from storywire.sources.importers import parse_time, read_documents
 from storywire.sources.opml import OpmlFeed, parse_opml, write_opml
 from storywire.store import db, repo
 from storywire.write.page import format_time, story_page_text
@@ -365,28 +367,93 @@ def feeds_export_opml(
 def fetch(
     all_feeds: Annotated[bool, typer.Option("--all", help="Check every feed, due or not.")] = False,
 ) -> None:
-    """One round: check due feeds, fetch and extract new articles, group duplicates."""
+    """One round: check due feeds, fetch and extract new articles, group them into stories."""
     settings = _settings()
     try:
         with db.connect(settings.database_url) as sessions:
-            with db.transaction(sessions) as session:
-                total = len(repo.due_feeds(session, datetime.now(UTC), ignore_schedule=all_feeds))
-            pipeline = Pipeline.from_settings(settings, sessions)
-            with Progress(console=console, transient=True) as progress:
-                task = progress.add_task("checking feeds", total=total)
-
-                def advance(report: FeedReport) -> None:
-                    progress.advance(task)
-                    if report.error:
-                        progress.console.print(f"[red]x[/red] {report.error}")
-
-                result = asyncio.run(pipeline.fetch_round(progress=advance, force=all_feeds))
+            _round(Pipeline.from_settings(settings, sessions), sessions, all_feeds)
     except StorywireError as exc:
         raise _fail(exc) from exc
+
+
+def _round(pipeline: Pipeline, sessions: db.Sessions, all_feeds: bool) -> None:
+    with db.transaction(sessions) as session:
+        total = len(repo.due_feeds(session, datetime.now(UTC), ignore_schedule=all_feeds))
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("checking feeds", total=total)
+
+        def advance(report: FeedReport) -> None:
+            progress.advance(task)
+            if report.error:
+                progress.console.print(f"[red]x[/red] {report.error}")
+
+        result, stories = asyncio.run(pipeline.run_round(progress=advance, force=all_feeds))
     console.print(
         f"checked {len(result.feeds)} feeds: {result.new_articles} new articles, "
-        f"{sum(r.not_modified for r in result.feeds)} unchanged, {len(result.errors)} failed"
+        f"{sum(r.not_modified for r in result.feeds)} unchanged, {len(result.errors)} failed; "
+        f"stories: {stories.clustered} articles placed, {stories.new_stories} new, "
+        f"{stories.merged} merged"
     )
+
+
+@app.command()
+def run(
+    interval: Annotated[
+        float, typer.Option(min=1, help="Seconds between rounds (feeds keep their own schedule).")
+    ] = 60.0,
+    rounds: Annotated[int, typer.Option(min=0, help="Stop after this many rounds (0: never).")] = 0,
+) -> None:
+    """Keep fetching: a round every INTERVAL seconds over the feeds that are due."""
+    settings = _settings()
+    done = 0
+    try:
+        with db.connect(settings.database_url) as sessions:
+            pipeline = Pipeline.from_settings(settings, sessions)
+            while rounds == 0 or done < rounds:
+                _round(pipeline, sessions, all_feeds=False)
+                done += 1
+                if rounds == 0 or done < rounds:
+                    time.sleep(interval)
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+@app.command()
+def cluster(
+    input_file: Annotated[
+        Path | None,
+        typer.Option("--input", exists=True, dir_okay=False, help="JSONL (default: stdin)."),
+    ] = None,
+) -> None:
+    """Replay articles ({id, title, text, published, source[, url, language]}) through the
+    online clusterer and print {id, story} lines: the offline evaluation entry point."""
+    handle = input_file.open(encoding="utf-8") if input_file else sys.stdin
+    articles: list[ReplayArticle] = []
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                articles.append(
+                    ReplayArticle(
+                        id=str(row["id"]),
+                        title=str(row.get("title") or ""),
+                        text=str(row.get("text") or ""),
+                        published=parse_time(row.get("published")),
+                        source=str(row["source"]) if row.get("source") else None,
+                        language=row.get("language") or None,
+                    )
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise _fail(ParseError(f"line {number}: {exc!r}")) from exc
+    try:
+        for article_id, story in replay(articles, default_embedder()):
+            typer.echo(json.dumps({"id": article_id, "story": story}))
+    except StorywireError as exc:
+        raise _fail(exc) from exc
 
 
 @app.command("import")

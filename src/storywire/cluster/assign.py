@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -46,7 +46,7 @@ class ArticleFeatures:
     id: int
     vector: Vectors
     terms: Counter[str]
-    entities: frozenset[str]
+    entities: Counter[str]
     published: datetime | None = None
     language: str | None = None
     outlet: str | None = None
@@ -64,11 +64,14 @@ def article_features(
     dup_group: int | None = None,
 ) -> ArticleFeatures:
     body = f"{title}\n\n{text}"
+    names = entities(body)
+    for name in entities(title):  # what the headline names is what the article is about
+        names[name] += 2
     return ArticleFeatures(
         id=article_id,
         vector=vector,
         terms=terms(body),
-        entities=entities(body),
+        entities=names,
         published=published,
         language=language,
         outlet=outlet,
@@ -98,11 +101,14 @@ class StoryState:
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     dormant: bool = False
+    _centroid: Vectors | None = None
 
     @property
     def centroid(self) -> Vectors:
-        norm = float(np.linalg.norm(self.vector_sum))
-        return self.vector_sum / max(norm, 1e-12)
+        if self._centroid is None:
+            norm = float(np.linalg.norm(self.vector_sum))
+            self._centroid = self.vector_sum / max(norm, 1e-12)
+        return self._centroid
 
     def lexical(self, weights: dict[str, float]) -> float:
         """Cosine between a unit TF-IDF vector and the story's summed member vectors."""
@@ -113,6 +119,7 @@ class StoryState:
 
     def add(self, article: ArticleFeatures, weights: dict[str, float]) -> None:
         self.vector_sum = self.vector_sum + article.vector
+        self._centroid = None
         dot = sum(w * self.tfidf.get(t, 0.0) for t, w in weights.items())
         self.tfidf_norm2 += 2 * dot + sum(w * w for w in weights.values())
         for term, weight in weights.items():
@@ -129,6 +136,7 @@ class StoryState:
 
     def absorb(self, other: StoryState) -> None:
         self.vector_sum = self.vector_sum + other.vector_sum
+        self._centroid = None
         dot = sum(w * self.tfidf.get(t, 0.0) for t, w in other.tfidf.items())
         self.tfidf_norm2 += 2 * dot + other.tfidf_norm2
         for term, weight in other.tfidf.items():
@@ -160,6 +168,8 @@ class StoryClusterer:
         self.article_story: dict[int, int] = {}
         self.redirects: dict[int, int] = {}
         self._index = CentroidIndex(dim)
+        self._weights_key: Counter[str] | None = None
+        self._weights: dict[str, float] = {}
         self._counter = 0
         self._next_id = next_id or self._count
 
@@ -278,16 +288,25 @@ class StoryClusterer:
         gate = 1.0 - config.entity_gate * (1.0 - entity)
         return score * gate * self._recency(article.published, story)
 
-    def _entity_overlap(self, names: Iterable[str], story: Counter[str]) -> float:
-        """IDF-weighted share of the article's names and numbers that the story mentions:
-        sharing "Teravale" says much more than sharing "Monday"."""
-        total = shared = 0.0
-        for name in names:
-            weight = self.entity_df.idf(name)
-            total += weight
-            if name in story:
-                shared += weight
+    def _entity_overlap(self, names: Counter[str], story: Counter[str]) -> float:
+        """Weighted share of the article's names and numbers that the story mentions. Rare
+        names weigh more (sharing "Teravale" says more than sharing "Monday") and so do the ones
+        the article repeats: a report on Kestria's central bank that mentions Norland's once
+        is not about Norland."""
+        weights = self._entity_weights(names)
+        total = sum(weights.values())
+        shared = sum(w for name, w in weights.items() if name in story)
         return shared / total if total else 0.0
+
+    def _entity_weights(self, names: Counter[str]) -> dict[str, float]:
+        """Per-name weights, computed once per article (the last one asked is cached)."""
+        if self._weights_key is not names:
+            self._weights_key = names
+            self._weights = {
+                name: self.entity_df.idf(name) * (1 + math.log(count))
+                for name, count in names.items()
+            }
+        return self._weights
 
     def _recency(self, when: datetime | None, story: StoryState) -> float:
         if when is None or story.last_seen is None:
@@ -321,7 +340,8 @@ class StoryClusterer:
         config = self.config
         dense = float(np.dot(a.centroid, b.centroid))
         lexical = a.lexical(b.tfidf) / math.sqrt(b.tfidf_norm2 or 1.0)
-        entity = self._entity_overlap(frozenset(a.entities), b.entities)
+        self._weights_key = None  # story counters change between passes: never reuse weights
+        entity = self._entity_overlap(a.entities, b.entities)
         score = (
             config.dense_weight * dense
             + config.tfidf_weight * lexical

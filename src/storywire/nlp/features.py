@@ -63,8 +63,9 @@ def normalise_number(token: str) -> str:
     return core + ("%" if percent else "")
 
 
-def entities(text: str) -> frozenset[str]:
-    """Names (capitalised sequences not at a sentence start, or repeated) and telling numbers."""
+def entities(text: str) -> Counter[str]:
+    """Names (capitalised sequences not at a sentence start, or repeated) and telling numbers,
+    with how often each occurs: an article is about the names it repeats."""
     found: Counter[str] = Counter()
     openers: set[str] = set()
     for sentence in split_sentences(text):
@@ -92,7 +93,10 @@ def entities(text: str) -> frozenset[str]:
                 if "." in number or number.endswith("%") or len(number) >= 2:
                     found["#" + number] += 1
     # A sentence-initial name counts when it also occurs mid-sentence somewhere.
-    return frozenset(name for name in found) | frozenset(o for o in openers if o in found)
+    for opener in openers:
+        if opener in found:
+            found[opener] += 1
+    return found
 
 
 @dataclass

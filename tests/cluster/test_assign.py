@@ -1,0 +1,161 @@
+"""The online clusterer's decisions on hand-made articles (no model needed)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from storywire.cluster.assign import ArticleFeatures, ClusterConfig, StoryClusterer
+from storywire.cluster.importance import Coverage, importance
+from storywire.cluster.index import CentroidIndex
+
+T0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
+
+
+def _vector(seed: int, noise: float = 0.0, base: int | None = None) -> np.ndarray:
+    rng = np.random.default_rng(seed if base is None else base)
+    vector = rng.normal(size=384)
+    if noise:
+        vector = vector + noise * np.random.default_rng(seed).normal(size=384)
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
+def _article(
+    article_id: int,
+    topic: int,
+    words: str,
+    names: str,
+    hours: float = 0,
+    language: str = "en",
+    group: int | None = None,
+) -> ArticleFeatures:
+    return ArticleFeatures(
+        id=article_id,
+        vector=_vector(article_id, noise=0.3, base=topic),
+        terms=Counter(words.split()),
+        entities=Counter(names.split()),
+        published=T0 + timedelta(hours=hours),
+        language=language,
+        dup_group=group,
+    )
+
+
+QUAKE = "earthquake magnitude struck coast buildings collapsed rescue dead toll aftershock"
+BANK = "central bank raised interest rate inflation governor krona policy vote"
+
+
+def test_same_event_joins_and_other_events_start_stories() -> None:
+    clusterer = StoryClusterer()
+    first = clusterer.assign(_article(1, 1, QUAKE, "teravale calveria #6.4"))
+    second = clusterer.assign(_article(2, 1, QUAKE + " school", "teravale calveria solen #6.4"))
+    other = clusterer.assign(_article(3, 2, BANK, "norland saelen #4.25%", hours=1))
+    assert first.created and first.reason == "new story"
+    assert second.story_id == first.story_id and not second.created
+    assert second.reason == "similar coverage" and second.score is not None
+    assert other.created and other.story_id != first.story_id
+
+
+def test_syndicated_copies_always_share_a_story() -> None:
+    clusterer = StoryClusterer()
+    original = clusterer.assign(_article(1, 1, QUAKE, "teravale", group=1))
+    copy = clusterer.assign(_article(2, 9, BANK, "norland", group=1, hours=2))
+    assert copy.story_id == original.story_id and copy.reason == "syndicated copy"
+
+
+def test_look_alike_event_with_other_names_stays_apart() -> None:
+    clusterer = StoryClusterer()
+    first = clusterer.assign(
+        _article(1, 1, QUAKE + " teravale solen school", "teravale calveria solen vantes #6.4 #9")
+    )
+    other = clusterer.assign(
+        _article(
+            2,
+            1,
+            "earthquake magnitude struck tsunami warning islands ferries greyhaven injured",
+            "ormsby greyhaven oduya tsunami #5.9 #3",
+            hours=30,
+        )
+    )
+    assert other.created and other.story_id != first.story_id
+
+
+def test_other_languages_join_only_on_shared_names_and_numbers() -> None:
+    clusterer = StoryClusterer()
+    english = clusterer.assign(_article(1, 1, QUAKE, "teravale calveria solen vantes #6.4"))
+    weak = clusterer.assign(_article(2, 5, "terremoto costa", "calveria", language="es"))
+    strong = clusterer.assign(
+        _article(3, 6, "terremoto magnitud", "teravale calveria solen vantes #6.4", language="es")
+    )
+    assert weak.created
+    assert strong.story_id == english.story_id and strong.reason == "names and numbers"
+
+
+def test_dormant_story_is_revived_or_followed_up() -> None:
+    config = ClusterConfig(window=timedelta(hours=12))
+    clusterer = StoryClusterer(config)
+    story = clusterer.assign(_article(1, 1, QUAKE, "teravale calveria #6.4")).story_id
+    clusterer.assign(_article(2, 2, BANK, "norland #4.25%", hours=20))
+    assert story in clusterer.dormant_ids()
+    revived = clusterer.assign(_article(3, 1, QUAKE, "teravale calveria #6.4", hours=24))
+    assert revived.story_id == story and revived.reason == "revived"
+    assert story not in clusterer.dormant_ids()
+
+    strict = StoryClusterer(ClusterConfig(window=timedelta(hours=12), revive_threshold=0.99))
+    old = strict.assign(_article(1, 1, QUAKE, "teravale calveria #6.4")).story_id
+    strict.assign(_article(2, 2, BANK, "norland #4.25%", hours=20))
+    follow = strict.assign(_article(3, 1, QUAKE, "teravale calveria #6.4", hours=24))
+    assert follow.created and follow.follows == old
+
+
+def test_merge_pass_joins_stories_that_converged_and_old_ids_resolve() -> None:
+    clusterer = StoryClusterer(ClusterConfig(threshold=0.99, merge_threshold=0.3))
+    a = clusterer.assign(_article(1, 1, QUAKE, "teravale calveria #6.4")).story_id
+    b = clusterer.assign(_article(2, 1, QUAKE, "teravale calveria #6.4")).story_id
+    assert a != b
+    assert clusterer.merge_pass() == [(b, a)]
+    assert clusterer.resolve(b) == a
+    assert clusterer.assignments() == {1: a, 2: a}
+
+
+def test_replaying_the_same_arrivals_gives_the_same_stories() -> None:
+    articles = [_article(i, i % 3, QUAKE if i % 2 else BANK, f"n{i % 3} x{i}") for i in range(30)]
+    runs = []
+    for _ in range(2):
+        clusterer = StoryClusterer()
+        for article in articles:
+            clusterer.assign(article)
+        runs.append(clusterer.assignments())
+    assert runs[0] == runs[1]
+
+
+def test_restore_rebuilds_state_without_new_decisions() -> None:
+    clusterer = StoryClusterer()
+    clusterer.restore(7, [_article(1, 1, QUAKE, "teravale calveria #6.4")], dormant=False)
+    joined = clusterer.assign(_article(2, 1, QUAKE, "teravale calveria #6.4"))
+    assert joined.story_id == 7
+    assert clusterer.assign(_article(3, 2, BANK, "norland")).story_id == 8
+
+
+def test_centroid_index_is_exact_and_reuses_slots() -> None:
+    index = CentroidIndex(dim=384, capacity=2)
+    for key in range(5):
+        index.upsert(key, _vector(key))
+    assert len(index) == 5
+    assert index.search(_vector(3), 2)[0] == 3
+    index.remove(3)
+    assert 3 not in index and index.search(_vector(3), 1) != [3]
+    index.upsert(9, _vector(3))
+    assert index.search(_vector(3), 1) == [9]
+
+
+def test_importance_rewards_outlets_wire_pickup_growth_and_recency() -> None:
+    now = T0 + timedelta(hours=1)
+    one_outlet = [Coverage(1, T0, None, i) for i in range(4)]
+    four_outlets = [Coverage(i, T0, None, i) for i in range(4)]
+    assert importance(four_outlets, now) > importance(one_outlet, now)
+    wire = [Coverage(i, T0, 100, i) for i in range(4)]
+    assert importance(wire, now) > importance(four_outlets, now)
+    assert importance(four_outlets, now + timedelta(days=2)) < importance(four_outlets, now) / 3
+    assert importance([], now) == 0.0
