@@ -101,3 +101,14 @@ def test_extract_files_and_urls_in_input_order(
     assert text.startswith(f"# {articles[0].title}")
     failed = cli.invoke(app, ["extract", str(tmp_path / "missing.html")])
     assert failed.exit_code == 1 and "cannot read" in failed.output
+
+
+def test_import_single_article_urls(cli: CliRunner, newsroom: Newsroom, tmp_path: Path) -> None:
+    article = newsroom.corpus.by_outlet("planet-people")[0]
+    url = newsroom.article_url(article)
+    missing = str(tmp_path / "missing.jsonl")
+    first = _ok(cli, "import", url, missing)
+    assert "imported 1 new articles, 0 already stored, 1 skipped" in first
+    assert "imported 0 new articles, 1 already stored, 0 skipped" in _ok(cli, "import", url)
+    gone = _ok(cli, "import", newsroom.home_url("planet-people") + "no-such-page")
+    assert "1 skipped" in gone and "HTTP 404" in gone

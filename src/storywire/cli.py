@@ -25,7 +25,13 @@ from storywire.cluster.replay import ReplayArticle, replay
 from storywire.config import Settings, load_settings
 from storywire.demo.corpus import parse_offset
 from storywire.demo.server import Newsroom, SimClock, default_epoch
-from storywire.errors import ExtractError, NotFoundError, ParseError, StorywireError
+from storywire.errors import (
+    ExtractError,
+    FetchError,
+    NotFoundError,
+    ParseError,
+    StorywireError,
+)
 from storywire.extract.article import ExtractedArticle, extract_article
 from storywire.models import Feed, Outlet
 from storywire.nlp.embed import default_embedder
@@ -458,38 +464,66 @@ def cluster(
 
 @app.command("import")
 def import_files(
-    paths: Annotated[
-        list[Path], typer.Argument(exists=True, dir_okay=False, help="JSONL or WARC.")
+    sources: Annotated[
+        list[str], typer.Argument(help="JSONL or WARC files, or article page URLs.")
     ],
 ) -> None:
-    """Import articles from JSONL ({url, title, html | text, published, outlet}) or WARC files."""
+    """Import articles from JSONL ({url, title, html | text, published, outlet}) or WARC files,
+    or single article pages by URL."""
     settings = _settings()
     counts = {"new": 0, "known": 0, "failed": 0}
+
+    def count(created: bool) -> None:
+        counts["new" if created else "known"] += 1
+
+    def skip(problem: StorywireError) -> None:
+        counts["failed"] += 1
+        err.print(f"skipped: {problem}")
+
     try:
         with db.connect(settings.database_url) as sessions:
             pipeline = Pipeline.from_settings(settings, sessions)
+            urls = [s for s in sources if s.startswith(("http://", "https://"))]
+            files = [Path(s) for s in sources if s not in urls]
             with Progress(console=console, transient=True) as progress:
                 task = progress.add_task("importing", total=None)
-                for path in paths:
-                    for item in read_documents(path):
-                        progress.advance(task)
-                        if isinstance(item, StorywireError):
-                            counts["failed"] += 1
-                            err.print(f"skipped: {item}")
-                            continue
-                        try:
-                            _, created = pipeline.ingest_document(item)
-                        except ExtractError as exc:
-                            counts["failed"] += 1
-                            err.print(f"skipped: {exc}")
-                            continue
-                        counts["new" if created else "known"] += 1
+                for path in files:
+                    try:
+                        for item in read_documents(path):
+                            progress.advance(task)
+                            if isinstance(item, StorywireError):
+                                skip(item)
+                                continue
+                            try:
+                                count(pipeline.ingest_document(item)[1])
+                            except ExtractError as exc:
+                                skip(exc)
+                    except ParseError as exc:  # the file itself: missing, unknown type
+                        skip(exc)
+                for result in asyncio.run(_ingest_urls(pipeline, urls)):
+                    progress.advance(task)
+                    if isinstance(result, StorywireError):
+                        skip(result)
+                    else:
+                        count(result)
     except StorywireError as exc:
         raise _fail(exc) from exc
     console.print(
         f"imported {counts['new']} new articles, {counts['known']} already stored, "
         f"{counts['failed']} skipped"
     )
+
+
+async def _ingest_urls(pipeline: Pipeline, urls: list[str]) -> list[bool | StorywireError]:
+    async with Fetcher(pipeline.policy, transport=pipeline.transport) as fetcher:
+
+        async def one(url: str) -> bool | StorywireError:
+            try:
+                return (await pipeline.ingest_url(fetcher, url))[1]
+            except (FetchError, ExtractError) as exc:
+                return exc
+
+        return list(await asyncio.gather(*(one(url) for url in urls)))
 
 
 class OutputFormat(StrEnum):

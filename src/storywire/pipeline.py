@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+import httpx
 import numpy as np
 
 from storywire.cluster.assign import (
@@ -52,6 +53,8 @@ from storywire.sources.schedule import Outcome, SchedulePolicy, next_check
 from storywire.store import db, repo
 
 log = logging.getLogger(__name__)
+
+MIN_CLASSIFIER_WORDS = 150
 
 
 @dataclass
@@ -274,9 +277,11 @@ class Pipeline:
         feed_concurrency: int = 8,
         embedder: Callable[[], Embedder] = default_embedder,
         cluster_config: ClusterConfig | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.sessions = sessions
         self.policy = policy
+        self.transport = transport
         self.schedule = schedule or SchedulePolicy()
         self.now = now
         self.feed_concurrency = feed_concurrency
@@ -303,7 +308,7 @@ class Pipeline:
             feeds = repo.due_feeds(session, self.now(), ignore_schedule=force)
         report = RoundReport()
         limit = asyncio.Semaphore(self.feed_concurrency)
-        async with Fetcher(self.policy) as fetcher:
+        async with Fetcher(self.policy, transport=self.transport) as fetcher:
 
             async def one(feed: Feed) -> None:
                 async with limit:
@@ -403,9 +408,7 @@ class Pipeline:
             page = await fetcher.fetch_page(article.url)
             extracted = extract_article(page.text(), page.final_url)
         except (FetchError, ExtractError) as exc:
-            article = replace(
-                article, stage=Stage.EXTRACTED, text_source=TextSource.FEED, error=str(exc)
-            )
+            article = _without_page(replace(article, text_source=TextSource.FEED, error=str(exc)))
             log.info("keeping the feed's text", extra={"url": article.url, "error": str(exc)})
         else:
             article = _apply_extraction(article, extracted, self.now())
@@ -453,20 +456,21 @@ class Pipeline:
         if not article.text.strip():
             raise ExtractError(f"{document.url}: no text to import")
         if article.stage is Stage.FETCHED:
-            article.language = identify_language(article.text)
-            article.kind, article.kind_reason = classify_kind(
-                url=article.url,
-                title=article.title,
-                section=None,
-                text=article.text,
-                language=article.language,
-            )
-            article.stage = Stage.EXTRACTED
+            article = _without_page(article)
         with db.transaction(self.sessions) as session:
             stored, created = repo.add_article(session, article)
         if created:
             stored = self._dedupe(stored)
         return stored, created
+
+    async def ingest_url(self, fetcher: Fetcher, url: str) -> tuple[Article, bool]:
+        """Store a single article page by URL (fetched politely, then as an import)."""
+        with db.transaction(self.sessions) as session:
+            existing = repo.get_article_by_url(session, canonical_url(url))
+        if existing is not None:
+            return existing, False
+        page = await fetcher.fetch_page(url)
+        return self.ingest_document(RawDocument(url=page.final_url, html=page.text()))
 
     def _outlet_for(self, session: db.Session, document: RawDocument) -> int | None:
         parts = urlsplit(document.url)
@@ -534,6 +538,22 @@ def _article_from_entry(entry: FeedEntry, feed: Feed, now: datetime) -> Article:
         stage=Stage.FETCHED,
         text_source=TextSource.FEED,
     )
+
+
+def _without_page(article: Article) -> Article:
+    """An article whose text did not come from its page (feed summary, given text): its
+    language and kind come from what we have, the URL, title and section included."""
+    language = identify_language(f"{article.title}. {article.text}")
+    # A feed's one-paragraph summary is too little text for the subjectivity classifier.
+    long_enough = len(article.text.split()) >= MIN_CLASSIFIER_WORDS
+    kind, reason = classify_kind(
+        url=article.url,
+        title=article.title,
+        section=article.section,
+        text=article.text if long_enough else "",
+        language=language,
+    )
+    return replace(article, language=language, kind=kind, kind_reason=reason, stage=Stage.EXTRACTED)
 
 
 def _apply_extraction(article: Article, page: ExtractedArticle, now: datetime) -> Article:
