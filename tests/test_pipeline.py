@@ -244,6 +244,10 @@ def test_stories_form_as_coverage_arrives_and_survive_a_restart(
             return repo.story_of_article(session, article.id or 0)
 
     quake = story_of("civic-observer/teravale-quake-breaking")
+    assert quake is not None
+    with db.transaction(sessions) as session:
+        before = repo.get_story(session, quake)
+        assert len(repo.revisions(session, quake)) == 1
     newsroom.clock.set(timedelta(days=3))
     # A new process: the clusterer is rebuilt from the stored stories, nothing is re-decided.
     _, later = asyncio.run(_pipeline(sessions).run_round(force=True))
@@ -260,8 +264,15 @@ def test_stories_form_as_coverage_arrives_and_survive_a_restart(
     assert sum(joined) >= len(joined) - 1
     with db.transaction(sessions) as session:
         listed = {s.story.id: s for s in repo.list_stories(session, limit=100)}
-        assert all(a.stage is Stage.CLUSTERED for a in _all_articles(sessions))
+        assert all(a.stage is Stage.WRITTEN for a in _all_articles(sessions))
     assert quake in listed and listed[quake].outlet_count >= 6
     assert listed[quake].story.importance > 0
     wire = {story_of(a.id) for a in corpus.articles if a.wire == "halvard-breach-wire"}
     assert len(wire) == 1
+    with db.transaction(sessions) as session:
+        history = repo.revisions(session, quake)
+        after = repo.get_story(session, quake)
+        unwritten = [s for s in listed.values() if s.story.current_revision_id is None]
+    assert len(history) >= 2 and history[-1].changes.get("added"), "day 2 is a new revision"
+    assert after.updated_at > before.updated_at and after.published_at == before.published_at
+    assert unwritten == [], "every story has a written, cited revision"

@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,7 +33,9 @@ from storywire.errors import (
     StorywireError,
 )
 from storywire.extract.article import ExtractedArticle, extract_article
-from storywire.models import Feed, Outlet
+from storywire.extract.language import identify_language
+from storywire.extract.opinion import classify_kind
+from storywire.models import ArticleKind, Feed, Outlet
 from storywire.nlp.embed import default_embedder
 from storywire.pipeline import FeedReport, Pipeline, fetch_policy, outlet_slug
 from storywire.sources.fetch import Fetcher, FetchPolicy, decode_html
@@ -41,7 +43,8 @@ from storywire.sources.guard import check_url
 from storywire.sources.importers import parse_time, read_documents
 from storywire.sources.opml import OpmlFeed, parse_opml, write_opml
 from storywire.store import db, repo
-from storywire.write.page import format_time, story_page_text
+from storywire.write.extractive import ExtractiveWriter, SourceArticle, Written, WrittenStory
+from storywire.write.page import format_time, story_page_text, written_text
 
 app = typer.Typer(help="storywire: a news story engine.", no_args_is_help=True)
 config_app = typer.Typer(help="Show configuration.", no_args_is_help=True)
@@ -589,6 +592,88 @@ def _extracted_json(item: str, article: ExtractedArticle) -> dict[str, object]:
         "language": article.language,
         "kind": article.kind.value,
         "text": article.text,
+    }
+
+
+class WriteFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command()
+def write(
+    input_file: Annotated[
+        Path | None,
+        typer.Option("--input", exists=True, dir_okay=False, help="JSON (default: stdin)."),
+    ] = None,
+    words: Annotated[int | None, typer.Option(min=20, help="Story length in words.")] = None,
+    output_format: Annotated[WriteFormat, typer.Option("--format")] = WriteFormat.TEXT,
+) -> None:
+    """Write a story from {"articles": [{id, title, text, published, source}], "words": N}:
+    the offline evaluation entry point of the writer."""
+    raw = input_file.read_text(encoding="utf-8") if input_file else sys.stdin.read()
+    try:
+        document = json.loads(raw)
+        rows = document["articles"]
+        ids = [row["id"] for row in rows]
+        articles = [_source_from_json(number, row) for number, row in enumerate(rows, start=1)]
+        budget = words or int(document.get("words") or 200)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _fail(ParseError(f"bad write input: {exc!r}")) from exc
+    written = ExtractiveWriter(default_embedder()).write(articles, words=budget)
+
+    def label(number: int) -> str:
+        return str(ids[number - 1])
+
+    if output_format is WriteFormat.TEXT:
+        typer.echo(written_text(written, label), nl=False)
+        return
+    typer.echo(json.dumps(_written_json(written, ids), ensure_ascii=False, indent=1))
+
+
+def _source_from_json(number: int, row: dict[str, Any]) -> SourceArticle:
+    title, text = str(row.get("title") or ""), str(row.get("text") or "")
+    language = row.get("language") or identify_language(f"{title}. {text}")
+    kind, _ = classify_kind(
+        str(row.get("url") or ""), title, row.get("section"), text=text, language=language
+    )
+    return SourceArticle(
+        id=number,
+        title=title,
+        text=text,
+        outlet=str(row.get("source") or f"source {number}"),
+        published=parse_time(row.get("published")),
+        opinion=kind is ArticleKind.OPINION,
+        language=language,
+    )
+
+
+def _written_json(written: WrittenStory, ids: list[Any]) -> dict[str, Any]:
+    def cited(items: list[Written]) -> list[dict[str, Any]]:
+        return [{"text": i.text, "citations": [ids[c - 1] for c in i.citations]} for i in items]
+
+    return {
+        "headline": written.headline,
+        "highlights": cited(written.highlights),
+        "story": cited(written.story),
+        "opinions": [
+            {
+                "id": ids[o.article_id - 1],
+                "outlet": o.outlet,
+                "author": o.author,
+                "title": o.title,
+                "gist": o.gist,
+            }
+            for o in written.opinions
+        ],
+        "sources": [
+            {
+                "outlet": s.outlet,
+                "articles": [ids[a - 1] for a in s.articles],
+                "wire_copies": s.wire_copies,
+            }
+            for s in written.sources
+        ],
     }
 
 

@@ -36,12 +36,16 @@ from storywire.extract.opinion import classify_kind
 from storywire.extract.urls import canonical_url
 from storywire.models import (
     Article,
+    ArticleKind,
+    CitedText,
     Feed,
     Membership,
+    OpinionItem,
     Outlet,
     RawDocument,
     Stage,
     Story,
+    StoryRevision,
     StoryStatus,
     TextSource,
 )
@@ -51,6 +55,8 @@ from storywire.sources.feeds import FeedEntry, ParsedFeed, parse_feed
 from storywire.sources.fetch import Fetcher, FetchPolicy, HTTPStatusError
 from storywire.sources.schedule import Outcome, SchedulePolicy, next_check
 from storywire.store import db, repo
+from storywire.write.extractive import ExtractiveWriter, SourceArticle, WrittenStory
+from storywire.write.revisions import changes, worth_a_revision
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +106,7 @@ class StoryReport:
     clustered: int = 0
     new_stories: int = 0
     merged: int = 0
+    revised: int = 0
     touched: set[int] = field(default_factory=set)
 
 
@@ -122,10 +129,37 @@ class StoryDetector:
         self._clusterer: StoryClusterer | None = None
 
     def detect(self) -> StoryReport:
-        """Embed deduplicated articles, assign them to stories, merge converged stories."""
+        """Embed deduplicated articles, assign them to stories, merge converged stories, and
+        write the stories that changed."""
         report = StoryReport(embedded=self.embed_pending())
         self.cluster_pending(report)
+        report.revised = self.write_stories(report.touched)
         return report
+
+    def write_stories(self, story_ids: set[int]) -> int:
+        """A new revision for each story whose text changed; returns how many."""
+        writer = ExtractiveWriter(self._embedder_factory())
+        revised = 0
+        for story_id in sorted(story_ids):
+            with db.transaction(self.sessions) as session:
+                story = repo.get_story(session, story_id)
+                if story.id != story_id:  # merged away meanwhile
+                    continue
+                members = [article for article, _ in repo.story_articles(session, story_id)]
+                outlets = {o.id: o.name for o in repo.list_outlets(session)}
+                previous = repo.current_revision(session, story)
+            written = writer.write([_source_article(a, outlets) for a in members])
+            found = changes(previous, written)
+            if not worth_a_revision(previous, found):
+                continue
+            when = max(_when(a) for a in members)
+            with db.transaction(self.sessions) as session:
+                repo.add_revision(session, _revision(story_id, written, found, when))
+                for article in members:
+                    if article.stage is not Stage.WRITTEN:
+                        repo.save_article(session, replace(article, stage=Stage.WRITTEN))
+            revised += 1
+        return revised
 
     def embed_pending(self, batch: int = 256) -> int:
         embedder = self._embedder_factory()
@@ -202,6 +236,37 @@ class StoryDetector:
                 clusterer.restore(story.id or 0, sorted(features, key=lambda f: f.id), dormant)
         self._clusterer = clusterer
         return clusterer
+
+
+def _source_article(article: Article, outlets: dict[int | None, str]) -> SourceArticle:
+    return SourceArticle(
+        id=article.id or 0,
+        title=article.title,
+        text=article.text,
+        outlet=outlets.get(article.outlet_id, "unknown outlet"),
+        published=_when(article),
+        author=article.authors[0] if article.authors else None,
+        opinion=article.kind is ArticleKind.OPINION,
+        dup_group=article.near_dup_group,
+        language=article.language,
+    )
+
+
+def _revision(
+    story_id: int, written: WrittenStory, found: dict[str, list[str]], when: datetime
+) -> StoryRevision:
+    return StoryRevision(
+        story_id=story_id,
+        number=0,
+        created_at=when,
+        headline=written.headline,
+        highlights=[CitedText(h.text, h.citations) for h in written.highlights],
+        body=[CitedText(s.text, s.citations) for s in written.story],
+        opinions=[
+            OpinionItem(o.article_id, o.outlet, o.author, o.title, o.gist) for o in written.opinions
+        ],
+        changes=found,
+    )
 
 
 def _when(article: Article) -> datetime:

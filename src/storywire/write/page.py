@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from datetime import datetime
 
 from storywire.models import Story, StoryRevision
+from storywire.write.extractive import WrittenStory
 
 
 def format_time(value: datetime) -> str:
@@ -28,7 +30,7 @@ def story_page_text(
     lines += [f"  • {h.text} {_cite(h.citations)}" for h in revision.highlights]
     lines += ["Story", ""]
     paragraph = " ".join(f"{s.text} {_cite(s.citations)}" for s in revision.body)
-    lines += textwrap.wrap(paragraph, width=100) or [""]
+    lines += textwrap.wrap(paragraph, 100, break_on_hyphens=False, break_long_words=False) or [""]
     lines += ["", "Opinions"]
     lines += [
         f"  • {o.outlet}{f' ({o.author})' if o.author else ''}: {o.title} [{o.article_id}]"
@@ -40,5 +42,32 @@ def story_page_text(
         for old in history:
             changed = "; ".join(f"{k}: {len(v)}" for k, v in old.changes.items() if v)
             lines.append(f"  #{old.number} {format_time(old.created_at)} {changed}".rstrip())
+    lines += ["", "You've reached the end"]
+    return "\n".join(lines) + "\n"
+
+
+def written_text(story: WrittenStory, label: Callable[[int], str] = str) -> str:
+    """A freshly written story (not stored) in the same layout, citations as `label` shows."""
+
+    def cite(citations: tuple[int, ...]) -> str:
+        return "".join(f"[{label(c)}]" for c in citations)
+
+    lines = [story.headline, "", "Highlights"]
+    lines += [f"  • {h.text} {cite(h.citations)}" for h in story.highlights]
+    lines += ["Story", ""]
+    paragraph = " ".join(f"{s.text} {cite(s.citations)}" for s in story.story)
+    lines += textwrap.wrap(paragraph, 100, break_on_hyphens=False, break_long_words=False)
+    lines += ["", "Opinions"]
+    lines += [
+        f"  • {o.outlet}{f' ({o.author})' if o.author else ''}: {o.title} [{label(o.article_id)}]"
+        f"\n    {o.gist}"
+        for o in story.opinions
+    ]
+    lines += ["", "Sources"]
+    lines += [
+        f"  • {s.outlet}: {len(s.articles)} article(s)"
+        + (f", {s.wire_copies} wire copies" if s.wire_copies else "")
+        for s in story.sources
+    ]
     lines += ["", "You've reached the end"]
     return "\n".join(lines) + "\n"

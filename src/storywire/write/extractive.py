@@ -1,0 +1,322 @@
+"""The default writer: offline, deterministic, extractive. Every sentence is a source sentence,
+so every sentence carries the articles it came from.
+
+Sentences of the story's news articles (one text per wire group, opinion pieces excluded) are
+cleaned of datelines and bylines, filtered (too short, too long, needing context they would not
+have), and scored by centrality across the coverage (LexRank over sentence embeddings),
+corroboration (how many outlets say the same), position in their article, and neutrality (the
+subjectivity model). Maximal marginal relevance picks a varied set within the word budget; the
+story is told in the order events were reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+from storywire.nlp.embed import Embedder, Vectors
+from storywire.nlp.features import entities
+from storywire.nlp.sentences import split_sentences
+from storywire.nlp.subjectivity import subjectivity
+
+_DATELINE = re.compile(
+    r"^(?:[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{2,}(?:,\s*[\w .'’-]+)?\s*(?:\([^)]{1,40}\))?\s*(?:--|—|–|-)\s+)"
+)
+_BYLINE = re.compile(r"^(?:By|Por|Von)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*$")
+_NEEDS_CONTEXT = re.compile(
+    r"^(?:he|she|it|they|this|that|these|those|his|her|its|their|but|and|so|also|however|"
+    r"meanwhile|still|yet|instead|then|there|here|such|both|another|other|the latter|"
+    r"the former|él|ella|ellos|esto|pero|además|er|sie|es|dies|aber|auch|doch)\b",
+    re.IGNORECASE,
+)
+_BOILERPLATE = re.compile(
+    r"(copyright|all rights reserved|subscribe|newsletter|sign up|click here|read more|"
+    r"advertisement|follow us|share this|got a story|email the newsdesk)",
+    re.IGNORECASE,
+)
+_PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re.IGNORECASE)
+_TITLE_TAIL = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,40})$")
+_OPINION_PREFIX = re.compile(r"^\s*(opinion|editorial|column|comment)\s*[|:]\s*", re.IGNORECASE)
+MIN_WORDS, MAX_WORDS, HIGHLIGHT_WORDS = 6, 55, 30
+
+
+@dataclass(frozen=True, slots=True)
+class SourceArticle:
+    id: int
+    title: str
+    text: str
+    outlet: str
+    published: datetime | None = None
+    author: str | None = None
+    opinion: bool = False
+    dup_group: int | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    text: str
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Opinion:
+    article_id: int
+    outlet: str
+    author: str | None
+    title: str
+    gist: str
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    outlet: str
+    articles: tuple[int, ...]
+    wire_copies: int
+
+
+@dataclass
+class WrittenStory:
+    headline: str
+    highlights: list[Written]
+    story: list[Written]
+    opinions: list[Opinion] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    text: str
+    article: int
+    outlet: str
+    position: int
+    published: datetime
+
+
+def clean_sentence(text: str) -> str:
+    """A sentence without its dateline ("SEOUL (AP) -- ") and surrounding whitespace."""
+    return _DATELINE.sub("", " ".join(text.split()), count=1).strip()
+
+
+def usable(sentence: str) -> bool:
+    words = sentence.split()
+    return (
+        MIN_WORDS <= len(words) <= MAX_WORDS
+        and not _NEEDS_CONTEXT.match(sentence)
+        and not _BOILERPLATE.search(sentence)
+        and not _BYLINE.match(sentence)
+        and sentence[-1:] in ".!?\"”'’»)"
+        and not sentence.endswith("?")
+    )
+
+
+def clean_headline(title: str, outlet: str | None = None) -> str:
+    """No opinion label and no outlet tail ("… - The Herald", "… | news.example.com"); a
+    subtitle after a dash stays."""
+    title = _OPINION_PREFIX.sub("", title.strip()).strip()
+    tail = _TITLE_TAIL.search(title)
+    if tail:
+        name = tail.group(1).strip().casefold()
+        if (outlet and name == outlet.casefold()) or re.search(r"\.[a-z]{2,}$", name):
+            title = title[: tail.start()].rstrip()
+    return title
+
+
+class ExtractiveWriter:
+    def __init__(self, embedder: Embedder, words: int = 200) -> None:
+        self.embedder = embedder
+        self.words = words
+
+    def write(self, articles: Sequence[SourceArticle], words: int | None = None) -> WrittenStory:
+        budget = words or self.words
+        news = _main_language([a for a in articles if not a.opinion])
+        representatives = _one_per_group(news or list(articles))
+        sentences = self._sentences(representatives)
+        opinions = [_opinion(a) for a in articles if a.opinion]
+        sources = _sources(articles)
+        if not sentences:
+            title = clean_headline(articles[0].title, articles[0].outlet) if articles else ""
+            return WrittenStory(title, [], [], opinions, sources)
+        vectors = self.embedder.embed([s.text for s in sentences])
+        similarity = vectors @ vectors.T
+        scores = _scores(sentences, similarity)
+        chosen = _mmr(sentences, similarity, scores, budget)
+        chosen.sort(
+            key=lambda i: (sentences[i].published, sentences[i].article, sentences[i].position)
+        )
+        story = [Written(sentences[i].text, _citations(i, sentences, similarity)) for i in chosen]
+        highlights = _highlights(sentences, similarity, scores)
+        return WrittenStory(
+            headline=self._headline(representatives or list(articles)),
+            highlights=highlights,
+            story=story,
+            opinions=opinions,
+            sources=sources,
+        )
+
+    def _sentences(self, articles: Sequence[SourceArticle]) -> list[_Sentence]:
+        found: list[_Sentence] = []
+        seen: set[str] = set()
+        for article in articles:
+            when = article.published or datetime.min.replace(tzinfo=UTC)
+            for position, raw in enumerate(split_sentences(article.text)):
+                text = clean_sentence(raw)
+                key = text.casefold()
+                if usable(text) and key not in seen:
+                    seen.add(key)
+                    found.append(_Sentence(text, article.id, article.outlet, position, when))
+        return found
+
+    def _headline(self, articles: Sequence[SourceArticle]) -> str:
+        """The title closest to the coverage's centre, preferring sober ones under 90 chars."""
+        titles = [clean_headline(a.title, a.outlet) for a in articles if a.title.strip()]
+        if not titles:
+            return ""
+        vectors = self.embedder.embed(titles)
+        centre = vectors.mean(axis=0)
+        ranked = sorted(
+            range(len(titles)),
+            key=lambda i: (-_headline_quality(titles[i], float(vectors[i] @ centre)), titles[i]),
+        )
+        return titles[ranked[0]]
+
+
+def _headline_quality(title: str, centrality: float) -> float:
+    shouting = sum(ch.isupper() for ch in title) > 0.5 * sum(ch.isalpha() for ch in title)
+    penalty = 0.3 * ("!" in title) + 0.3 * shouting + 0.2 * (len(title) > 90) + 0.1 * ("?" in title)
+    return centrality - penalty
+
+
+def _main_language(articles: list[SourceArticle]) -> list[SourceArticle]:
+    """The story is written in the language most of its reports use; the rest still count as
+    sources."""
+    languages = Counter(a.language for a in articles if a.language)
+    if not languages:
+        return articles
+    main = languages.most_common(1)[0][0]
+    return [a for a in articles if a.language in (main, None)]
+
+
+def _one_per_group(articles: Sequence[SourceArticle]) -> list[SourceArticle]:
+    """One text per near-duplicate group: the longest (the least trimmed copy)."""
+    best: dict[int, SourceArticle] = {}
+    for article in articles:
+        key = article.dup_group if article.dup_group is not None else -article.id
+        if key not in best or len(article.text) > len(best[key].text):
+            best[key] = article
+    return sorted(
+        best.values(), key=lambda a: (a.published or datetime.min.replace(tzinfo=UTC), a.id)
+    )
+
+
+def _scores(sentences: list[_Sentence], similarity: Vectors) -> np.ndarray:
+    centrality = _lexrank(similarity)
+    outlets = {s.outlet for s in sentences}
+    scores = np.zeros(len(sentences))
+    for i, sentence in enumerate(sentences):
+        echoes = {sentences[j].outlet for j in np.flatnonzero(similarity[i] >= 0.75)}
+        corroboration = len(echoes) / max(len(outlets), 1)
+        position = 1.0 / (1.0 + 0.3 * sentence.position)
+        neutral = 1.0 - 0.6 * subjectivity(sentence.text)
+        scores[i] = centrality[i] * (1 + corroboration) * (0.5 + position) * neutral
+    return scores
+
+
+def _lexrank(similarity: Vectors, threshold: float = 0.3, damping: float = 0.85) -> np.ndarray:
+    graph = (similarity >= threshold).astype(np.float64)
+    graph /= graph.sum(axis=1, keepdims=True)
+    n = len(graph)
+    rank = np.full(n, 1.0 / n)
+    for _ in range(50):
+        rank = (1 - damping) / n + damping * graph.T @ rank
+    return rank * n
+
+
+def _mmr(
+    sentences: list[_Sentence], similarity: Vectors, scores: np.ndarray, budget: int
+) -> list[int]:
+    """Maximal marginal relevance until the word budget is used."""
+    relevance = scores / max(float(scores.max()), 1e-9)
+    chosen: list[int] = []
+    used = 0
+    candidates = set(range(len(sentences)))
+    while candidates:
+
+        def value(i: int) -> tuple[float, int]:
+            redundancy = max((float(similarity[i, j]) for j in chosen), default=0.0)
+            return (0.7 * relevance[i] - 0.3 * redundancy, -i)
+
+        best = max(candidates, key=value)
+        candidates.discard(best)
+        if chosen and max(float(similarity[best, j]) for j in chosen) >= 0.8:
+            continue
+        length = len(sentences[best].text.split())
+        if used + length > budget and chosen:
+            if used >= 0.8 * budget:
+                break
+            continue
+        chosen.append(best)
+        used += length
+    return chosen
+
+
+def _citations(index: int, sentences: list[_Sentence], similarity: Vectors) -> tuple[int, ...]:
+    """The sentence's own article, then other articles that state the same (cosine >= 0.75
+    and no name or number of the sentence missing from theirs)."""
+    own = sentences[index]
+    names = set(entities(own.text))
+    cited = [own.article]
+    for j in np.flatnonzero(similarity[index] >= 0.75):
+        other = sentences[j]
+        if other.article not in cited and names <= set(entities(other.text)):
+            cited.append(other.article)
+    return tuple(cited)
+
+
+def _highlights(
+    sentences: list[_Sentence], similarity: Vectors, scores: np.ndarray
+) -> list[Written]:
+    """Three central facts, each from a short sentence, mutually different."""
+    picked: list[int] = []
+    for i in sorted(range(len(sentences)), key=lambda i: (-scores[i], i)):
+        text = sentences[i].text
+        if len(text.split()) > HIGHLIGHT_WORDS or _PRONOUN_SOURCE.search(text):
+            continue  # a highlight stands alone: no "she said" without a she
+        if any(similarity[i, j] >= 0.6 for j in picked):
+            continue
+        picked.append(i)
+        if len(picked) == 3:
+            break
+    return [Written(sentences[i].text, _citations(i, sentences, similarity)) for i in picked]
+
+
+def _opinion(article: SourceArticle) -> Opinion:
+    first = next(
+        (clean_sentence(s) for s in split_sentences(article.text) if usable(clean_sentence(s))), ""
+    )
+    gist = " ".join(first.split()[:HIGHLIGHT_WORDS])
+    title = clean_headline(article.title, article.outlet)
+    return Opinion(article.id, article.outlet, article.author, title, gist)
+
+
+def _sources(articles: Sequence[SourceArticle]) -> list[Source]:
+    groups = Counter(a.dup_group for a in articles if a.dup_group is not None)
+    by_outlet: dict[str, list[SourceArticle]] = {}
+    for article in articles:
+        by_outlet.setdefault(article.outlet, []).append(article)
+    return sorted(
+        (
+            Source(
+                outlet,
+                tuple(a.id for a in items),
+                sum(1 for a in items if a.dup_group is not None and groups[a.dup_group] > 1),
+            )
+            for outlet, items in by_outlet.items()
+        ),
+        key=lambda s: (-len(s.articles), s.outlet),
+    )

@@ -1,0 +1,184 @@
+"""The extractive writer on the demo newsroom's stories, with the real embedding model."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from storywire.cli import app
+from storywire.demo.corpus import Corpus, load_corpus
+from storywire.nlp.embed import default_embedder
+from storywire.nlp.features import entities
+from storywire.write.extractive import (
+    ExtractiveWriter,
+    SourceArticle,
+    WrittenStory,
+    clean_headline,
+    clean_sentence,
+    usable,
+)
+
+EPOCH = datetime(2026, 11, 2, tzinfo=UTC)
+EVENTS = ["quake-teravale", "rates-norland", "halvard-breach", "climate-vellmar", "cup-final"]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return load_corpus()
+
+
+def _sources(corpus: Corpus, event: str) -> list[SourceArticle]:
+    number = {a.id: i for i, a in enumerate(corpus.articles, start=1)}
+    return [
+        SourceArticle(
+            id=number[a.id],
+            title=a.title,
+            text="\n\n".join(a.paragraphs),
+            outlet=corpus.outlets[a.outlet].name,
+            published=EPOCH + a.published,
+            author=a.author,
+            opinion=a.kind == "opinion",
+            dup_group=number[f"cps/{a.wire}"] if a.wire else None,
+            language=a.language,
+        )
+        for a in corpus.articles
+        if a.event == event
+    ]
+
+
+@pytest.fixture(scope="module")
+def written(corpus: Corpus) -> dict[str, tuple[list[SourceArticle], WrittenStory]]:
+    writer = ExtractiveWriter(default_embedder())
+    return {event: (s := _sources(corpus, event), writer.write(s)) for event in EVENTS}
+
+
+def test_every_sentence_is_cited_and_found_in_its_sources(
+    written: dict[str, tuple[list[SourceArticle], WrittenStory]],
+) -> None:
+    for event, (sources, story) in written.items():
+        by_id = {s.id: s for s in sources}
+        assert story.story and 80 <= sum(len(s.text.split()) for s in story.story) <= 230
+        for item in [*story.story, *story.highlights]:
+            assert item.citations and set(item.citations) <= set(by_id), event
+            first = by_id[item.citations[0]]
+            assert item.text in " ".join(first.text.split()), (event, item.text)
+            for cited in item.citations[1:]:
+                assert set(entities(item.text)) <= set(entities(by_id[cited].text)), item.text
+
+
+def test_opinions_are_listed_apart_and_never_quoted(
+    written: dict[str, tuple[list[SourceArticle], WrittenStory]],
+) -> None:
+    for event, (sources, story) in written.items():
+        opinion_ids = {s.id for s in sources if s.opinion}
+        assert {o.article_id for o in story.opinions} == opinion_ids, event
+        for item in [*story.story, *story.highlights]:
+            assert not set(item.citations) & opinion_ids
+            for opinion in (s for s in sources if s.opinion):
+                assert item.text not in opinion.text
+        for opinion in story.opinions:
+            assert opinion.gist and opinion.outlet and not opinion.title.startswith("Opinion |")
+
+
+def test_highlights_are_three_distinct_short_facts(
+    written: dict[str, tuple[list[SourceArticle], WrittenStory]],
+) -> None:
+    for event, (_, story) in written.items():
+        texts = [h.text for h in story.highlights]
+        assert len(texts) == 3 and len(set(texts)) == 3, event
+        assert all(len(t.split()) <= 30 for t in texts)
+
+
+def test_headline_is_neutral_and_names_no_outlet(
+    corpus: Corpus, written: dict[str, tuple[list[SourceArticle], WrittenStory]]
+) -> None:
+    outlets = [o.name for o in corpus.outlets.values()]
+    for event, (_, story) in written.items():
+        assert 10 < len(story.headline) <= 90, event
+        assert "!" not in story.headline and not story.headline.isupper()
+        assert not any(name in story.headline for name in outlets)
+
+
+def test_the_story_is_written_in_the_coverage_language(
+    written: dict[str, tuple[list[SourceArticle], WrittenStory]],
+) -> None:
+    for _, (sources, story) in written.items():
+        foreign = {s.id for s in sources if s.language != "en"}
+        assert not any(item.citations[0] in foreign for item in story.story)
+        assert {src.outlet for src in story.sources} == {s.outlet for s in sources}
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("TERAVALE, Calveria (CPS) -- A magnitude 6.4 quake hit.", "A magnitude 6.4 quake hit."),
+        ("BRENNMARK -- The departure boards said it all.", "The departure boards said it all."),
+        ("SEOUL (AP) — Leaders met in Busan on Monday.", "Leaders met in Busan on Monday."),
+        ("The bank   raised its rate.", "The bank raised its rate."),
+    ],
+)
+def test_datelines_are_removed(raw: str, clean: str) -> None:
+    assert clean_sentence(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "He added that the talks would continue next week in the capital.",
+        "But the union said the offer was still far too low for its members.",
+        "By Imogen Castell",
+        "Subscribe to our newsletter for the latest news from the region.",
+        "Too short.",
+        "Will the central bank raise its rate again before the end of the year?",
+    ],
+)
+def test_sentences_that_cannot_stand_alone_are_not_used(sentence: str) -> None:
+    assert not usable(sentence)
+
+
+def test_headlines_lose_outlet_tails_and_labels() -> None:
+    herald = "The Meridian Herald"
+    assert clean_headline("Quake hits Teravale - The Meridian Herald", herald) == (
+        "Quake hits Teravale"
+    )
+    assert clean_headline("Quake hits Teravale | news.example.com") == "Quake hits Teravale"
+    assert clean_headline("Opinion | Build better schools") == "Build better schools"
+    subtitle = "Vellmar-Abkommen unterzeichnet – Kestria meldet Vorbehalte an"
+    assert clean_headline(subtitle, herald) == subtitle
+
+
+def test_write_command_text_and_json(corpus: Corpus, tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": a.id,
+            "title": "" if n == 0 else a.title,
+            "text": "\n\n".join(a.paragraphs),
+            "published": (EPOCH + a.published).isoformat(),
+            "source": corpus.outlets[a.outlet].name,
+        }
+        for n, a in enumerate(x for x in corpus.articles if x.event == "quake-ormsby")
+    ]
+    path = tmp_path / "cluster.json"
+    path.write_text(json.dumps({"articles": rows, "words": 120}), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["write", "--input", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    story = json.loads(result.output)
+    assert set(story) == {"headline", "highlights", "story", "opinions", "sources"}
+    ids = {r["id"] for r in rows}
+    assert all(set(s["citations"]) <= ids for s in story["story"])
+    assert sum(len(s["text"].split()) for s in story["story"]) <= 150
+    text = runner.invoke(app, ["write"], input=path.read_text(encoding="utf-8"))
+    assert text.exit_code == 0
+    lines = text.output.splitlines()
+    assert lines[0] == story["headline"]
+    assert [line for line in lines if line in ("Highlights", "Story", "Opinions")] == [
+        "Highlights",
+        "Story",
+        "Opinions",
+    ]
+    assert runner.invoke(app, ["write"], input="{}").exit_code == 1
