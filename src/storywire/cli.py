@@ -8,6 +8,7 @@ import logging
 import socket
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -22,7 +23,7 @@ from rich.table import Table
 
 from storywire import __version__
 from storywire.cluster.replay import ReplayArticle, replay
-from storywire.config import Settings, load_settings
+from storywire.config import Settings, default_data_dir, load_settings
 from storywire.demo.corpus import parse_offset
 from storywire.demo.server import Newsroom, SimClock, default_epoch
 from storywire.errors import (
@@ -56,7 +57,7 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(db_app, name="db")
 app.add_typer(stories_app, name="stories")
 
-console = Console()
+console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -193,8 +194,12 @@ def demo(
     duration: Annotated[
         float, typer.Option(help="Stop after this many real seconds (0: run until Ctrl-C).")
     ] = 0.0,
+    rounds_every: Annotated[
+        float, typer.Option("--every", help="Real seconds between fetch rounds.")
+    ] = 10.0,
 ) -> None:
-    """Run the demo: the fictional newsroom over HTTP, publishing as simulated time passes."""
+    """Run the demo: the fictional newsroom publishes over HTTP as simulated time passes, and
+    storywire reads it, groups the coverage into stories and writes them."""
     settings = _settings()
     try:
         clock = SimClock(default_epoch(), start=parse_offset(start), speed=speed)
@@ -205,23 +210,54 @@ def demo(
     if port and not _free(port, host, outlets_needed):
         err.print(f"ports {port}-{port + outlets_needed - 1} are busy; using free ports instead")
         port = 0
+    url = settings.demo_database or f"sqlite:///{default_data_dir() / 'demo.db'}"
     with Newsroom(clock=clock, host=host, base_port=port) as newsroom:
         _report_newsroom(newsroom)
-        deadline = time.monotonic() + duration if duration > 0 else None
-        seen = {item.article.id for item in newsroom.released()}
         try:
-            while deadline is None or time.monotonic() < deadline:
-                time.sleep(min(1.0, max(0.0, (deadline or 1e18) - time.monotonic())))
-                for item in newsroom.released():
-                    if item.article.id not in seen:
-                        seen.add(item.article.id)
-                        name = newsroom.corpus.outlets[item.article.outlet].name
-                        console.print(
-                            f"[dim]{format_time(item.published)}[/dim] {name}: {item.article.title}"
-                        )
+            _run_demo_pipeline(newsroom, settings, url, duration, rounds_every)
         except KeyboardInterrupt:
-            console.print("stopping the demo newsroom")
-    console.print(f"served {len(seen)} of {len(newsroom.corpus.articles)} articles")
+            console.print("stopping the demo")
+        except StorywireError as exc:
+            raise _fail(exc) from exc
+
+
+def _run_demo_pipeline(
+    newsroom: Newsroom, settings: Settings, url: str, duration: float, every: float
+) -> None:
+    """Read the newsroom like any reader would: its feeds over HTTP, a round at a time."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    with db.engine_for(url) as engine:
+        db.upgrade(engine)
+    console.print(f"demo database: {url} (STORYWIRE_DATABASE_URL={url} storywire stories list)")
+    policy = replace(fetch_policy(settings), allow_loopback=True, host_delay=0.0)
+    deadline = time.monotonic() + duration if duration > 0 else None
+    with db.connect(url) as sessions:
+        with db.transaction(sessions) as session:
+            for outlet in newsroom.corpus.outlets:
+                repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+        pipeline = Pipeline(sessions, policy)
+        while True:
+            report, stories = asyncio.run(pipeline.run_round(force=True))
+            console.print(
+                f"[dim]{format_time(newsroom.clock.now())}[/dim] "
+                f"{report.new_articles} new articles, {stories.new_stories} new stories, "
+                f"{stories.revised} stories rewritten"
+            )
+            with db.transaction(sessions) as session:
+                for summary in repo.list_stories(session, limit=5):
+                    story = summary.story
+                    if story.id in stories.touched:
+                        console.print(
+                            f"  [bold]{story.headline}[/bold] "
+                            f"({summary.outlet_count} outlets, {summary.article_count} articles)"
+                        )
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            time.sleep(
+                every if deadline is None else min(every, max(0.0, deadline - time.monotonic()))
+            )
+    console.print(f"served {len(newsroom.released())} of {len(newsroom.corpus.articles)} articles")
 
 
 def _report_newsroom(newsroom: Newsroom) -> None:

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     feed_max_failures: int = Field(
         default=10, ge=1, description="Consecutive failures after which a feed is disabled."
     )
+    demo_database: str | None = Field(
+        default=None,
+        description="Database URL of `storywire demo` (default: demo.db in the data directory; "
+        "a SQLite demo database is recreated on each run).",
+    )
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8000, ge=0, le=65535)
     newsroom_port: int = Field(default=8800, ge=0, le=65535, description="First demo outlet port.")
