@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import lxml.html
 import trafilatura
 from lxml.etree import ParserError
 from trafilatura.metadata import extract_metadata
+from trafilatura.utils import load_html
 
 from storywire.errors import ExtractError
 from storywire.extract.language import identify_language
@@ -69,10 +69,13 @@ def extract_article(html: str, url: str) -> ExtractedArticle:
     """The main text and metadata of an article page; ExtractError when there is no article."""
     if not html.strip():
         raise ExtractError(f"{url}: empty page")
+    # One parse, by trafilatura's own loader, serves our metadata reading and its extraction.
     try:
-        tree = lxml.html.document_fromstring(html)
+        tree = load_html(html)
     except (ParserError, ValueError) as exc:
         raise ExtractError(f"{url}: not an HTML document ({exc})") from exc
+    if tree is None:
+        raise ExtractError(f"{url}: not an HTML document")
     meta = page_meta(tree)
     # trafilatura's own metadata pass costs a quarter of the extraction time; run it only for
     # what the page's markup did not say.
@@ -80,7 +83,7 @@ def extract_article(html: str, url: str) -> ExtractedArticle:
     if not (meta.title and meta.authors and meta.published and meta.site_name):
         fallback = extract_metadata(tree, default_url=url)
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=False, include_comments=False, include_tables=False
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=False
     )
     text = _clean_text(getattr(document, "text", None) or "", meta.title)
     if len(text) < MIN_TEXT_CHARS:
