@@ -210,7 +210,7 @@ class StoryDetector:
             report.clustered += 1
             report.new_stories += decision.created
             report.touched.add(decision.story_id)
-        merges = clusterer.merge_pass()
+        merges = clusterer.merge_pass(only=set(report.touched))
         with db.transaction(self.sessions) as session:
             for gone, keep in merges:
                 repo.move_memberships(session, gone, keep, datetime.now(UTC))

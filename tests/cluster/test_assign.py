@@ -159,3 +159,11 @@ def test_importance_rewards_outlets_wire_pickup_growth_and_recency() -> None:
     assert importance(wire, now) > importance(four_outlets, now)
     assert importance(four_outlets, now + timedelta(days=2)) < importance(four_outlets, now) / 3
     assert importance([], now) == 0.0
+
+
+def test_merge_pass_can_be_limited_to_changed_stories() -> None:
+    clusterer = StoryClusterer(ClusterConfig(threshold=0.99, merge_threshold=0.3))
+    a = clusterer.assign(_article(1, 1, QUAKE, "teravale calveria #6.4")).story_id
+    b = clusterer.assign(_article(2, 1, QUAKE, "teravale calveria #6.4")).story_id
+    assert clusterer.merge_pass(only=set()) == []
+    assert clusterer.merge_pass(only={b}) == [(b, a)]

@@ -316,10 +316,17 @@ class StoryClusterer:
 
     # ------------------------------------------------------------------------------- merge
 
-    def merge_pass(self) -> list[tuple[int, int]]:
-        """Join active stories that turned out to be one; returns (absorbed, into) pairs."""
+    def merge_pass(self, only: set[int] | None = None) -> list[tuple[int, int]]:
+        """Join active stories that turned out to be one; returns (absorbed, into) pairs.
+
+        `only` limits the pass to stories that changed since the last one (their partners may be
+        any active story): two unchanged stories were already compared.
+        """
         merged: list[tuple[int, int]] = []
-        active = sorted((s for s in self.stories.values() if not s.dormant), key=lambda s: s.id)
+        active = sorted(
+            (s for s in self.stories.values() if not s.dormant and (only is None or s.id in only)),
+            key=lambda s: s.id,
+        )
         for story in active:
             if story.id not in self.stories or len(self._index) < 2:
                 continue
