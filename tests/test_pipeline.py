@@ -12,12 +12,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from storywire.config import Settings
 from storywire.demo.server import Newsroom, SimClock
 from storywire.models import Article, ArticleKind, Feed, RawDocument, Stage, TextSource
-from storywire.pipeline import Pipeline
+from storywire.pipeline import Pipeline, story_writer
 from storywire.sources.fetch import Fetcher, FetchPolicy
 from storywire.sources.schedule import SchedulePolicy
 from storywire.store import db, repo
+from storywire.write.extractive import ExtractiveWriter
+from tests.write.llmserver import Answer, serve
 
 EPOCH = datetime(2026, 11, 2, tzinfo=UTC)
 POLICY = FetchPolicy(allow_loopback=True, host_delay=0.0, host_concurrency=4, retries=0)
@@ -276,3 +279,19 @@ def test_stories_form_as_coverage_arrives_and_survive_a_restart(
     assert len(history) >= 2 and history[-1].changes.get("added"), "day 2 is a new revision"
     assert after.updated_at > before.updated_at and after.published_at == before.published_at
     assert unwritten == [], "every story has a written, cited revision"
+
+
+def test_a_configured_llm_writes_stories_and_falls_back_when_it_fails(
+    sessions: db.Sessions, newsroom: Newsroom
+) -> None:
+    assert story_writer(Settings()) is ExtractiveWriter
+    _subscribe(sessions, [newsroom.feed_url("civic-observer")])
+    with serve(*[Answer(content="not json at all")] * 20) as server:
+        settings = Settings(llm_base_url=server.base_url, llm_model="scripted")
+        pipeline = Pipeline(sessions, POLICY, writer=story_writer(settings))
+        _, stories = asyncio.run(pipeline.run_round())
+        assert server.requests, "the LLM was asked"
+    assert stories.revised > 0
+    with db.transaction(sessions) as session:
+        written = [repo.current_revision(session, s.story) for s in repo.list_stories(session)]
+    assert all(r is not None and r.body for r in written), "the extractive fallback wrote them"

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     fetch_host_delay: float = Field(
         default=0.5, ge=0, description="Seconds between request starts to one host."
     )
+    extract_workers: int = Field(
+        default=2, ge=0, description="Processes that extract article text (0: in the main one)."
+    )
     feed_max_failures: int = Field(
         default=10, ge=1, description="Consecutive failures after which a feed is disabled."
     )

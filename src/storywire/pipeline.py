@@ -12,9 +12,11 @@ import asyncio
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -56,6 +58,7 @@ from storywire.sources.fetch import Fetcher, FetchPolicy, HTTPStatusError
 from storywire.sources.schedule import Outcome, SchedulePolicy, next_check
 from storywire.store import db, repo
 from storywire.write.extractive import ExtractiveWriter, SourceArticle, WrittenStory
+from storywire.write.llm import LLMWriter
 from storywire.write.revisions import changes, worth_a_revision
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,24 @@ class RoundReport:
     @property
     def errors(self) -> list[FeedReport]:
         return [report for report in self.feeds if report.error]
+
+
+class StoryWriter(Protocol):
+    def write(
+        self, articles: Sequence[SourceArticle], words: int | None = None
+    ) -> WrittenStory: ...
+
+
+def story_writer(settings: Settings) -> Callable[[Embedder], StoryWriter]:
+    """The extractive writer, or the LLM writer (falling back to it) when one is configured."""
+    base_url, model = settings.llm_base_url, settings.llm_model
+    if not (base_url and model):
+        return ExtractiveWriter
+
+    def llm(embedder: Embedder) -> StoryWriter:
+        return LLMWriter(base_url, model, settings.llm_api_key, fallback=ExtractiveWriter(embedder))
+
+    return llm
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -122,9 +143,11 @@ class StoryDetector:
         sessions: db.Sessions,
         embedder: Callable[[], Embedder] = default_embedder,
         config: ClusterConfig | None = None,
+        writer: Callable[[Embedder], StoryWriter] = ExtractiveWriter,
     ) -> None:
         self.sessions = sessions
         self._embedder_factory = embedder
+        self._writer_factory = writer
         self.cluster_config = config or ClusterConfig()
         self._clusterer: StoryClusterer | None = None
 
@@ -138,7 +161,7 @@ class StoryDetector:
 
     def write_stories(self, story_ids: set[int]) -> int:
         """A new revision for each story whose text changed; returns how many."""
-        writer = ExtractiveWriter(self._embedder_factory())
+        writer = self._writer_factory(self._embedder_factory())
         revised = 0
         for story_id in sorted(story_ids):
             with db.transaction(self.sessions) as session:
@@ -149,6 +172,9 @@ class StoryDetector:
                 outlets = {o.id: o.name for o in repo.list_outlets(session)}
                 previous = repo.current_revision(session, story)
             written = writer.write([_source_article(a, outlets) for a in members])
+            outcome = getattr(writer, "last_outcome", None)
+            if outcome is not None and outcome != "llm":
+                log.info("LLM writer fell back", extra={"story": story_id, "outcome": outcome})
             found = changes(previous, written)
             if not worth_a_revision(previous, found):
                 continue
@@ -343,18 +369,28 @@ class Pipeline:
         embedder: Callable[[], Embedder] = default_embedder,
         cluster_config: ClusterConfig | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        extract_workers: int = 0,
+        writer: Callable[[Embedder], StoryWriter] = ExtractiveWriter,
     ) -> None:
         self.sessions = sessions
         self.policy = policy
         self.transport = transport
+        self.extract_workers = extract_workers
+        self._pool: ProcessPoolExecutor | None = None
         self.schedule = schedule or SchedulePolicy()
         self.now = now
         self.feed_concurrency = feed_concurrency
-        self.stories = StoryDetector(sessions, embedder, cluster_config)
+        self.stories = StoryDetector(sessions, embedder, cluster_config, writer)
 
     @classmethod
     def from_settings(cls, settings: Settings, sessions: db.Sessions) -> Pipeline:
-        return cls(sessions, fetch_policy(settings), schedule_policy(settings))
+        return cls(
+            sessions,
+            fetch_policy(settings),
+            schedule_policy(settings),
+            extract_workers=settings.extract_workers,
+            writer=story_writer(settings),
+        )
 
     async def run_round(
         self, progress: Callable[[FeedReport], None] | None = None, force: bool = False
@@ -373,17 +409,25 @@ class Pipeline:
             feeds = repo.due_feeds(session, self.now(), ignore_schedule=force)
         report = RoundReport()
         limit = asyncio.Semaphore(self.feed_concurrency)
-        async with Fetcher(self.policy, transport=self.transport) as fetcher:
+        # Extraction is CPU work (about 60 ms a page): worker processes keep it off the event
+        # loop's single thread, so fetching, the database and extraction use every core.
+        self._pool = ProcessPoolExecutor(self.extract_workers) if self.extract_workers else None
+        try:
+            async with Fetcher(self.policy, transport=self.transport) as fetcher:
 
-            async def one(feed: Feed) -> None:
-                async with limit:
-                    result = await self.refresh_feed(fetcher, feed)
-                report.feeds.append(result)
-                if progress:
-                    progress(result)
+                async def one(feed: Feed) -> None:
+                    async with limit:
+                        result = await self.refresh_feed(fetcher, feed)
+                    report.feeds.append(result)
+                    if progress:
+                        progress(result)
 
-            await asyncio.gather(*(one(feed) for feed in feeds))
-            await self.resume(fetcher)
+                await asyncio.gather(*(one(feed) for feed in feeds))
+                await self.resume(fetcher)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
         return report
 
     async def refresh_feed(self, fetcher: Fetcher, feed: Feed) -> FeedReport:
@@ -471,7 +515,7 @@ class Pipeline:
         """Fetch and extract the article's page, then dedupe it; each step committed."""
         try:
             page = await fetcher.fetch_page(article.url)
-            extracted = extract_article(page.text(), page.final_url)
+            extracted = await self._extract(page.text(), page.final_url)
         except (FetchError, ExtractError) as exc:
             article = _without_page(replace(article, text_source=TextSource.FEED, error=str(exc)))
             log.info("keeping the feed's text", extra={"url": article.url, "error": str(exc)})
@@ -480,6 +524,12 @@ class Pipeline:
         with db.transaction(self.sessions) as session:
             article = repo.save_article(session, article)
         self._dedupe(article)
+
+    async def _extract(self, html: str, url: str) -> ExtractedArticle:
+        if self._pool is None:
+            return extract_article(html, url)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, extract_article, html, url)
 
     def _dedupe(self, article: Article) -> Article:
         with db.transaction(self.sessions) as session:

@@ -134,8 +134,7 @@ class ExtractiveWriter:
 
     def write(self, articles: Sequence[SourceArticle], words: int | None = None) -> WrittenStory:
         budget = words or self.words
-        news = _main_language([a for a in articles if not a.opinion])
-        representatives = _one_per_group(news or list(articles))
+        representatives = story_texts(articles) or _one_per_group(list(articles))
         sentences = self._sentences(representatives)
         opinions = [_opinion(a) for a in articles if a.opinion]
         sources = _sources(articles)
@@ -190,6 +189,12 @@ def _headline_quality(title: str, centrality: float) -> float:
     shouting = sum(ch.isupper() for ch in title) > 0.5 * sum(ch.isalpha() for ch in title)
     penalty = 0.3 * ("!" in title) + 0.3 * shouting + 0.2 * (len(title) > 90) + 0.1 * ("?" in title)
     return centrality - penalty
+
+
+def story_texts(articles: Sequence[SourceArticle]) -> list[SourceArticle]:
+    """The texts a story is written from, by any writer: news articles in the coverage's main
+    language, one per near-duplicate group (the least trimmed copy), in publishing order."""
+    return _one_per_group(_main_language([a for a in articles if not a.opinion]))
 
 
 def _main_language(articles: list[SourceArticle]) -> list[SourceArticle]:

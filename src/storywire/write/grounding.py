@@ -1,0 +1,176 @@
+"""Is a written sentence supported by the source sentences it cites? A pure, cheap check.
+
+A generated sentence is publishable only when it passes three tests against its cited sources:
+
+1. **Numbers.** Every number in it (digits of any size, dates and years included, and English
+   number words from "two" to "twenty") occurs in the cited sentences. Numbers are compared after
+   the normalisation `nlp.features` uses ("6,4" == "6.4", "1,000" == "1.000" == "1000"), and
+   "23 percent", "23 per cent", "23 Prozent" and "23 %" all read as "23%". A number is a claim of
+   the sentence that states it, so it must come from a cited sentence, not from elsewhere in the
+   article: "23 dead" and "57 injured" in one article must not become "57 dead".
+2. **Names.** Every name (the capitalised words `entities()` finds, plus the later words of a
+   capitalised run that opens a sentence, as in "Maria Lopez said") occurs, case-insensitively, in
+   the cited sentences or in the wider `context` (the cited articles): an article names someone
+   once in full and then by surname, and either form is grounded.
+3. **Overlap.** At least half (`MIN_OVERLAP`) of the sentence's distinct content words (stopwords
+   and numbers excluded, `features.terms`) occur in the cited sentences, compared on a light stem
+   (plural and past-tense endings dropped, then the first five letters, which also works for
+   Spanish and German). Why a half: a restatement of one to three sentences keeps most of their
+   content words (who, what, where) and changes the grammar around them, so a faithful paraphrase
+   clears a half comfortably; a sentence that brings mostly its own words is saying something its
+   sources do not, or cites the wrong ones. Names and numbers are checked exactly above, so the
+   overlap only has to catch invented content, not verify every word.
+
+The check cannot tell a true paraphrase from a negated one ("did not collapse"), and it does not
+know number words beyond English (digits written in sources as "tres" or "drei" are understood).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from storywire.nlp.features import entities, normalise_number, terms
+from storywire.nlp.sentences import split_sentences
+
+MIN_OVERLAP = 0.5
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
+_PERCENT_WORDS = re.compile(r"(\d)\s*(?:%|percent\b|per cent\b|por ciento\b|prozent\b)", re.I)
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_OPENING_RUN = re.compile(r"^\W*[A-ZÀ-ÖØ-Þ][\w'’.-]*((?:\s+[A-ZÀ-ÖØ-Þ][\w'’.-]*)+)")
+_POSSESSIVE = re.compile(r"['’]s$")
+_SUFFIXES = ("ing", "ed", "es", "s")
+_NOT_NAMES = frozenset("a an the of de del la von der van al y".split())
+
+_ENGLISH_NUMBERS = {
+    word: str(value)
+    for value, word in enumerate(
+        "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split(),
+        start=2,
+    )
+}
+# Number words a source may use for a digit the writer prints. Spanish "once" (11) is left out:
+# it is an English word too.
+_SOURCE_NUMBER_WORDS = {
+    **_ENGLISH_NUMBERS,
+    **{w: str(v) for v, w in enumerate("dos tres cuatro cinco seis siete ocho nueve".split(), 2)},
+    **{w: str(v) for v, w in enumerate("zwei drei vier fünf sechs sieben acht neun".split(), 2)},
+    "diez": "10",
+    "zehn": "10",
+    "doce": "12",
+    "elf": "11",
+    "zwölf": "12",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One written sentence and the ids of the source sentences it cites; `label` names it in
+    problem reports ("story sentence 2")."""
+
+    text: str
+    sources: tuple[str, ...]
+    label: str = ""
+
+
+def check_sentence(sentence: str, sources: list[str], context: Sequence[str] = ()) -> list[str]:
+    """What is unsupported in `sentence` given the cited source texts; empty when grounded.
+
+    Numbers and content words must come from `sources`; names may also come from `context`."""
+    if not sources:
+        return ["cites no source"]
+    cited = _fold(" ".join(sources))
+    problems: list[str] = []
+    available = _numbers(cited)
+    for number, shown in sorted(_numbers_written(sentence).items()):
+        if number not in available:
+            problems.append(f"number {shown} is not in the cited sources")
+    wider = cited + " " + _fold(" ".join(context))
+    for name in sorted(_names(sentence)):
+        if not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", wider):
+            problems.append(f"name '{name}' is not in the cited sources")
+    words = set(terms(sentence))
+    if not words:
+        problems.append("has no content words to check")
+    else:
+        stems = {_stem(w) for w in terms(cited)}
+        shared = sum(_stem(w) in stems for w in words)
+        if shared < MIN_OVERLAP * len(words):
+            problems.append(
+                f"only {shared} of its {len(words)} content words are in the cited sources "
+                f"(needs {MIN_OVERLAP:.0%})"
+            )
+    return problems
+
+
+def check_story(
+    items: Iterable[Claim],
+    sources_by_id: Mapping[str, str],
+    context_by_id: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Every problem of every claim, each prefixed with the claim's label and text, ready to be
+    shown to a writer (or a model) that should fix them. `context_by_id` maps a source id to the
+    text around it (its article), where names may also be found."""
+    problems: list[str] = []
+    for item in items:
+        head = f"{item.label}: " if item.label else ""
+        head += f'"{item.text}"'
+        unknown = [s for s in item.sources if s not in sources_by_id]
+        known = list(dict.fromkeys(s for s in item.sources if s in sources_by_id))
+        problems += [f"{head} cites {s}, which is not a source sentence" for s in unknown]
+        if unknown and not known:
+            continue
+        context = list(dict.fromkeys((context_by_id or {}).get(s, "") for s in known))
+        found = check_sentence(item.text, [sources_by_id[s] for s in known], context)
+        problems += [f"{head}: {p}" for p in found]
+    return problems
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(text.split())).casefold()
+
+
+def _numbers(folded: str) -> set[str]:
+    """Numbers a text states: its digits (a percentage also stands for its bare number) and the
+    number words it spells out."""
+    found: set[str] = set()
+    for number in _numbers_written(folded):
+        found.add(number)
+        found.add(number.rstrip("%"))
+    found |= {_SOURCE_NUMBER_WORDS[w] for w in _WORD.findall(folded) if w in _SOURCE_NUMBER_WORDS}
+    return found
+
+
+def _numbers_written(text: str) -> dict[str, str]:
+    """Normalised number -> as written, for the digits and English number words of `text`."""
+    text = _PERCENT_WORDS.sub(r"\1%", text)
+    found = {normalise_number(m.group()): m.group() for m in _NUMBER.finditer(text)}
+    for word in _WORD.findall(text.casefold()):
+        if word in _ENGLISH_NUMBERS:
+            found.setdefault(_ENGLISH_NUMBERS[word], word)
+    return found
+
+
+def _names(sentence: str) -> set[str]:
+    """Single-word names, folded: `entities()` leaves out a sentence's opening run (its first
+    word may be an ordinary one), so the run's later words are added here."""
+    names = {k for k in entities(sentence) if not k.startswith("#") and " " not in k}
+    for part in split_sentences(sentence):
+        opening = _OPENING_RUN.match(part)
+        if opening:
+            names |= {w.lower() for w in opening.group(1).split()}
+    cleaned = {_POSSESSIVE.sub("", _fold(n)).strip(".'’-") for n in names}
+    return {n for n in cleaned if n and n not in _NOT_NAMES}
+
+
+def _stem(word: str) -> str:
+    word = word.casefold()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:5]
