@@ -226,9 +226,9 @@ def _scores(sentences: list[_Sentence], similarity: Vectors) -> np.ndarray:
     for i, sentence in enumerate(sentences):
         echoes = {sentences[j].outlet for j in np.flatnonzero(similarity[i] >= 0.75)}
         corroboration = len(echoes) / max(len(outlets), 1)
-        position = 1.0 / (1.0 + 0.3 * sentence.position)
+        position = 1.0 / (1.0 + 0.6 * sentence.position)
         neutral = 1.0 - 0.6 * subjectivity(sentence.text)
-        scores[i] = centrality[i] * (1 + corroboration) * (0.5 + position) * neutral
+        scores[i] = centrality[i] * (1 + corroboration) * (0.25 + position) * neutral
     return scores
 
 
@@ -262,7 +262,7 @@ def _mmr(
             continue
         length = len(sentences[best].text.split())
         if used + length > budget and chosen:
-            if used >= 0.8 * budget:
+            if used >= 0.97 * budget:
                 break
             continue
         chosen.append(best)
