@@ -1,5 +1,5 @@
-"""The one path an article takes: fetch -> extract -> dedupe -> store (clustering and writing
-plug in after dedupe). The CLI, the service and the importers all call these functions.
+"""The one path an article takes: fetch -> extract -> dedupe -> embed -> cluster -> write, each
+stage stored. The CLI, the demo and the importers all call these functions.
 
 Every article is committed after each stage with the stage it reached, so a crash or restart
 redoes nothing that was committed: `resume` picks up articles left between stages. Errors about
