@@ -420,7 +420,7 @@ class RefusedError(Exception):
 # -------------------------------------------------------------------------------- storywire
 
 
-def run_storywire(servers: Servers, database: str) -> dict[str, Any]:
+def run_storywire(servers: Servers, database: str, workers: int = 0) -> dict[str, Any]:
     import storywire.pipeline as pipeline_module
     from storywire.models import Feed, Stage, TextSource
     from storywire.pipeline import Pipeline
@@ -442,12 +442,18 @@ def run_storywire(servers: Servers, database: str) -> dict[str, Any]:
                 sessions,
                 FetchPolicy(allow_loopback=True, host_delay=0.0, host_concurrency=HOST_CONCURRENCY),
                 feed_concurrency=FEED_CONCURRENCY,
+                extract_workers=workers,
             )
             watch = Stopwatch()
             targets = [
                 (pipeline_module, "parse_feed", "feed parse", False),
                 (fetch, "decode_html", "page decode", False),
-                (pipeline_module, "extract_article", "extraction", False),
+                # In worker processes extraction cannot be timed from here (nor pickled wrapped).
+                *(
+                    [(pipeline_module, "extract_article", "extraction", False)]
+                    if not workers
+                    else []
+                ),
                 (pipeline_module, "fingerprint", "dedupe compute", False),
                 (pipeline_module, "shingles", "dedupe compute", False),
                 (pipeline_module, "is_near_duplicate", "dedupe compute", False),
@@ -753,6 +759,12 @@ def main() -> int:
     parser.add_argument(
         "--database", default="sqlite", help="'sqlite' (a fresh temp file) or an empty database URL"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="extraction worker processes (storywire's extract_workers setting; 0: in-process)",
+    )
     parser.add_argument("--role", choices=("main", "serve", "peer"), help=argparse.SUPPRESS)
     parser.add_argument("--ports", help=argparse.SUPPRESS)
     parser.add_argument("--bases", type=int, help=argparse.SUPPRESS)
@@ -775,7 +787,7 @@ def main() -> int:
     servers = Servers(args.pages)
     try:
         try:
-            ours = run_storywire(servers, args.database)
+            ours = run_storywire(servers, args.database, args.workers)
         except RefusedError as exc:
             print(exc, file=sys.stderr)
             return 2
