@@ -7,6 +7,7 @@ import json
 import logging
 import socket
 import sys
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import typer
+import uvicorn
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -44,6 +46,7 @@ from storywire.sources.guard import check_url
 from storywire.sources.importers import parse_time, read_documents
 from storywire.sources.opml import OpmlFeed, parse_opml, write_opml
 from storywire.store import db, repo
+from storywire.web.app import create_app
 from storywire.write.extractive import ExtractiveWriter, SourceArticle, Written, WrittenStory
 from storywire.write.page import format_time, story_page_text, written_text
 
@@ -221,6 +224,35 @@ def demo(
             raise _fail(exc) from exc
 
 
+class _Reader:
+    """The web reader on a background thread (uvicorn), for `demo`; stopped on exit."""
+
+    def __init__(self, sessions: db.Sessions, host: str, port: int) -> None:
+        config = uvicorn.Config(create_app(sessions), host=host, port=port, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> _Reader:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+@app.command()
+def serve() -> None:
+    """Serve the reader over the configured database at web_host:web_port."""
+    settings = _settings()
+    try:
+        with db.connect(settings.database_url) as sessions:
+            console.print(f"storywire reader at http://{settings.web_host}:{settings.web_port}/")
+            uvicorn.run(create_app(sessions), host=settings.web_host, port=settings.web_port)
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+
+
 def _run_demo_pipeline(
     newsroom: Newsroom, settings: Settings, url: str, duration: float, every: float
 ) -> None:
@@ -232,7 +264,13 @@ def _run_demo_pipeline(
     console.print(f"demo database: {url} (STORYWIRE_DATABASE_URL={url} storywire stories list)")
     policy = replace(fetch_policy(settings), allow_loopback=True, host_delay=0.0)
     deadline = time.monotonic() + duration if duration > 0 else None
-    with db.connect(url) as sessions:
+    host, port = settings.web_host, settings.web_port
+    if not port or not _free(port, host, 1):
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+    with db.connect(url) as sessions, _Reader(sessions, host, port):
+        console.print(f"[bold]reader[/bold] at http://{host}:{port}/")
         with db.transaction(sessions) as session:
             for outlet in newsroom.corpus.outlets:
                 repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))

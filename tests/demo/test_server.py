@@ -126,6 +126,7 @@ def test_clock_runs_at_its_speed() -> None:
 
 def test_demo_command_starts_the_newsroom_and_reports_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STORYWIRE_NEWSROOM_PORT", "0")
+    monkeypatch.setenv("STORYWIRE_WEB_PORT", "0")
     result = CliRunner().invoke(
         app, ["demo", "--duration", "1", "--speed", "7200", "--start", "1 09:00"]
     )
@@ -133,6 +134,7 @@ def test_demo_command_starts_the_newsroom_and_reports_it(monkeypatch: pytest.Mon
     assert "storywire demo newsroom at http://127.0.0.1:" in result.output
     assert "self-check over HTTP: 15/15 endpoints answered 200" in result.output
     assert "demo database: sqlite:///" in result.output
+    assert "reader at http://127.0.0.1:" in result.output
     rounds = [line for line in result.output.splitlines() if "new articles" in line]
     assert rounds and "stories rewritten" in rounds[0]
     assert "served" in result.output

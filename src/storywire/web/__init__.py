@@ -1,0 +1,1 @@
+"""The reader: server-rendered pages, the JSON API and feeds, over the store."""
