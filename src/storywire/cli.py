@@ -306,7 +306,9 @@ def _report_newsroom(newsroom: Newsroom) -> None:
         f"{newsroom.clock.speed:g}x; {len(newsroom.released())} of {len(corpus.articles)} "
         f"articles published so far, {len(corpus.outlets)} outlets, {len(corpus.events)} events"
     )
-    table = Table("outlet", "language", "feed", "published")
+    table = Table("outlet", "language")
+    table.add_column("feed", overflow="fold")  # a URL is useless cut short
+    table.add_column("published")
     for outlet in corpus.outlets.values():
         table.add_row(
             outlet.name,
