@@ -163,13 +163,14 @@ class StoryDetector:
         """A new revision for each story whose text changed; returns how many."""
         writer = self._writer_factory(self._embedder_factory())
         revised = 0
+        with db.transaction(self.sessions) as session:
+            outlets = repo.outlet_names(session)
         for story_id in sorted(story_ids):
             with db.transaction(self.sessions) as session:
                 story = repo.get_story(session, story_id)
                 if story.id != story_id:  # merged away meanwhile
                     continue
                 members = [article for article, _ in repo.story_articles(session, story_id)]
-                outlets = {o.id: o.name for o in repo.list_outlets(session)}
                 previous = repo.current_revision(session, story)
             written = writer.write([_source_article(a, outlets) for a in members])
             outcome = getattr(writer, "last_outcome", None)

@@ -221,3 +221,18 @@ def test_full_text_search_over_stories_and_articles(sessions: db.Sessions) -> No
         assert [s.id for s in repo.search_stories(session, 'Teravale" (*')] == [story.id]
         assert repo.search_articles(session, "   ") == []
         assert repo.search_articles(session, "volcano") == []
+
+
+def test_follow_up_links_read_from_both_sides(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        old, _ = _story_with_revision(session)
+        new = repo.add_story(
+            session, Story(slug="aftershock", headline="Aftershock", published_at=T0, updated_at=T0)
+        )
+        repo.link_stories(session, new.id or 0, old.id or 0, "follow-up", T0)
+        repo.link_stories(session, new.id or 0, old.id or 0, "follow-up", T0)  # idempotent
+        assert [(s.id, kind) for s, kind in repo.related_stories(session, old.id or 0)] == [
+            (new.id, "follow-up")
+        ]
+        assert [s.id for s, _ in repo.related_stories(session, new.id or 0)] == [old.id]
+        assert repo.outlet_names(session) == {o.id: o.name for o in repo.list_outlets(session)}

@@ -68,6 +68,11 @@ def list_outlets(session: Session) -> list[Outlet]:
     return [_outlet(row) for row in session.scalars(select(OutletRow).order_by(OutletRow.name))]
 
 
+def outlet_names(session: Session) -> dict[int | None, str]:
+    """Outlet id to name, for labelling articles in bulk."""
+    return {row.id: row.name for row in session.scalars(select(OutletRow))}
+
+
 # ------------------------------------------------------------------------------------------ feeds
 
 _FEED_FIELDS = (

@@ -86,7 +86,7 @@ def create_app(sessions: db.Sessions) -> FastAPI:
     @app.get("/api/v1/stories/{key}")
     def api_story(key: str, store: SessionDep) -> dict[str, Any]:
         story, revision, articles, history = _story(store, key)
-        outlets = repo_outlet_names(store)
+        outlets = repo.outlet_names(store)
         return {
             **_story_json(story),
             "highlights": [_cited(h) for h in revision.highlights] if revision else [],
@@ -138,10 +138,6 @@ def create_app(sessions: db.Sessions) -> FastAPI:
     return app
 
 
-def repo_outlet_names(store: db.Session) -> dict[int | None, str]:
-    return {o.id: o.name for o in repo.list_outlets(store)}
-
-
 def _story(
     store: db.Session, key: str
 ) -> tuple[Story, StoryRevision | None, list[Article], list[StoryRevision]]:
@@ -165,7 +161,7 @@ def _card(store: db.Session, story: Story, outlets: int) -> dict[str, Any]:
 
 
 def _outlets(store: db.Session, articles: list[Article]) -> list[dict[str, Any]]:
-    names = repo_outlet_names(store)
+    names = repo.outlet_names(store)
     grouped: dict[str, list[Article]] = {}
     for article in articles:
         grouped.setdefault(names.get(article.outlet_id, "unknown outlet"), []).append(article)
