@@ -2,6 +2,8 @@
 
 Pages vary by outlet the way real sites do (navigation, adverts, related links, comments, byline
 and date formats, which metadata is present), so extraction is exercised on realistic markup.
+Articles with a lead image announce it where real publishers do: og:image on the page, a figure
+above the text, media:content in RSS, an enclosure link in Atom and `image` in JSON Feed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from xml.sax.saxutils import escape
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from storywire.demo.corpus import DemoArticle, DemoOutlet
+from storywire.demo.images import HEIGHT, IMAGE_TYPE, WIDTH, image_alt, render_svg
 
 _env = Environment(
     loader=PackageLoader("storywire.demo", "templates"),
@@ -127,12 +130,13 @@ _TRACKED = {"daily-courier", "sportline", "harbor-times", "el-faro"}
 
 @dataclass(frozen=True)
 class Released:
-    """An article as published at a moment: its absolute times and URL."""
+    """An article as published at a moment: its absolute times and URLs."""
 
     article: DemoArticle
     url: str
     published: datetime
     updated: datetime | None
+    image_url: str | None = None
 
     def feed_link(self) -> str:
         if self.article.outlet in _TRACKED:
@@ -162,6 +166,14 @@ def _jsonld(outlet: DemoOutlet, item: Released) -> str | None:
     }
     if item.updated:
         data["dateModified"] = item.updated.isoformat()
+    if item.image_url:
+        data["image"] = {
+            "@type": "ImageObject",
+            "url": item.image_url,
+            "width": WIDTH,
+            "height": HEIGHT,
+            "caption": image_alt(item.article),
+        }
     # Escape "</" so an article text can never close the script element.
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
@@ -194,7 +206,21 @@ def article_page(
         related=[{"url": r.url, "title": r.article.title} for r in related],
         comments=_COMMENTS[outlet.language][: 1 + len(article.slug) % 3],
         tags=[article.section, article.event.split("-")[0].title()],
+        image=_page_image(item),
     )
+
+
+def _page_image(item: Released) -> dict[str, Any] | None:
+    """What the templates need to show the lead image: its URL, type, size and alt text."""
+    if not item.image_url:
+        return None
+    return {
+        "url": item.image_url,
+        "type": IMAGE_TYPE,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "alt": image_alt(item.article),
+    }
 
 
 def home_page(outlet: DemoOutlet, items: list[Released], feed_url: str) -> str:
@@ -245,12 +271,13 @@ def _rss_feed(
       <pubDate>{format_datetime(i.published)}</pubDate>
       <dc:creator>{_x(i.article.author)}</dc:creator>
       <category>{_x(i.article.section)}</category>
-      <description>{_x(i.article.summary)}</description>
+      <description>{_x(i.article.summary)}</description>{_rss_image(i)}
     </item>"""
         for i in items
     )
     return f"""<?xml version="1.0" encoding="utf-8"?>
-<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom">
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom"
+  xmlns:media="http://search.yahoo.com/mrss/">
   <channel>
     <title>{_x(outlet.name)}</title>
     <link>{_x(home)}</link>
@@ -272,7 +299,7 @@ def _atom_feed(
   <entry>
     <id>tag:{_x(outlet.id)}.demo,2026:{_x(i.article.slug)}</id>
     <title>{_x(i.article.title)}</title>
-    <link rel="alternate" type="text/html" href="{_x(i.feed_link())}"/>
+    <link rel="alternate" type="text/html" href="{_x(i.feed_link())}"/>{_atom_image(outlet, i)}
     <published>{i.published.isoformat()}</published>
     <updated>{(i.updated or i.published).isoformat()}</updated>
     <author><name>{_x(i.article.author)}</name></author>
@@ -293,6 +320,27 @@ def _atom_feed(
 """
 
 
+def _rss_image(item: Released) -> str:
+    """Media RSS, the element feed readers (and feedparser's media_content) look for pictures in."""
+    if not item.image_url:
+        return ""
+    return (
+        f'\n      <media:content url="{_x(item.image_url)}" medium="image" type="{IMAGE_TYPE}"'
+        f' width="{WIDTH}" height="{HEIGHT}"/>'
+    )
+
+
+def _atom_image(outlet: DemoOutlet, item: Released) -> str:
+    """Atom has no picture element; publishers attach the image as an enclosure link."""
+    if not item.image_url:
+        return ""
+    length = len(render_svg(item.article, outlet).encode("utf-8"))
+    return (
+        f'\n    <link rel="enclosure" type="{IMAGE_TYPE}" href="{_x(item.image_url)}"'
+        f' length="{length}"/>'
+    )
+
+
 def _json_feed(outlet: DemoOutlet, items: list[Released], home: str, feed_url: str) -> str:
     feed = {
         "version": "https://jsonfeed.org/version/1.1",
@@ -301,21 +349,25 @@ def _json_feed(outlet: DemoOutlet, items: list[Released], home: str, feed_url: s
         "feed_url": feed_url,
         "description": outlet.voice,
         "language": outlet.language,
-        "items": [
-            {
-                "id": f"{outlet.id}:{i.article.slug}",
-                "url": i.feed_link(),
-                "title": i.article.title,
-                "summary": i.article.summary,
-                "date_published": i.published.isoformat(),
-                "date_modified": (i.updated or i.published).isoformat(),
-                "authors": [{"name": i.article.author}],
-                "tags": [i.article.section],
-            }
-            for i in items
-        ],
+        "items": [_json_item(outlet, i) for i in items],
     }
     return json.dumps(feed, ensure_ascii=False, indent=2)
+
+
+def _json_item(outlet: DemoOutlet, item: Released) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": f"{outlet.id}:{item.article.slug}",
+        "url": item.feed_link(),
+        "title": item.article.title,
+        "summary": item.article.summary,
+        "date_published": item.published.isoformat(),
+        "date_modified": (item.updated or item.published).isoformat(),
+        "authors": [{"name": item.article.author}],
+        "tags": [item.article.section],
+    }
+    if item.image_url:
+        entry["image"] = item.image_url
+    return entry
 
 
 def opml_document(feeds: list[tuple[DemoOutlet, str, str]]) -> str:

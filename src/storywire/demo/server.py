@@ -2,7 +2,8 @@
 
 Each outlet is its own origin (host:port), so per-host politeness in the fetcher sees thirteen
 hosts. A hub on the first port lists the outlets and serves an OPML of every feed and the manifest.
-Feeds answer conditional GETs (ETag, Last-Modified) with 304 like a well-behaved publisher.
+Feeds and lead images answer conditional GETs (ETag, Last-Modified) with 304 like a well-behaved
+publisher.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from storywire.demo.corpus import Corpus, DemoArticle, DemoOutlet, load_corpus
+from storywire.demo.images import (
+    IMAGE_TYPE,
+    has_lead_image,
+    image_path,
+    render_svg,
+    slug_of_image_path,
+)
 from storywire.demo.pages import (
     FEED_PATHS,
     FEED_TYPES,
@@ -134,6 +142,13 @@ class Newsroom:
         item = self._by_id[article] if isinstance(article, str) else article
         return self._sites[item.outlet].origin + item.path
 
+    def image_url(self, article: DemoArticle | str) -> str | None:
+        """The absolute URL of the article's lead image, or None when it is published without."""
+        item = self._by_id[article] if isinstance(article, str) else article
+        if not has_lead_image(item, self.corpus.outlets[item.outlet]):
+            return None
+        return self._sites[item.outlet].origin + image_path(item)
+
     @property
     def opml_url(self) -> str:
         return self.hub_url + "opml.xml"
@@ -154,7 +169,13 @@ class Newsroom:
         updated = epoch + article.updated if article.updated else None
         if article.updated and article.updated > self.clock.offset:
             updated = None
-        return Released(article, self.article_url(article), epoch + article.published, updated)
+        return Released(
+            article,
+            self.article_url(article),
+            epoch + article.published,
+            updated,
+            image_url=self.image_url(article),
+        )
 
     # ---------------------------------------------------------------------------- lifetime
 
@@ -233,7 +254,11 @@ class Newsroom:
             body = feed_document(outlet, items, site_home, feed_url, self.clock.now())
             newest = max((i.updated or i.published for i in items), default=self.clock.epoch)
             return _conditional(body, FEED_TYPES[outlet.feed], newest, request)
+        slug = slug_of_image_path(path)
         for item in items:
+            if slug is not None and item.article.slug == slug and item.image_url:
+                svg = render_svg(item.article, outlet)
+                return _conditional(svg, IMAGE_TYPE, item.published, request, _IMAGE_CACHE)
             if item.article.path == path:
                 related = [i for i in items if i.article.event == item.article.event and i != item]
                 page = article_page(outlet, item, site_home, feed_url, related[:4])
@@ -269,13 +294,17 @@ class Newsroom:
 
 
 _Response = tuple[int, dict[str, str], bytes]
+# A released image never changes, so clients may keep it for a day; feeds change every few minutes.
+_IMAGE_CACHE = "max-age=86400"
 
 
 def _ok(body: str, content_type: str) -> _Response:
     return 200, {"Content-Type": content_type}, body.encode("utf-8")
 
 
-def _conditional(body: str, content_type: str, modified: datetime, request: Any) -> _Response:
+def _conditional(
+    body: str, content_type: str, modified: datetime, request: Any, cache: str = "max-age=60"
+) -> _Response:
     """A 200 with validators, or a bodiless 304 when the client already has this version."""
     data = body.encode("utf-8")
     etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
@@ -283,7 +312,7 @@ def _conditional(body: str, content_type: str, modified: datetime, request: Any)
         "Content-Type": f"{content_type}; charset=utf-8",
         "ETag": etag,
         "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
-        "Cache-Control": "max-age=60",
+        "Cache-Control": cache,
     }
     if request.get("If-None-Match") == etag:
         return 304, headers, b""
