@@ -248,7 +248,13 @@ def serve() -> None:
     try:
         with db.connect(settings.database_url) as sessions:
             console.print(f"storywire reader at http://{settings.web_host}:{settings.web_port}/")
-            uvicorn.run(create_app(sessions), host=settings.web_host, port=settings.web_port)
+            token = settings.admin_token.get_secret_value() if settings.admin_token else None
+            uvicorn.run(
+                create_app(sessions, admin_token=token),
+                host=settings.web_host,
+                port=settings.web_port,
+                log_level="warning",
+            )
     except StorywireError as exc:
         raise _fail(exc) from exc
 

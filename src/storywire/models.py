@@ -163,7 +163,18 @@ class Story:
     category: str | None = None
     current_revision_id: int | None = None
     merged_into_id: int | None = None
+    image_url: str | None = None
+    image_alt: str | None = None
     id: int | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class Topic:
+    """A person, place or organisation that a story is about; `slug` names its page."""
+
+    slug: str
+    name: str
+    weight: float = 0.0
 
 
 @dataclass(slots=True, frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,9 @@ from storywire.cluster.assign import (
     StoryClusterer,
     article_features,
 )
+from storywire.cluster.category import story_category
 from storywire.cluster.importance import Coverage, importance
+from storywire.cluster.topics import story_topics
 from storywire.config import Settings
 from storywire.dedupe import fingerprint, is_near_duplicate, shingles
 from storywire.errors import ExtractError, FetchError, ParseError
@@ -324,7 +325,6 @@ def _create_story(session: db.Session, article: Article) -> int:
             headline=article.title,
             published_at=when,
             updated_at=when,
-            category=article.section,
         ),
     )
     story.slug = f"{slugify(article.title)}-{story.id}"
@@ -333,25 +333,33 @@ def _create_story(session: db.Session, article: Article) -> int:
 
 
 def _refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int]) -> None:
-    """Coverage-derived fields of touched stories: times, status, category, importance."""
+    """Coverage-derived fields of touched stories: times, status, category, importance, lead
+    image and topics."""
     latest = repo.latest_article_time(session) or datetime.now(UTC)
+    feed_categories = {feed.id: feed.category for feed in repo.list_feeds(session)}
     for story_id in sorted(story_ids):
         story = repo.get_story(session, story_id)
         members = [article for article, _ in repo.story_articles(session, story_id)]
         if not members:
             continue
         times = [_when(a) for a in members]
-        sections = Counter(a.section for a in members if a.section)
         story.published_at = min(times)
         if story.current_revision_id is None:
             story.updated_at = max(times)
         story.status = StoryStatus.DORMANT if story_id in dormant else StoryStatus.ACTIVE
-        story.category = sections.most_common(1)[0][0] if sections else story.category
+        story.category = story_category(
+            [a.section for a in members], [feed_categories.get(a.feed_id) for a in members]
+        )
         story.importance = importance(
             [Coverage(a.outlet_id, _when(a), a.near_dup_group, a.id or 0) for a in members],
             latest,
         )
+        news = [a for a in members if a.kind is ArticleKind.NEWS]
+        pictured = next((a for a in news if a.image_url), None)
+        story.image_url = pictured.image_url if pictured else None
+        story.image_alt = pictured.title if pictured else None
         repo.save_story(session, story)
+        repo.save_topics(session, story_id, story_topics([(a.title, a.text) for a in news]))
 
 
 def slugify(title: str, limit: int = 60) -> str:

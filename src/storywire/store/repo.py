@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, insert, or_, select, text
@@ -29,6 +30,7 @@ from storywire.models import (
     StoryStatus,
     StorySummary,
     TextSource,
+    Topic,
 )
 from storywire.store.tables import (
     ArticleBandRow,
@@ -40,6 +42,7 @@ from storywire.store.tables import (
     StoryLinkRow,
     StoryRevisionRow,
     StoryRow,
+    StoryTopicRow,
 )
 
 RowT = TypeVar("RowT")
@@ -66,6 +69,19 @@ def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
 
 def list_outlets(session: Session) -> list[Outlet]:
     return [_outlet(row) for row in session.scalars(select(OutletRow).order_by(OutletRow.name))]
+
+
+def get_outlet(session: Session, slug: str) -> Outlet:
+    row = session.scalar(select(OutletRow).where(OutletRow.slug == slug))
+    if row is None:
+        raise NotFoundError(f"no outlet {slug!r}")
+    return _outlet(row)
+
+
+def outlet_article_counts(session: Session) -> dict[int, int]:
+    """How many stored articles each outlet has, for the outlets page."""
+    query = select(ArticleRow.outlet_id, func.count()).group_by(ArticleRow.outlet_id)
+    return {outlet: count for outlet, count in session.execute(query) if outlet is not None}
 
 
 def outlet_names(session: Session) -> dict[int | None, str]:
@@ -129,6 +145,10 @@ def due_feeds(session: Session, now: datetime, ignore_schedule: bool = False) ->
     if not ignore_schedule:
         query = query.where((FeedRow.next_due_at.is_(None)) | (FeedRow.next_due_at <= now))
     return [_feed(row) for row in session.scalars(query)]
+
+
+def get_feed(session: Session, feed_id: int) -> Feed:
+    return _feed(_get(session, FeedRow, feed_id, "feed"))
 
 
 def remove_feed(session: Session, feed_id: int) -> None:
@@ -223,6 +243,25 @@ def articles_at_stage(session: Session, stage: Stage, limit: int = 1000) -> list
     return [_article(row) for row in session.scalars(query)]
 
 
+def recent_articles(
+    session: Session, limit: int = 50, offset: int = 0, outlet_id: int | None = None
+) -> list[tuple[Article, int | None]]:
+    """Newest articles first, each with the story it belongs to (None before clustering)."""
+    story = (
+        select(StoryArticleRow.story_id)
+        .where(StoryArticleRow.article_id == ArticleRow.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = select(ArticleRow, story).order_by(
+        ArticleRow.published_at.desc().nulls_last(), ArticleRow.id.desc()
+    )
+    if outlet_id is not None:
+        query = query.where(ArticleRow.outlet_id == outlet_id)
+    rows = session.execute(query.limit(limit).offset(offset))
+    return [(_article(row), story_id) for row, story_id in rows]
+
+
 def count_articles(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(ArticleRow)) or 0
 
@@ -284,6 +323,8 @@ _STORY_FIELDS = (
     "updated_at",
     "current_revision_id",
     "merged_into_id",
+    "image_url",
+    "image_alt",
 )
 
 
@@ -330,37 +371,83 @@ def get_story(session: Session, key: int | str) -> Story:
     return _story(row)
 
 
-def _coverage_counts() -> Any:
-    return (
-        select(
-            StoryArticleRow.story_id.label("story_id"),
-            func.count(StoryArticleRow.article_id).label("articles"),
-            func.count(func.distinct(ArticleRow.outlet_id)).label("outlets"),
-        )
-        .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
-        .group_by(StoryArticleRow.story_id)
-        .subquery()
-    )
+class Order(StrEnum):
+    TOP = "top"
+    LATEST = "latest"
 
 
 def list_stories(
-    session: Session, limit: int = 50, offset: int = 0, include_merged: bool = False
+    session: Session,
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    order: Order = Order.TOP,
+    category: str | None = None,
+    outlet_id: int | None = None,
+    topic: str | None = None,
+    featured: bool = False,
+    include_merged: bool = False,
 ) -> list[StorySummary]:
-    """Stories by importance then recency, with their article and outlet counts."""
-    counts = _coverage_counts()
-    query = (
-        select(StoryRow, counts.c.articles, counts.c.outlets)
-        .outerjoin(counts, counts.c.story_id == StoryRow.id)
-        .order_by(StoryRow.importance.desc(), StoryRow.updated_at.desc(), StoryRow.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
+    """Stories by importance (top) or last update (latest), with their coverage counts.
+
+    `featured` keeps the stories that pass the publishing threshold: at least two articles
+    from at least two outlets; the others are stored and reachable, just not put forward.
+    """
+    query = select(StoryRow)
+    if order is Order.TOP:
+        query = query.order_by(
+            StoryRow.importance.desc(), StoryRow.updated_at.desc(), StoryRow.id.desc()
+        )
+    else:
+        query = query.order_by(StoryRow.updated_at.desc(), StoryRow.id.desc())
     if not include_merged:
         query = query.where(StoryRow.status != StoryStatus.MERGED.value)
+    if featured:
+        query = query.where(StoryRow.article_count >= 2, StoryRow.outlet_count >= 2)
+    if category is not None:
+        query = query.where(StoryRow.category == category)
+    if topic is not None:
+        query = query.where(
+            StoryRow.id.in_(select(StoryTopicRow.story_id).where(StoryTopicRow.slug == topic))
+        )
+    if outlet_id is not None:
+        members = (
+            select(StoryArticleRow.story_id)
+            .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
+            .where(ArticleRow.outlet_id == outlet_id)
+        )
+        query = query.where(StoryRow.id.in_(members))
+    rows = session.scalars(query.limit(limit).offset(offset))
     return [
-        StorySummary(story=_story(row), article_count=articles or 0, outlet_count=outlets or 0)
-        for row, articles, outlets in session.execute(query)
+        StorySummary(
+            story=_story(row), article_count=row.article_count, outlet_count=row.outlet_count
+        )
+        for row in rows
     ]
+
+
+def categories(session: Session) -> list[str]:
+    """Categories that have at least one featured story, for the home page's section tabs."""
+    query = (
+        select(StoryRow.category)
+        .where(StoryRow.category.is_not(None), StoryRow.status != StoryStatus.MERGED.value)
+        .where(StoryRow.article_count >= 2, StoryRow.outlet_count >= 2)
+        .distinct()
+    )
+    return sorted(c for c in session.scalars(query) if c)
+
+
+def _recount(session: Session, story_id: int) -> None:
+    row = _get(session, StoryRow, story_id, "story")
+    articles, outlets = session.execute(
+        select(
+            func.count(StoryArticleRow.article_id), func.count(func.distinct(ArticleRow.outlet_id))
+        )
+        .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
+        .where(StoryArticleRow.story_id == story_id)
+    ).one()
+    row.article_count, row.outlet_count = articles, outlets
+    session.flush()
 
 
 def add_membership(session: Session, membership: Membership) -> None:
@@ -369,6 +456,7 @@ def add_membership(session: Session, membership: Membership) -> None:
     if session.get(StoryArticleRow, key) is None:
         session.add(StoryArticleRow(**asdict(membership)))
         session.flush()
+        _recount(session, membership.story_id)
 
 
 def story_articles(session: Session, story_id: int) -> list[tuple[Article, Membership]]:
@@ -412,6 +500,8 @@ def move_memberships(session: Session, gone: int, keep: int, when: datetime) -> 
     row = _get(session, StoryRow, gone, "story")
     row.status, row.merged_into_id = StoryStatus.MERGED.value, keep
     session.flush()
+    _recount(session, gone)
+    _recount(session, keep)
 
 
 def story_of_article(session: Session, article_id: int) -> int | None:
@@ -558,6 +648,60 @@ def current_revision(session: Session, story: Story) -> StoryRevision | None:
     if story.current_revision_id is None:
         return None
     return _revision(_get(session, StoryRevisionRow, story.current_revision_id, "revision"))
+
+
+def current_revisions(session: Session, stories: list[Story]) -> dict[int, StoryRevision]:
+    """The current revision of many stories in one query (story id to revision)."""
+    ids = [s.current_revision_id for s in stories if s.current_revision_id is not None]
+    if not ids:
+        return {}
+    rows = session.scalars(select(StoryRevisionRow).where(StoryRevisionRow.id.in_(ids)))
+    return {row.story_id: _revision(row) for row in rows}
+
+
+# ----------------------------------------------------------------------------------------- topics
+
+
+def save_topics(session: Session, story_id: int, topics: list[Topic]) -> None:
+    """Replace a story's topics with these."""
+    session.execute(delete(StoryTopicRow).where(StoryTopicRow.story_id == story_id))
+    for topic in topics:
+        session.add(
+            StoryTopicRow(story_id=story_id, slug=topic.slug, name=topic.name, weight=topic.weight)
+        )
+    session.flush()
+
+
+def story_topics(session: Session, story_id: int) -> list[Topic]:
+    query = (
+        select(StoryTopicRow)
+        .where(StoryTopicRow.story_id == story_id)
+        .order_by(StoryTopicRow.weight.desc(), StoryTopicRow.slug)
+    )
+    return [Topic(slug=r.slug, name=r.name, weight=r.weight) for r in session.scalars(query)]
+
+
+def list_topics(
+    session: Session, min_stories: int = 2, limit: int = 100
+) -> list[tuple[Topic, int]]:
+    """Topics that recur across stories, most stories first, with their story counts."""
+    live = select(StoryRow.id).where(StoryRow.status != StoryStatus.MERGED.value)
+    query = (
+        select(StoryTopicRow.slug, func.min(StoryTopicRow.name), func.count())
+        .where(StoryTopicRow.story_id.in_(live))
+        .group_by(StoryTopicRow.slug)
+        .having(func.count() >= min_stories)
+        .order_by(func.count().desc(), StoryTopicRow.slug)
+        .limit(limit)
+    )
+    return [(Topic(slug=slug, name=name), count) for slug, name, count in session.execute(query)]
+
+
+def get_topic(session: Session, slug: str) -> Topic:
+    name = session.scalar(select(StoryTopicRow.name).where(StoryTopicRow.slug == slug).limit(1))
+    if name is None:
+        raise NotFoundError(f"no topic {slug!r}")
+    return Topic(slug=slug, name=name)
 
 
 # ----------------------------------------------------------------------------------------- search

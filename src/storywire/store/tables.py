@@ -185,6 +185,31 @@ class StoryRow(Base):
     current_revision_id: Mapped[int | None] = mapped_column(Integer)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Kept by the repository on every membership change, so listing pages never count rows.
+    article_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    outlet_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    image_alt: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_stories_importance", "importance"),
+        Index("ix_stories_category", "category"),
+    )
+
+
+class StoryTopicRow(Base):
+    """A name a story is about (person, place, organisation), for topic pages and feeds."""
+
+    __tablename__ = "story_topics"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    weight: Mapped[float] = mapped_column(Float, default=0.0)
+
+    __table_args__ = (Index("ix_story_topics_slug", "slug"),)
 
 
 class StoryArticleRow(Base):

@@ -1,0 +1,378 @@
+"""The JSON API under /api/v1: typed response models, so the OpenAPI schema at /openapi.json is the
+contract that the tests check every route against. Feed management needs the admin token."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AnyHttpUrl, BaseModel, Field
+
+from storywire.models import Article, Feed, Story
+from storywire.store import repo
+from storywire.web.deps import SessionDep
+from storywire.web.views import Card, StoryView, story_cards, story_view
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item"}}
+
+
+class StoryOut(BaseModel):
+    id: int
+    slug: str
+    headline: str
+    category: str | None
+    importance: float
+    published: datetime
+    updated: datetime
+    image: str | None
+    outlets: int
+    articles: int
+    first_highlight: str
+
+
+class StoryList(BaseModel):
+    stories: list[StoryOut]
+    more: bool = Field(description="Whether the next offset has more stories")
+
+
+class CitedOut(BaseModel):
+    text: str
+    citations: list[int] = Field(description="Ids of the articles this sentence came from")
+
+
+class OpinionOut(BaseModel):
+    article_id: int
+    outlet: str
+    author: str | None
+    title: str
+    gist: str
+
+
+class ArticleOut(BaseModel):
+    id: int
+    url: str
+    title: str
+    outlet: str | None
+    kind: str
+    language: str | None
+    published: datetime | None
+    image: str | None
+    story: int | None = None
+    wire_copy: bool = False
+
+
+class RevisionOut(BaseModel):
+    number: int
+    created: datetime
+    changes: dict[str, list[str]]
+
+
+class TopicOut(BaseModel):
+    slug: str
+    name: str
+    stories: int | None = None
+
+
+class StoryDetail(StoryOut):
+    highlights: list[CitedOut]
+    story: list[CitedOut]
+    opinions: list[OpinionOut]
+    sources: list[ArticleOut]
+    revisions: list[RevisionOut]
+    topics: list[TopicOut]
+    related: list[StoryOut]
+
+
+class ArticleDetail(ArticleOut):
+    authors: list[str]
+    section: str | None
+    text: str
+
+
+class OutletOut(BaseModel):
+    slug: str
+    name: str
+    homepage: str
+    language: str | None
+    articles: int
+
+
+class SearchOut(BaseModel):
+    stories: list[StoryOut]
+    articles: list[ArticleOut]
+
+
+class FeedOut(BaseModel):
+    id: int
+    url: str
+    title: str | None
+    category: str | None
+    disabled: bool
+    consecutive_failures: int
+    last_error: str | None
+    last_fetched: datetime | None
+    next_due: datetime | None
+
+
+class FeedIn(BaseModel):
+    url: AnyHttpUrl
+    category: str | None = Field(default=None, max_length=100)
+
+
+class FeedPatch(BaseModel):
+    category: str | None = Field(default=None, max_length=100)
+    disabled: bool | None = None
+
+
+def _story_out(story: Story, outlets: int = 0, articles: int = 0, first: str = "") -> StoryOut:
+    assert story.id is not None
+    return StoryOut(
+        id=story.id,
+        slug=story.slug,
+        headline=story.headline,
+        category=story.category,
+        importance=story.importance,
+        published=story.published_at,
+        updated=story.updated_at,
+        image=story.image_url,
+        outlets=outlets,
+        articles=articles,
+        first_highlight=first,
+    )
+
+
+def _card_out(card: Card) -> StoryOut:
+    return _story_out(card.story, card.outlets, card.articles, card.first_highlight)
+
+
+def _article_out(
+    article: Article, outlet: str | None, story: int | None = None, wire: bool = False
+) -> ArticleOut:
+    assert article.id is not None
+    return ArticleOut(
+        id=article.id,
+        url=article.url,
+        title=article.title,
+        outlet=outlet,
+        kind=article.kind.value,
+        language=article.language,
+        published=article.published_at,
+        image=article.image_url,
+        story=story,
+        wire_copy=wire,
+    )
+
+
+def _detail(view: StoryView) -> StoryDetail:
+    revision = view.revision
+    sources = sorted(view.sources.values(), key=lambda s: s.number)
+    return StoryDetail(
+        **_story_out(
+            view.story,
+            len(view.outlets),
+            len(sources),
+            revision.highlights[0].text if revision and revision.highlights else "",
+        ).model_dump(),
+        highlights=[
+            CitedOut(text=h.text, citations=list(h.citations))
+            for h in (revision.highlights if revision else [])
+        ],
+        story=[
+            CitedOut(text=s.text, citations=list(s.citations))
+            for s in (revision.body if revision else [])
+        ],
+        opinions=[
+            OpinionOut(
+                article_id=o.article_id,
+                outlet=o.outlet,
+                author=o.author,
+                title=o.title,
+                gist=o.gist,
+            )
+            for o in (revision.opinions if revision else [])
+        ],
+        sources=[_article_out(s.article, s.outlet, view.story.id, s.wire_copy) for s in sources],
+        revisions=[
+            RevisionOut(number=r.number, created=r.created_at, changes=r.changes)
+            for r in view.history
+        ],
+        topics=[TopicOut(slug=t.slug, name=t.name) for t in view.topics],
+        related=[_story_out(story) for story, _ in view.related],
+    )
+
+
+@router.get("/stories", response_model=StoryList)
+def stories(
+    store: SessionDep,
+    tab: repo.Order = repo.Order.TOP,
+    section: Annotated[str | None, Query(max_length=100)] = None,
+    topic: Annotated[str | None, Query(max_length=120)] = None,
+    outlet: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> StoryList:
+    """Featured stories by importance (`top`) or last update (`latest`); a topic or outlet
+    filter lists every story of that topic or outlet."""
+    found, more = story_cards(
+        store,
+        order=tab,
+        limit=limit,
+        offset=offset,
+        category=section,
+        topic=topic,
+        outlet=outlet,
+    )
+    return StoryList(stories=[_card_out(c) for c in found], more=more)
+
+
+@router.get("/stories/{key}", response_model=StoryDetail, responses=NOT_FOUND)
+def story(key: str, store: SessionDep) -> StoryDetail:
+    """A story by id or slug, with citations that are article ids of its `sources`."""
+    return _detail(story_view(store, key))
+
+
+@router.get("/articles", response_model=list[ArticleOut])
+def articles(
+    store: SessionDep,
+    outlet: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[ArticleOut]:
+    outlet_id = repo.get_outlet(store, outlet).id if outlet else None
+    names = repo.outlet_names(store)
+    rows = repo.recent_articles(store, limit=limit, offset=offset, outlet_id=outlet_id)
+    return [_article_out(a, names.get(a.outlet_id), story) for a, story in rows]
+
+
+@router.get("/articles/{article_id}", response_model=ArticleDetail, responses=NOT_FOUND)
+def article(article_id: RowId, store: SessionDep) -> ArticleDetail:
+    found = repo.get_article(store, article_id)
+    outlet = repo.outlet_names(store).get(found.outlet_id)
+    story_id = repo.story_of_article(store, article_id)
+    return ArticleDetail(
+        **_article_out(found, outlet, story_id).model_dump(),
+        authors=found.authors,
+        section=found.section,
+        text=found.text,
+    )
+
+
+@router.get("/outlets", response_model=list[OutletOut])
+def outlets(store: SessionDep) -> list[OutletOut]:
+    counts = repo.outlet_article_counts(store)
+    return [
+        OutletOut(
+            slug=o.slug,
+            name=o.name,
+            homepage=o.homepage,
+            language=o.language,
+            articles=counts.get(o.id or 0, 0),
+        )
+        for o in repo.list_outlets(store)
+    ]
+
+
+@router.get("/topics", response_model=list[TopicOut])
+def topics(store: SessionDep) -> list[TopicOut]:
+    """Names that recur across stories: people, places, organisations."""
+    return [
+        TopicOut(slug=t.slug, name=t.name, stories=count) for t, count in repo.list_topics(store)
+    ]
+
+
+@router.get("/search", response_model=SearchOut)
+def search(
+    store: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> SearchOut:
+    names = repo.outlet_names(store)
+    return SearchOut(
+        stories=[_story_out(s) for s in repo.search_stories(store, q, limit)],
+        articles=[
+            _article_out(a, names.get(a.outlet_id)) for a in repo.search_articles(store, q, limit)
+        ],
+    )
+
+
+# ----------------------------------------------------------------------------- feed management
+
+_bearer = HTTPBearer(auto_error=False, description="STORYWIRE_ADMIN_TOKEN")
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or wrong admin token"},
+    403: {"description": "The admin API is off: no admin token is configured"},
+}
+
+
+def require_admin(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    token: str | None = request.app.state.admin_token
+    if not token:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admin API disabled: set admin_token")
+    given = credentials.credentials if credentials else ""
+    if not secrets.compare_digest(given.encode(), token.encode()):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "a valid admin token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+admin = APIRouter(
+    prefix="/api/v1/feeds",
+    tags=["admin"],
+    dependencies=[Depends(require_admin)],
+    responses=ADMIN_ERRORS,
+)
+
+
+def _feed_out(feed: Feed) -> FeedOut:
+    assert feed.id is not None
+    return FeedOut(
+        id=feed.id,
+        url=feed.url,
+        title=feed.title,
+        category=feed.category,
+        disabled=feed.disabled,
+        consecutive_failures=feed.consecutive_failures,
+        last_error=feed.last_error,
+        last_fetched=feed.last_fetched_at,
+        next_due=feed.next_due_at,
+    )
+
+
+@admin.get("", response_model=list[FeedOut])
+def list_feeds(store: SessionDep) -> list[FeedOut]:
+    return [_feed_out(f) for f in repo.list_feeds(store)]
+
+
+@admin.post("", response_model=FeedOut, status_code=status.HTTP_201_CREATED)
+def add_feed(body: FeedIn, store: SessionDep, response: Response) -> FeedOut:
+    """Subscribe to a feed; an already subscribed URL answers 200 with the existing feed."""
+    feed, created = repo.add_feed(store, Feed(url=str(body.url), category=body.category))
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return _feed_out(feed)
+
+
+@admin.patch("/{feed_id}", response_model=FeedOut, responses=NOT_FOUND)
+def update_feed(feed_id: RowId, body: FeedPatch, store: SessionDep) -> FeedOut:
+    feed = repo.get_feed(store, feed_id)
+    if "category" in body.model_fields_set:
+        feed.category = body.category
+    if body.disabled is not None:
+        feed.disabled = body.disabled
+        feed.consecutive_failures = 0 if not body.disabled else feed.consecutive_failures
+    return _feed_out(repo.save_feed_state(store, feed))
+
+
+@admin.delete("/{feed_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+def remove_feed(feed_id: RowId, store: SessionDep) -> None:
+    repo.remove_feed(store, feed_id)

@@ -1,0 +1,100 @@
+"""Outgoing feeds: top and latest stories, and one per section, topic and outlet, each in Atom,
+RSS 2.0 and JSON Feed. Last-Modified is the newest story's update, so pollers get 304s."""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+from enum import StrEnum
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from storywire.store import repo
+from storywire.web import syndication
+from storywire.web.deps import SessionDep
+from storywire.web.pages import _section_name
+from storywire.web.views import Card, story_cards
+
+FEED_SIZE = 30
+router = APIRouter(prefix="/feeds", tags=["feeds"])
+
+
+class Format(StrEnum):
+    ATOM = "atom"
+    RSS = "rss"
+    JSON = "json"
+
+
+_RENDER = {
+    Format.ATOM: syndication.atom,
+    Format.RSS: syndication.rss,
+    Format.JSON: syndication.json_feed,
+}
+
+
+def _respond(
+    request: Request, fmt: Format, path: str, title: str, html_path: str, found: list[Card]
+) -> Response:
+    base = str(request.base_url).rstrip("/")
+    items = [
+        syndication.FeedItem(
+            id=f"{base}/stories/{card.story.id}",
+            url=f"{base}/stories/{card.story.slug}",
+            title=card.story.headline,
+            summary=card.summary,
+            published=card.story.published_at,
+            updated=card.story.updated_at,
+            categories=(card.story.category,) if card.story.category else (),
+            image=card.story.image_url,
+        )
+        for card in found
+    ]
+    meta = syndication.FeedMeta(
+        id=f"{base}{path}.{fmt.value}",
+        title=f"storywire: {title}",
+        home_url=f"{base}{html_path}",
+        self_url=f"{base}{path}.{fmt.value}",
+        description=f"{title}, each with highlights and sources cited sentence by sentence.",
+    )
+    modified = syndication.last_updated(items, syndication.EPOCH)
+    return Response(
+        _RENDER[fmt](meta, items),
+        media_type=syndication.MEDIA_TYPES[fmt.value],
+        headers={"Last-Modified": format_datetime(modified, usegmt=True)},
+    )
+
+
+@router.get("/top.{fmt}")
+def top(request: Request, fmt: Format, store: SessionDep) -> Response:
+    found, _ = story_cards(store, order=repo.Order.TOP, limit=FEED_SIZE)
+    return _respond(request, fmt, "/feeds/top", "top stories", "/", found)
+
+
+@router.get("/latest.{fmt}")
+def latest(request: Request, fmt: Format, store: SessionDep) -> Response:
+    found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE)
+    return _respond(request, fmt, "/feeds/latest", "latest stories", "/latest", found)
+
+
+@router.get("/sections/{slug}.{fmt}")
+def section(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
+    name = _section_name(slug)
+    found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE, category=name)
+    path = f"/feeds/sections/{name.lower()}"
+    return _respond(request, fmt, path, name, f"/section/{name.lower()}", found)
+
+
+@router.get("/topics/{slug}.{fmt}")
+def topic(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
+    found_topic = repo.get_topic(store, slug)
+    found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE, topic=slug)
+    title = f"stories about {found_topic.name}"
+    return _respond(request, fmt, f"/feeds/topics/{slug}", title, f"/topics/{slug}", found)
+
+
+@router.get("/outlets/{slug}.{fmt}")
+def outlet(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
+    found_outlet = repo.get_outlet(store, slug)
+    found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE, outlet=slug)
+    title = f"stories covered by {found_outlet.name}"
+    return _respond(request, fmt, f"/feeds/outlets/{slug}", title, f"/outlets/{slug}", found)

@@ -1,0 +1,216 @@
+"""What the reader shows, assembled from the store once per request and shared by the HTML pages,
+the JSON API and the outgoing feeds, so the three never disagree."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from markupsafe import Markup, escape
+
+from storywire.models import Article, ArticleKind, Story, StoryRevision, StorySummary, Topic
+from storywire.store import db, repo
+from storywire.web.timeline import Coverage, coverage_svg
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One story in a list: what a reader needs to decide whether to open it."""
+
+    story: Story
+    first_highlight: str
+    summary: str
+    outlets: int
+    articles: int
+
+
+def cards(session: db.Session, summaries: list[StorySummary]) -> list[Card]:
+    current = repo.current_revisions(session, [s.story for s in summaries])
+    made = []
+    for summary in summaries:
+        revision = current.get(summary.story.id or 0)
+        highlights = [h.text for h in revision.highlights] if revision else []
+        made.append(
+            Card(
+                story=summary.story,
+                first_highlight=highlights[0] if highlights else "",
+                summary=" ".join(highlights),
+                outlets=summary.outlet_count,
+                articles=summary.article_count,
+            )
+        )
+    return made
+
+
+def story_cards(
+    session: db.Session,
+    *,
+    order: repo.Order,
+    limit: int,
+    offset: int = 0,
+    category: str | None = None,
+    topic: str | None = None,
+    outlet: str | None = None,
+) -> tuple[list[Card], bool]:
+    """A page of featured stories and whether there is another; unknown outlets raise
+    NotFoundError. Topic and outlet pages list every story, featured or not."""
+    outlet_id = repo.get_outlet(session, outlet).id if outlet else None
+    rows = repo.list_stories(
+        session,
+        limit=limit + 1,
+        offset=offset,
+        order=order,
+        category=category,
+        topic=topic,
+        outlet_id=outlet_id,
+        featured=topic is None and outlet is None,
+    )
+    return cards(session, rows[:limit]), len(rows) > limit
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An article of the story as the Sources list and the citation markers show it."""
+
+    article: Article
+    outlet: str
+    number: int
+    wire_copy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutletGroup:
+    name: str
+    slug: str | None
+    sources: list[Source]
+
+
+@dataclass(slots=True)
+class StoryView:
+    story: Story
+    revision: StoryRevision | None
+    sources: dict[int, Source]
+    outlets: list[OutletGroup]
+    history: list[StoryRevision]
+    related: list[tuple[Story, str]]
+    topics: list[Topic]
+    timeline_svg: str = ""
+    opinions: list[Source] = field(default_factory=list)
+
+
+def story_view(session: db.Session, key: str) -> StoryView:
+    """Everything on a story page; raises NotFoundError for an unknown id or slug."""
+    story = repo.get_story(session, key)
+    assert story.id is not None
+    articles = [a for a, _ in repo.story_articles(session, story.id)]
+    revision = repo.current_revision(session, story)
+    names = repo.outlet_names(session)
+    slugs = {o.id: o.slug for o in repo.list_outlets(session)}
+    sources = _numbered(articles, revision, names)
+    groups: dict[str, list[Source]] = {}
+    for source in sorted(sources.values(), key=lambda s: s.number):
+        groups.setdefault(source.outlet, []).append(source)
+    outlet_slug = {names.get(a.outlet_id, ""): slugs.get(a.outlet_id) for a in articles}
+    outlets = [
+        OutletGroup(name=name, slug=outlet_slug.get(name), sources=items)
+        for name, items in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+    points = [
+        Coverage(
+            at=a.published_at or a.fetched_at or story.published_at, outlet=sources[a.id].outlet
+        )
+        for a in articles
+        if a.id is not None
+    ]
+    return StoryView(
+        story=story,
+        revision=revision,
+        sources=sources,
+        outlets=outlets,
+        history=repo.revisions(session, story.id),
+        related=repo.related_stories(session, story.id),
+        topics=repo.story_topics(session, story.id),
+        timeline_svg=coverage_svg(points),
+        opinions=[s for s in sources.values() if s.article.kind is ArticleKind.OPINION],
+    )
+
+
+def _numbered(
+    articles: list[Article], revision: StoryRevision | None, names: dict[int | None, str]
+) -> dict[int, Source]:
+    """Number sources in the order the text first cites them, then the uncited by time, so
+    marker [n] in the story and entry n in Sources are the same article."""
+    order: list[int] = []
+    if revision is not None:
+        for item in [*revision.highlights, *revision.body]:
+            order += [c for c in item.citations if c not in order]
+    by_id = {a.id: a for a in articles if a.id is not None}
+    order = [i for i in order if i in by_id]
+    order += [i for i in by_id if i not in order]
+    seen_groups: set[int] = set()
+    sources: dict[int, Source] = {}
+    for article in articles:  # publication order decides which copy is the original
+        group = article.near_dup_group
+        copy = group is not None and group in seen_groups
+        if group is not None:
+            seen_groups.add(group)
+        assert article.id is not None
+        sources[article.id] = Source(
+            article=article,
+            outlet=names.get(article.outlet_id, "Unknown outlet"),
+            number=order.index(article.id) + 1,
+            wire_copy=copy,
+        )
+    return sources
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def highlight(text: str, query: str, limit: int = 280) -> Markup:
+    """`text` escaped, cut around the first match, with the query's words in <mark>."""
+    words = sorted(
+        {w.casefold() for w in _WORD.findall(query) if len(w) > 1}, key=len, reverse=True
+    )
+    if not words:
+        return escape(_clip(text, 0, limit))
+    pattern = re.compile("|".join(rf"\b{re.escape(w)}" for w in words), re.IGNORECASE)
+    first = pattern.search(text)
+    start = max(0, first.start() - limit // 3) if first else 0
+    clipped = _clip(text, start, limit)
+    parts: list[str] = []
+    last = 0
+    for match in pattern.finditer(clipped):
+        parts += [
+            str(escape(clipped[last : match.start()])),
+            f"<mark>{escape(match.group(0))}</mark>",
+        ]
+        last = match.end()
+    parts.append(str(escape(clipped[last:])))
+    return Markup("".join(parts))
+
+
+def safe_url(url: str | None) -> str:
+    """Only web links leave the reader: a `javascript:` or `data:` URL from a hostile feed
+    becomes an inert "#"."""
+    if url and url.strip().lower().startswith(("https://", "http://")):
+        return url.strip()
+    return "#"
+
+
+def _clip(text: str, start: int, limit: int) -> str:
+    clipped = text[start : start + limit]
+    return ("…" if start else "") + clipped + ("…" if start + limit < len(text) else "")
+
+
+def relative(moment: datetime, now: datetime) -> str:
+    """'5 minutes ago', '3 hours ago', '2 days ago': how news readers say it."""
+    seconds = int((now - moment).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"

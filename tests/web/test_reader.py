@@ -1,0 +1,307 @@
+"""The reader in-process over httpx's ASGI transport, on the demo newsroom's coverage as the
+pipeline stored, clustered and wrote it (built once per module: it takes a pipeline run)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import httpx
+import pytest
+
+from storywire.demo.server import Newsroom, SimClock
+from storywire.models import Article, Feed, Membership, Outlet, Story
+from storywire.pipeline import Pipeline
+from storywire.sources.fetch import FetchPolicy
+from storywire.store import db, repo
+from storywire.web.app import create_app
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[db.Sessions]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('reader') / 'reader.db'}"
+    with db.engine_for(url) as engine:
+        db.upgrade(engine)
+    clock = SimClock(datetime(2026, 11, 2, tzinfo=UTC), start=timedelta(days=3))
+    with db.connect(url) as sessions, Newsroom(clock=clock) as newsroom:
+        with db.transaction(sessions) as session:
+            for outlet in newsroom.corpus.outlets:
+                repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+        policy = FetchPolicy(allow_loopback=True, host_delay=0.0, retries=0)
+        asyncio.run(Pipeline(sessions, policy).run_round())
+        yield sessions
+
+
+def _call(
+    sessions: db.Sessions, method: str, path: str, token: str | None = TOKEN, **kwargs: Any
+) -> httpx.Response:
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(sessions, admin_token=token))
+        async with httpx.AsyncClient(transport=transport, base_url="http://reader") as client:
+            return await client.request(method, path, **kwargs)
+
+    return asyncio.run(call())
+
+
+def _get(sessions: db.Sessions, path: str, **kwargs: Any) -> httpx.Response:
+    return _call(sessions, "GET", path, **kwargs)
+
+
+def _top(sessions: db.Sessions) -> dict[str, Any]:
+    stories = _get(sessions, "/api/v1/stories?limit=100").json()["stories"]
+    return max(stories, key=lambda s: (s["outlets"], s["id"]))
+
+
+def test_home_has_top_latest_and_section_tabs(written: db.Sessions) -> None:
+    home = _get(written, "/")
+    assert home.status_code == 200 and "Top stories" in home.text
+    assert "You've reached the end" in home.text
+    tabs = re.findall(r'<a href="(/section/[a-z]+)"', home.text)
+    assert tabs, "the demo's stories fall into sections"
+    section = _get(written, tabs[0])
+    assert section.status_code == 200 and 'aria-current="page"' in section.text
+    api = _get(written, "/api/v1/stories?limit=100").json()["stories"]
+    name = tabs[0].rsplit("/", 1)[1]
+    in_section = [s for s in api if (s["category"] or "").lower() == name]
+    assert in_section and all(f"/stories/{s['slug']}" in section.text for s in in_section)
+    latest = _get(written, "/api/v1/stories?tab=latest&limit=100").json()["stories"]
+    assert [s["updated"] for s in latest] == sorted((s["updated"] for s in latest), reverse=True)
+    assert all(s["outlets"] >= 2 and s["articles"] >= 2 for s in api), "only featured stories"
+    assert _get(written, "/section/no-such-section").status_code == 404
+
+
+def test_story_page_shows_the_seed_layout_with_working_citations(written: db.Sessions) -> None:
+    top = _top(written)
+    page = _get(written, f"/stories/{top['slug']}")
+    assert page.status_code == 200
+    for part in ("Highlights", "Story", "Opinions", "Sources", "Coverage timeline"):
+        assert f">{part}</h2>" in page.text
+    assert "You've reached the end" in page.text
+    detail = _get(written, f"/api/v1/stories/{top['id']}").json()
+    sources = {a["id"]: a for a in detail["sources"]}
+    assert detail["story"] and all(set(s["citations"]) <= set(sources) for s in detail["story"])
+    cited = sources[detail["story"][0]["citations"][0]]
+    assert f'class="cite" href="{cited["url"]}"' in page.text, "markers link to cited articles"
+    assert "<svg" in page.text and 'role="img"' in page.text
+    assert len(re.findall(r'<li value="\d+" id="source-', page.text)) == len(sources)
+    assert detail["topics"] and f'href="/topics/{detail["topics"][0]["slug"]}"' in page.text
+    assert re.search(r"Updated <time datetime=[^>]+>(\d+ \w+ ago|just now)</time>", page.text)
+
+
+def test_wire_copies_carry_a_badge(written: db.Sessions) -> None:
+    stories = _get(written, "/api/v1/stories?limit=100").json()["stories"]
+    details = [_get(written, f"/api/v1/stories/{s['id']}").json() for s in stories]
+    with_copies = [d for d in details if any(a["wire_copy"] for a in d["sources"])]
+    assert with_copies, "the demo's wire stories are picked up by other outlets"
+    page = _get(written, f"/stories/{with_copies[0]['slug']}")
+    assert "wire copy</span>" in page.text
+
+
+def test_outlet_and_topic_pages(written: db.Sessions) -> None:
+    outlets = _get(written, "/api/v1/outlets").json()
+    assert outlets and all(o["articles"] > 0 for o in outlets)
+    listing = _get(written, "/outlets")
+    assert all(f'href="/outlets/{o["slug"]}"' in listing.text for o in outlets)
+    page = _get(written, f"/outlets/{outlets[0]['slug']}")
+    assert page.status_code == 200 and outlets[0]["name"] in page.text
+    by_outlet = _get(written, f"/api/v1/stories?outlet={outlets[0]['slug']}&limit=100").json()
+    assert by_outlet["stories"]
+    topics = _get(written, "/api/v1/topics").json()
+    assert topics and all(t["stories"] >= 2 for t in topics), "topics recur across stories"
+    topic_page = _get(written, f"/topics/{topics[0]['slug']}")
+    assert topic_page.status_code == 200 and topics[0]["name"] in topic_page.text
+    assert topic_page.text.count('class="card"') == topics[0]["stories"]
+    assert _get(written, "/outlets/nobody").status_code == 404
+    assert _get(written, "/topics/nothing-here").status_code == 404
+    assert _get(written, "/api/v1/stories?outlet=nobody").status_code == 404
+
+
+def test_search_highlights_matches(written: db.Sessions) -> None:
+    word = _top(written)["headline"].split()[0]
+    page = _get(written, "/search", params={"q": word})
+    assert page.status_code == 200
+    assert re.search(rf"<mark>{re.escape(word)}</mark>", page.text, re.IGNORECASE)
+    found = _get(written, "/api/v1/search", params={"q": word}).json()
+    assert found["stories"] and found["articles"]
+    empty = _get(written, "/search", params={"q": 'zzzz "(*'})
+    assert empty.status_code == 200 and "No stories match" in empty.text
+
+
+def test_feeds_out_parse_back_in_every_format(written: db.Sessions) -> None:
+    top = _top(written)
+    topic = _get(written, f"/api/v1/stories/{top['id']}").json()["topics"][0]["slug"]
+    outlet = _get(written, "/api/v1/outlets").json()[0]["slug"]
+    section = (top["category"] or "world").lower()
+    for path in (
+        "/feeds/top",
+        "/feeds/latest",
+        f"/feeds/topics/{topic}",
+        f"/feeds/outlets/{outlet}",
+    ):
+        for fmt in ("atom", "rss"):
+            response = _get(written, f"{path}.{fmt}")
+            assert response.status_code == 200 and response.headers["last-modified"]
+            parsed = feedparser.parse(response.content)
+            assert not parsed.bozo, (path, fmt, parsed.get("bozo_exception"))
+            assert parsed.entries and all(
+                e.link.startswith("http://reader/stories/") for e in parsed.entries
+            )
+        feed = json.loads(_get(written, f"{path}.json").content)
+        assert feed["version"] == "https://jsonfeed.org/version/1.1" and feed["items"]
+    atom = feedparser.parse(_get(written, "/feeds/top.atom").content)
+    entry = next(e for e in atom.entries if e.id.endswith(f"/stories/{top['id']}"))
+    assert entry.title == top["headline"]
+    assert entry.updated_parsed[:6] == datetime.fromisoformat(top["updated"]).timetuple()[:6]
+    assert _get(written, f"/feeds/sections/{section}.atom").status_code == 200
+    assert _get(written, "/feeds/top.xml").status_code == 422
+    assert _get(written, "/feeds/topics/unknown.atom").status_code == 404
+
+
+def test_pages_and_feeds_revalidate_with_304(written: db.Sessions) -> None:
+    for path in ("/", f"/stories/{_top(written)['id']}", "/feeds/top.atom", "/api/v1/stories"):
+        first = _get(written, path)
+        etag = first.headers["etag"]
+        again = _get(written, path, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+        assert _get(written, path, headers={"If-None-Match": '"other"'}).status_code == 200
+    feed = _get(written, "/feeds/top.rss")
+    since = _get(
+        written, "/feeds/top.rss", headers={"If-Modified-Since": feed.headers["last-modified"]}
+    )
+    assert since.status_code == 304
+    old = "Mon, 01 Jan 2001 00:00:00 GMT"
+    assert _get(written, "/feeds/top.rss", headers={"If-Modified-Since": old}).status_code == 200
+
+
+def test_feed_status_page(written: db.Sessions) -> None:
+    page = _get(written, "/feeds")
+    assert page.status_code == 200
+    assert page.text.count('<span class="badge ok">ok</span>') == len(
+        _call(written, "GET", "/api/v1/feeds", headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    )
+
+
+def test_theme_switch_sets_a_cookie_and_stays_on_site(written: db.Sessions) -> None:
+    switched = _get(written, "/theme/dark", params={"next": "/latest"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/latest"
+    assert "theme=dark" in switched.headers["set-cookie"]
+    dark = _get(written, "/latest", headers={"Cookie": "theme=dark"})
+    assert '<html lang="en" data-theme="dark">' in dark.text
+    assert (
+        _get(written, "/theme/dark", params={"next": "//evil.example"}).headers["location"] == "/"
+    )
+    assert _get(written, "/theme/neon").status_code == 404
+    css = _get(written, "/static/reader.css")
+    assert css.status_code == 200 and ':root[data-theme="dark"]' in css.text
+
+
+def test_admin_api_manages_feeds_with_a_token(written: db.Sessions) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    url = "https://example.org/new-feed.xml"
+    off = _call(written, "POST", "/api/v1/feeds", token=None, json={"url": url}, headers=auth)
+    assert off.status_code == 403
+    assert _call(written, "POST", "/api/v1/feeds", json={"url": url}).status_code == 401
+    wrong = {"Authorization": "Bearer nope"}
+    assert _call(written, "GET", "/api/v1/feeds", headers=wrong).status_code == 401
+    made = _call(written, "POST", "/api/v1/feeds", json={"url": url}, headers=auth)
+    assert made.status_code == 201 and made.json()["url"] == url
+    again = _call(written, "POST", "/api/v1/feeds", json={"url": url}, headers=auth)
+    assert again.status_code == 200 and again.json()["id"] == made.json()["id"]
+    bad = _call(written, "POST", "/api/v1/feeds", json={"url": "javascript:alert(1)"}, headers=auth)
+    assert bad.status_code == 422
+    feed_id = made.json()["id"]
+    patched = _call(
+        written,
+        "PATCH",
+        f"/api/v1/feeds/{feed_id}",
+        json={"category": "Technology", "disabled": True},
+        headers=auth,
+    )
+    assert patched.json()["category"] == "Technology" and patched.json()["disabled"] is True
+    assert _call(written, "DELETE", f"/api/v1/feeds/{feed_id}", headers=auth).status_code == 204
+    gone = _call(written, "DELETE", f"/api/v1/feeds/{feed_id}", headers=auth)
+    assert gone.status_code == 404
+    assert url not in {f["url"] for f in _get(written, "/api/v1/feeds", headers=auth).json()}
+
+
+def _story_with_two_outlets(
+    session: db.Session, slug: str, headline: str, when: datetime, url: str = "https://a.example/"
+) -> Story:
+    story = repo.add_story(
+        session, Story(slug=slug, headline=headline, published_at=when, updated_at=when)
+    )
+    for name in ("one", "two"):
+        outlet = repo.upsert_outlet(
+            session, Outlet(name=f"Outlet {name}", homepage=f"https://{name}.example/", slug=name)
+        )
+        article, _ = repo.add_article(
+            session,
+            Article(
+                url=url if url.startswith("javascript:") else f"{url}{slug}/{name}",
+                canonical_url=f"https://{name}.example/{slug}",
+                title=headline,
+                text="Body text.",
+                published_at=when,
+                outlet_id=outlet.id,
+            ),
+        )
+        repo.add_membership(session, Membership(story.id or 0, article.id or 0, when, "new"))
+    return story
+
+
+def test_pages_end_with_youve_reached_the_end(sessions: db.Sessions) -> None:
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    with db.transaction(sessions) as session:
+        for n in range(25):
+            _story_with_two_outlets(session, f"s{n}", f"Story number {n}", now - timedelta(hours=n))
+    first = _get(sessions, "/latest")
+    assert (
+        first.text.count('class="card"') == 20 and 'rel="next" href="/latest?page=2"' in first.text
+    )
+    second = _get(sessions, "/latest?page=2")
+    assert second.text.count('class="card"') == 5 and "You've reached the end" in second.text
+    assert "Story number 24" in second.text and "Story number 0" in first.text
+    api = _get(sessions, "/api/v1/stories?tab=latest&limit=20&offset=20").json()
+    assert len(api["stories"]) == 5 and api["more"] is False
+    assert _get(sessions, "/?page=0").status_code == 422
+
+
+def test_markup_in_titles_and_links_renders_inert(sessions: db.Sessions, tmp_path: Path) -> None:
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    evil = '<script>alert("x")</script> Title'
+    with db.transaction(sessions) as session:
+        _story_with_two_outlets(session, "evil", evil, now, url="javascript:alert(1)")
+    bodies = {
+        path: _get(sessions, path).text
+        for path in (
+            "/",
+            "/stories/evil",
+            "/search?q=script",
+            "/outlets/one",
+            "/feeds/top.atom",
+            "/feeds/top.rss",
+            "/feeds/top.json",
+            "/api/v1/stories/evil",
+        )
+    }
+    for path, body in bodies.items():
+        if "json" in path or "/api/" in path:
+            continue  # plain-text fields served as JSON, never as HTML: checked below
+        assert "<script>alert" not in body, path
+        assert 'href="javascript:' not in body, path
+    assert "&lt;script&gt;" in bodies["/stories/evil"]
+    assert feedparser.parse(bodies["/feeds/top.rss"].encode()).entries[0].title == evil
+    ET.fromstring(bodies["/feeds/top.atom"])
+    assert json.loads(bodies["/feeds/top.json"])["items"][0]["title"] == evil
+    assert json.loads(bodies["/api/v1/stories/evil"])["headline"] == evil
+    api = _get(sessions, "/api/v1/stories/evil")
+    assert api.headers["content-type"] == "application/json"
