@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field, StrictBool
 
 from storywire.models import Article, Feed, Story
 from storywire.store import repo
@@ -126,7 +126,7 @@ class FeedIn(BaseModel):
 
 class FeedPatch(BaseModel):
     category: str | None = Field(default=None, max_length=100)
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
 
 
 def _story_out(story: Story, outlets: int = 0, articles: int = 0, first: str = "") -> StoryOut:
@@ -206,7 +206,7 @@ def _detail(view: StoryView) -> StoryDetail:
     )
 
 
-@router.get("/stories", response_model=StoryList)
+@router.get("/stories", response_model=StoryList, responses=NOT_FOUND)
 def stories(
     store: SessionDep,
     tab: repo.Order = repo.Order.TOP,
@@ -236,7 +236,7 @@ def story(key: str, store: SessionDep) -> StoryDetail:
     return _detail(story_view(store, key))
 
 
-@router.get("/articles", response_model=list[ArticleOut])
+@router.get("/articles", response_model=list[ArticleOut], responses=NOT_FOUND)
 def articles(
     store: SessionDep,
     outlet: Annotated[str | None, Query(max_length=200)] = None,
@@ -304,6 +304,7 @@ def search(
 
 _bearer = HTTPBearer(auto_error=False, description="STORYWIRE_ADMIN_TOKEN")
 ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A request body that is not JSON"},
     401: {"description": "Missing or wrong admin token"},
     403: {"description": "The admin API is off: no admin token is configured"},
 }
@@ -353,7 +354,12 @@ def list_feeds(store: SessionDep) -> list[FeedOut]:
     return [_feed_out(f) for f in repo.list_feeds(store)]
 
 
-@admin.post("", response_model=FeedOut, status_code=status.HTTP_201_CREATED)
+@admin.post(
+    "",
+    response_model=FeedOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": FeedOut, "description": "Already subscribed"}},
+)
 def add_feed(body: FeedIn, store: SessionDep, response: Response) -> FeedOut:
     """Subscribe to a feed; an already subscribed URL answers 200 with the existing feed."""
     feed, created = repo.add_feed(store, Feed(url=str(body.url), category=body.category))

@@ -12,6 +12,8 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from storywire import __version__
 from storywire.errors import NotFoundError
@@ -44,4 +46,22 @@ def create_app(sessions: db.Sessions, admin_token: str | None = None) -> FastAPI
             return JSONResponse({"detail": str(exc)}, status_code=404)
         return pages.render(request, "error.html", status_code=404, message=str(exc))
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
     return app
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route accepts on this path: Starlette's own 405 names only those of the
+    first route that matched the path (GET, not the POST registered beside it)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE and isinstance(route, BaseRoute) and hasattr(route, "methods"):
+            methods |= set(route.methods or ())
+    return sorted(methods)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from email.utils import format_datetime
 from enum import StrEnum
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -16,7 +17,18 @@ from storywire.web.pages import _section_name
 from storywire.web.views import Card, story_cards
 
 FEED_SIZE = 30
-router = APIRouter(prefix="/feeds", tags=["feeds"])
+_DOCUMENTED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The feed",
+        "content": {
+            media_type.split(";")[0]: {} for media_type in syndication.MEDIA_TYPES.values()
+        },
+    },
+    404: {"description": "No such section, topic or outlet"},
+}
+router = APIRouter(
+    prefix="/feeds", tags=["feeds"], default_response_class=Response, responses=_DOCUMENTED
+)
 
 
 class Format(StrEnum):
