@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import socket
 import sys
 import threading
@@ -46,7 +47,7 @@ from storywire.sources.guard import check_url
 from storywire.sources.importers import parse_time, read_documents
 from storywire.sources.opml import OpmlFeed, parse_opml, write_opml
 from storywire.store import db, repo
-from storywire.web.app import create_app
+from storywire.web.app import CONFIG_FILE_VARIABLE, create_app
 from storywire.write.extractive import ExtractiveWriter, SourceArticle, Written, WrittenStory
 from storywire.write.page import format_time, story_page_text, written_text
 
@@ -242,12 +243,33 @@ class _Reader:
 
 
 @app.command()
-def serve() -> None:
+def serve(
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes (one per core serves most).")
+    ] = 1,
+) -> None:
     """Serve the reader over the configured database at web_host:web_port."""
     settings = _settings()
+    address = f"http://{settings.web_host}:{settings.web_port}/"
     try:
+        if workers > 1:
+            # Each worker process builds its own app and database engine from the settings.
+            if _state.config_file is not None:
+                os.environ[CONFIG_FILE_VARIABLE] = str(_state.config_file.resolve())
+            with db.engine_for(settings.database_url) as engine:
+                db.check_schema(engine)
+            console.print(f"storywire reader at {address} ({workers} workers)")
+            uvicorn.run(
+                "storywire.web.app:app_from_environment",
+                factory=True,
+                workers=workers,
+                host=settings.web_host,
+                port=settings.web_port,
+                log_level="warning",
+            )
+            return
         with db.connect(settings.database_url) as sessions:
-            console.print(f"storywire reader at http://{settings.web_host}:{settings.web_port}/")
+            console.print(f"storywire reader at {address}")
             token = settings.admin_token.get_secret_value() if settings.admin_token else None
             uvicorn.run(
                 create_app(sessions, admin_token=token),

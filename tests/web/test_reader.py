@@ -7,38 +7,18 @@ import asyncio
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import feedparser
 import httpx
-import pytest
 
-from storywire.demo.server import Newsroom, SimClock
-from storywire.models import Article, Feed, Membership, Outlet, Story
-from storywire.pipeline import Pipeline
-from storywire.sources.fetch import FetchPolicy
-from storywire.store import db, repo
+from storywire.store import db
 from storywire.web.app import create_app
+from tests.web.conftest import story_with_two_outlets
 
 TOKEN = "s3cret-token"
-
-
-@pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[db.Sessions]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('reader') / 'reader.db'}"
-    with db.engine_for(url) as engine:
-        db.upgrade(engine)
-    clock = SimClock(datetime(2026, 11, 2, tzinfo=UTC), start=timedelta(days=3))
-    with db.connect(url) as sessions, Newsroom(clock=clock) as newsroom:
-        with db.transaction(sessions) as session:
-            for outlet in newsroom.corpus.outlets:
-                repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
-        policy = FetchPolicy(allow_loopback=True, host_delay=0.0, retries=0)
-        asyncio.run(Pipeline(sessions, policy).run_round())
-        yield sessions
 
 
 def _call(
@@ -233,36 +213,11 @@ def test_admin_api_manages_feeds_with_a_token(written: db.Sessions) -> None:
     assert url not in {f["url"] for f in _get(written, "/api/v1/feeds", headers=auth).json()}
 
 
-def _story_with_two_outlets(
-    session: db.Session, slug: str, headline: str, when: datetime, url: str = "https://a.example/"
-) -> Story:
-    story = repo.add_story(
-        session, Story(slug=slug, headline=headline, published_at=when, updated_at=when)
-    )
-    for name in ("one", "two"):
-        outlet = repo.upsert_outlet(
-            session, Outlet(name=f"Outlet {name}", homepage=f"https://{name}.example/", slug=name)
-        )
-        article, _ = repo.add_article(
-            session,
-            Article(
-                url=url if url.startswith("javascript:") else f"{url}{slug}/{name}",
-                canonical_url=f"https://{name}.example/{slug}",
-                title=headline,
-                text="Body text.",
-                published_at=when,
-                outlet_id=outlet.id,
-            ),
-        )
-        repo.add_membership(session, Membership(story.id or 0, article.id or 0, when, "new"))
-    return story
-
-
 def test_pages_end_with_youve_reached_the_end(sessions: db.Sessions) -> None:
     now = datetime(2026, 11, 2, tzinfo=UTC)
     with db.transaction(sessions) as session:
         for n in range(25):
-            _story_with_two_outlets(session, f"s{n}", f"Story number {n}", now - timedelta(hours=n))
+            story_with_two_outlets(session, f"s{n}", f"Story number {n}", now - timedelta(hours=n))
     first = _get(sessions, "/latest")
     assert (
         first.text.count('class="card"') == 20 and 'rel="next" href="/latest?page=2"' in first.text
@@ -279,7 +234,7 @@ def test_markup_in_titles_and_links_renders_inert(sessions: db.Sessions, tmp_pat
     now = datetime(2026, 11, 2, tzinfo=UTC)
     evil = '<script>alert("x")</script> Title'
     with db.transaction(sessions) as session:
-        _story_with_two_outlets(session, "evil", evil, now, url="javascript:alert(1)")
+        story_with_two_outlets(session, "evil", evil, now, url="javascript:alert(1)")
     bodies = {
         path: _get(sessions, path).text
         for path in (

@@ -7,6 +7,7 @@ transaction (`store.db.transaction`), so one unit of work can span several calls
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
@@ -82,6 +83,15 @@ def outlet_article_counts(session: Session) -> dict[int, int]:
     """How many stored articles each outlet has, for the outlets page."""
     query = select(ArticleRow.outlet_id, func.count()).group_by(ArticleRow.outlet_id)
     return {outlet: count for outlet, count in session.execute(query) if outlet is not None}
+
+
+def outlets_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Outlet]:
+    """Just the outlets named, for pages that show a few of many."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.scalars(select(OutletRow).where(OutletRow.id.in_(wanted)))
+    return {row.id: _outlet(row) for row in rows}
 
 
 def outlet_names(session: Session) -> dict[int | None, str]:

@@ -7,6 +7,7 @@ The pieces: `pages` (HTML), `api` (JSON under /api/v1), `feeds` (Atom, RSS, JSON
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -16,12 +17,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
 from storywire import __version__
+from storywire.config import load_settings
 from storywire.errors import NotFoundError
 from storywire.store import db
 from storywire.web import api, feeds, pages
 from storywire.web.caching import ConditionalMiddleware
 
 STATIC = Path(__file__).with_name("static")
+CONFIG_FILE_VARIABLE = "STORYWIRE_CONFIG_FILE"
 
 
 def create_app(sessions: db.Sessions, admin_token: str | None = None) -> FastAPI:
@@ -54,6 +57,17 @@ def create_app(sessions: db.Sessions, admin_token: str | None = None) -> FastAPI
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app that each `storywire serve --workers N` process builds for itself (uvicorn
+    imports it by name): settings from the environment and STORYWIRE_CONFIG_FILE."""
+    config = os.environ.get(CONFIG_FILE_VARIABLE)
+    settings = load_settings(Path(config) if config else None)
+    engine = db.make_engine(settings.database_url)
+    db.check_schema(engine)
+    token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    return create_app(db.make_sessionmaker(engine), admin_token=token)
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> list[str]:

@@ -105,13 +105,13 @@ def story_view(session: db.Session, key: str) -> StoryView:
     assert story.id is not None
     articles = [a for a, _ in repo.story_articles(session, story.id)]
     revision = repo.current_revision(session, story)
-    names = repo.outlet_names(session)
-    slugs = {o.id: o.slug for o in repo.list_outlets(session)}
+    known = repo.outlets_by_id(session, (a.outlet_id for a in articles))
+    names: dict[int | None, str] = {i: o.name for i, o in known.items()}
     sources = _numbered(articles, revision, names)
     groups: dict[str, list[Source]] = {}
     for source in sorted(sources.values(), key=lambda s: s.number):
         groups.setdefault(source.outlet, []).append(source)
-    outlet_slug = {names.get(a.outlet_id, ""): slugs.get(a.outlet_id) for a in articles}
+    outlet_slug = {o.name: o.slug for o in known.values()}
     outlets = [
         OutletGroup(name=name, slug=outlet_slug.get(name), sources=items)
         for name, items in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
@@ -200,7 +200,16 @@ def safe_url(url: str | None) -> str:
 
 
 def _clip(text: str, start: int, limit: int) -> str:
-    clipped = text[start : start + limit]
+    """Cut at word boundaries, so a snippet never starts or ends mid-word."""
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + limit // 3 else start
+    end = start + limit
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    clipped = text[start:end]
+    limit = end - start
     return ("…" if start else "") + clipped + ("…" if start + limit < len(text) else "")
 
 
