@@ -47,7 +47,7 @@ from storywire.sources.guard import check_url
 from storywire.sources.importers import parse_time, read_documents
 from storywire.sources.opml import OpmlFeed, parse_opml, write_opml
 from storywire.store import db, repo
-from storywire.web.app import CONFIG_FILE_VARIABLE, create_app
+from storywire.web.app import CONFIG_FILE_VARIABLE, create_app, settle_memory
 from storywire.write.extractive import ExtractiveWriter, SourceArticle, Written, WrittenStory
 from storywire.write.page import format_time, story_page_text, written_text
 
@@ -271,8 +271,10 @@ def serve(
         with db.connect(settings.database_url) as sessions:
             console.print(f"storywire reader at {address}")
             token = settings.admin_token.get_secret_value() if settings.admin_token else None
+            reader = create_app(sessions, admin_token=token)
+            settle_memory()
             uvicorn.run(
-                create_app(sessions, admin_token=token),
+                reader,
                 host=settings.web_host,
                 port=settings.web_port,
                 log_level="warning",

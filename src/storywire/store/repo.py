@@ -7,13 +7,14 @@ transaction (`store.db.transaction`), so one unit of work can span several calls
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
@@ -48,10 +49,30 @@ from storywire.store.tables import (
 
 RowT = TypeVar("RowT")
 
+
+def _read(session: Session, query: Any, **params: Any) -> Sequence[Any]:
+    """Plain rows through the session's connection, for the reads that pages make.
+
+    A page makes half a dozen small queries; through `Session.execute` each one costs several
+    times the query itself in ORM bookkeeping. Pending changes are flushed first, as autoflush
+    would, so a read inside a unit of work still sees its own writes.
+    """
+    session.flush()
+    return session.connection().execute(query, params).all()
+
+
+@cache
+def _columns(table: Any) -> Any:
+    """SELECT of every column of a mapped class, whose rows the `_story`-style converters read
+    by attribute just like mapped objects. Built once: statements are immutable, and coercing
+    two dozen columns on every call cost more than the query."""
+    return select(*table.__table__.c)
+
+
 # ---------------------------------------------------------------------------------------- outlets
 
 
-def _outlet(row: OutletRow) -> Outlet:
+def _outlet(row: OutletRow | Row[Any]) -> Outlet:
     return Outlet(
         id=row.id, slug=row.slug, name=row.name, homepage=row.homepage, language=row.language
     )
@@ -69,11 +90,11 @@ def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
 
 
 def list_outlets(session: Session) -> list[Outlet]:
-    return [_outlet(row) for row in session.scalars(select(OutletRow).order_by(OutletRow.name))]
+    return [_outlet(row) for row in _read(session, _columns(OutletRow).order_by(OutletRow.name))]
 
 
 def get_outlet(session: Session, slug: str) -> Outlet:
-    row = session.scalar(select(OutletRow).where(OutletRow.slug == slug))
+    row = next(iter(_read(session, _columns(OutletRow).where(OutletRow.slug == slug))), None)
     if row is None:
         raise NotFoundError(f"no outlet {slug!r}")
     return _outlet(row)
@@ -82,7 +103,10 @@ def get_outlet(session: Session, slug: str) -> Outlet:
 def outlet_article_counts(session: Session) -> dict[int, int]:
     """How many stored articles each outlet has, for the outlets page."""
     query = select(ArticleRow.outlet_id, func.count()).group_by(ArticleRow.outlet_id)
-    return {outlet: count for outlet, count in session.execute(query) if outlet is not None}
+    return {outlet: count for outlet, count in _read(session, query) if outlet is not None}
+
+
+_OUTLETS_BY_ID = _columns(OutletRow).where(OutletRow.id.in_(bindparam("ids", expanding=True)))
 
 
 def outlets_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Outlet]:
@@ -90,13 +114,13 @@ def outlets_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Outl
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = session.scalars(select(OutletRow).where(OutletRow.id.in_(wanted)))
+    rows = _read(session, _OUTLETS_BY_ID, ids=sorted(wanted))
     return {row.id: _outlet(row) for row in rows}
 
 
 def outlet_names(session: Session) -> dict[int | None, str]:
     """Outlet id to name, for labelling articles in bulk."""
-    return {row.id: row.name for row in session.scalars(select(OutletRow))}
+    return {row.id: row.name for row in _read(session, select(OutletRow.id, OutletRow.name))}
 
 
 # ------------------------------------------------------------------------------------------ feeds
@@ -117,7 +141,7 @@ _FEED_FIELDS = (
 )
 
 
-def _feed(row: FeedRow) -> Feed:
+def _feed(row: FeedRow | Row[Any]) -> Feed:
     return Feed(id=row.id, **{name: getattr(row, name) for name in _FEED_FIELDS})
 
 
@@ -142,7 +166,7 @@ def save_feed_state(session: Session, feed: Feed) -> Feed:
 
 
 def list_feeds(session: Session) -> list[Feed]:
-    return [_feed(row) for row in session.scalars(select(FeedRow).order_by(FeedRow.id))]
+    return [_feed(row) for row in _read(session, _columns(FeedRow).order_by(FeedRow.id))]
 
 
 def due_feeds(session: Session, now: datetime, ignore_schedule: bool = False) -> list[Feed]:
@@ -190,7 +214,7 @@ _ARTICLE_FIELDS = (
 )
 
 
-def _article(row: ArticleRow) -> Article:
+def _article(row: ArticleRow | Row[Any]) -> Article:
     return Article(
         id=row.id,
         kind=ArticleKind(row.kind),
@@ -338,7 +362,7 @@ _STORY_FIELDS = (
 )
 
 
-def _story(row: StoryRow) -> Story:
+def _story(row: StoryRow | Row[Any]) -> Story:
     return Story(
         id=row.id,
         status=StoryStatus(row.status),
@@ -366,18 +390,27 @@ def save_story(session: Session, story: Story) -> Story:
     return _story(row)
 
 
+_STORY_BY_ID = _columns(StoryRow).where(StoryRow.id == bindparam("key"))
+_STORY_BY_SLUG = _columns(StoryRow).where(StoryRow.slug == bindparam("key"))
+
+
 def get_story(session: Session, key: int | str) -> Story:
     """A story by id or slug; a merged story resolves to the one it was merged into."""
-    if isinstance(key, int) or key.isdigit():
-        row = session.get(StoryRow, int(key))
-    else:
-        row = session.scalar(select(StoryRow).where(StoryRow.slug == key))
+    by_id = isinstance(key, int) or key.isdigit()
+    if by_id:
+        key = int(key)
+        if key > 2**63 - 1:
+            raise NotFoundError(f"no story {key!r}")
+    row = next(iter(_read(session, _STORY_BY_ID if by_id else _STORY_BY_SLUG, key=key)), None)
     if row is None:
         raise NotFoundError(f"no story {key!r}")
     seen = {row.id}
     while row.merged_into_id is not None and row.merged_into_id not in seen:
         seen.add(row.merged_into_id)
-        row = _get(session, StoryRow, row.merged_into_id, "story")
+        found = _read(session, _STORY_BY_ID, key=row.merged_into_id)
+        if not found:
+            raise NotFoundError(f"no story {row.merged_into_id!r}")
+        row = found[0]
     return _story(row)
 
 
@@ -403,7 +436,7 @@ def list_stories(
     `featured` keeps the stories that pass the publishing threshold: at least two articles
     from at least two outlets; the others are stored and reachable, just not put forward.
     """
-    query = select(StoryRow)
+    query = _columns(StoryRow)
     if order is Order.TOP:
         query = query.order_by(
             StoryRow.importance.desc(), StoryRow.updated_at.desc(), StoryRow.id.desc()
@@ -427,7 +460,7 @@ def list_stories(
             .where(ArticleRow.outlet_id == outlet_id)
         )
         query = query.where(StoryRow.id.in_(members))
-    rows = session.scalars(query.limit(limit).offset(offset))
+    rows = _read(session, query.limit(limit).offset(offset))
     return [
         StorySummary(
             story=_story(row), article_count=row.article_count, outlet_count=row.outlet_count
@@ -444,7 +477,7 @@ def categories(session: Session) -> list[str]:
         .where(StoryRow.article_count >= 2, StoryRow.outlet_count >= 2)
         .distinct()
     )
-    return sorted(c for c in session.scalars(query) if c)
+    return sorted(c for (c,) in _read(session, query) if c)
 
 
 def _recount(session: Session, story_id: int) -> None:
@@ -469,25 +502,29 @@ def add_membership(session: Session, membership: Membership) -> None:
         _recount(session, membership.story_id)
 
 
+_STORY_ARTICLES = (
+    _columns(ArticleRow)
+    .add_columns(StoryArticleRow.story_id, StoryArticleRow.joined_at)
+    .add_columns(StoryArticleRow.reason, StoryArticleRow.score)
+    .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
+    .where(StoryArticleRow.story_id == bindparam("story_id"))
+    .order_by(ArticleRow.published_at, ArticleRow.id)
+)
+
+
 def story_articles(session: Session, story_id: int) -> list[tuple[Article, Membership]]:
-    query = (
-        select(ArticleRow, StoryArticleRow)
-        .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
-        .where(StoryArticleRow.story_id == story_id)
-        .order_by(ArticleRow.published_at, ArticleRow.id)
-    )
     return [
         (
-            _article(article),
+            _article(row),
             Membership(
-                story_id=member.story_id,
-                article_id=member.article_id,
-                joined_at=member.joined_at,
-                reason=member.reason,
-                score=member.score,
+                story_id=row.story_id,
+                article_id=row.id,
+                joined_at=row.joined_at,
+                reason=row.reason,
+                score=row.score,
             ),
         )
-        for article, member in session.execute(query)
+        for row in _read(session, _STORY_ARTICLES, story_id=story_id)
     ]
 
 
@@ -530,13 +567,17 @@ def link_stories(
         session.flush()
 
 
+_STORY_LINKS = _columns(StoryLinkRow).where(
+    or_(
+        StoryLinkRow.story_id == bindparam("story_id"),
+        StoryLinkRow.related_id == bindparam("story_id"),
+    )
+)
+
+
 def related_stories(session: Session, story_id: int) -> list[tuple[Story, str]]:
     """Stories linked to this one in either direction, with the kind of link."""
-    links = session.scalars(
-        select(StoryLinkRow).where(
-            or_(StoryLinkRow.story_id == story_id, StoryLinkRow.related_id == story_id)
-        )
-    )
+    links = _read(session, _STORY_LINKS, story_id=story_id)
     found = []
     for link in links:
         other = link.related_id if link.story_id == story_id else link.story_id
@@ -599,7 +640,7 @@ def _revision_content(revision: StoryRevision) -> dict[str, Any]:
     }
 
 
-def _revision(row: StoryRevisionRow) -> StoryRevision:
+def _revision(row: StoryRevisionRow | Row[Any]) -> StoryRevision:
     def cited(items: list[dict[str, Any]]) -> list[CitedText]:
         return [CitedText(text=i["text"], citations=tuple(i["citations"])) for i in items]
 
@@ -645,13 +686,15 @@ def add_revision(session: Session, revision: StoryRevision) -> StoryRevision:
     return _revision(row)
 
 
+_REVISIONS = (
+    _columns(StoryRevisionRow)
+    .where(StoryRevisionRow.story_id == bindparam("story_id"))
+    .order_by(StoryRevisionRow.number)
+)
+
+
 def revisions(session: Session, story_id: int) -> list[StoryRevision]:
-    query = (
-        select(StoryRevisionRow)
-        .where(StoryRevisionRow.story_id == story_id)
-        .order_by(StoryRevisionRow.number)
-    )
-    return [_revision(row) for row in session.scalars(query)]
+    return [_revision(row) for row in _read(session, _REVISIONS, story_id=story_id)]
 
 
 def current_revision(session: Session, story: Story) -> StoryRevision | None:
@@ -665,7 +708,7 @@ def current_revisions(session: Session, stories: list[Story]) -> dict[int, Story
     ids = [s.current_revision_id for s in stories if s.current_revision_id is not None]
     if not ids:
         return {}
-    rows = session.scalars(select(StoryRevisionRow).where(StoryRevisionRow.id.in_(ids)))
+    rows = _read(session, _columns(StoryRevisionRow).where(StoryRevisionRow.id.in_(ids)))
     return {row.story_id: _revision(row) for row in rows}
 
 
@@ -682,13 +725,16 @@ def save_topics(session: Session, story_id: int, topics: list[Topic]) -> None:
     session.flush()
 
 
+_TOPICS = (
+    _columns(StoryTopicRow)
+    .where(StoryTopicRow.story_id == bindparam("story_id"))
+    .order_by(StoryTopicRow.weight.desc(), StoryTopicRow.slug)
+)
+
+
 def story_topics(session: Session, story_id: int) -> list[Topic]:
-    query = (
-        select(StoryTopicRow)
-        .where(StoryTopicRow.story_id == story_id)
-        .order_by(StoryTopicRow.weight.desc(), StoryTopicRow.slug)
-    )
-    return [Topic(slug=r.slug, name=r.name, weight=r.weight) for r in session.scalars(query)]
+    rows = _read(session, _TOPICS, story_id=story_id)
+    return [Topic(slug=r.slug, name=r.name, weight=r.weight) for r in rows]
 
 
 def list_topics(
@@ -704,7 +750,7 @@ def list_topics(
         .order_by(func.count().desc(), StoryTopicRow.slug)
         .limit(limit)
     )
-    return [(Topic(slug=slug, name=name), count) for slug, name, count in session.execute(query)]
+    return [(Topic(slug=slug, name=name), count) for slug, name, count in _read(session, query)]
 
 
 def get_topic(session: Session, slug: str) -> Topic:

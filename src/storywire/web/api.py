@@ -207,7 +207,7 @@ def _detail(view: StoryView) -> StoryDetail:
 
 
 @router.get("/stories", response_model=StoryList, responses=NOT_FOUND)
-def stories(
+async def stories(
     store: SessionDep,
     tab: repo.Order = repo.Order.TOP,
     section: Annotated[str | None, Query(max_length=100)] = None,
@@ -231,13 +231,13 @@ def stories(
 
 
 @router.get("/stories/{key}", response_model=StoryDetail, responses=NOT_FOUND)
-def story(key: str, store: SessionDep) -> StoryDetail:
+async def story(key: str, store: SessionDep) -> StoryDetail:
     """A story by id or slug, with citations that are article ids of its `sources`."""
     return _detail(story_view(store, key))
 
 
 @router.get("/articles", response_model=list[ArticleOut], responses=NOT_FOUND)
-def articles(
+async def articles(
     store: SessionDep,
     outlet: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -250,7 +250,7 @@ def articles(
 
 
 @router.get("/articles/{article_id}", response_model=ArticleDetail, responses=NOT_FOUND)
-def article(article_id: RowId, store: SessionDep) -> ArticleDetail:
+async def article(article_id: RowId, store: SessionDep) -> ArticleDetail:
     found = repo.get_article(store, article_id)
     outlet = repo.outlet_names(store).get(found.outlet_id)
     story_id = repo.story_of_article(store, article_id)
@@ -263,7 +263,7 @@ def article(article_id: RowId, store: SessionDep) -> ArticleDetail:
 
 
 @router.get("/outlets", response_model=list[OutletOut])
-def outlets(store: SessionDep) -> list[OutletOut]:
+async def outlets(store: SessionDep) -> list[OutletOut]:
     counts = repo.outlet_article_counts(store)
     return [
         OutletOut(
@@ -278,7 +278,7 @@ def outlets(store: SessionDep) -> list[OutletOut]:
 
 
 @router.get("/topics", response_model=list[TopicOut])
-def topics(store: SessionDep) -> list[TopicOut]:
+async def topics(store: SessionDep) -> list[TopicOut]:
     """Names that recur across stories: people, places, organisations."""
     return [
         TopicOut(slug=t.slug, name=t.name, stories=count) for t, count in repo.list_topics(store)
@@ -286,7 +286,7 @@ def topics(store: SessionDep) -> list[TopicOut]:
 
 
 @router.get("/search", response_model=SearchOut)
-def search(
+async def search(
     store: SessionDep,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
@@ -310,7 +310,7 @@ ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def require_admin(
+async def require_admin(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
@@ -350,7 +350,7 @@ def _feed_out(feed: Feed) -> FeedOut:
 
 
 @admin.get("", response_model=list[FeedOut])
-def list_feeds(store: SessionDep) -> list[FeedOut]:
+async def list_feeds(store: SessionDep) -> list[FeedOut]:
     return [_feed_out(f) for f in repo.list_feeds(store)]
 
 
@@ -360,7 +360,7 @@ def list_feeds(store: SessionDep) -> list[FeedOut]:
     status_code=status.HTTP_201_CREATED,
     responses={200: {"model": FeedOut, "description": "Already subscribed"}},
 )
-def add_feed(body: FeedIn, store: SessionDep, response: Response) -> FeedOut:
+async def add_feed(body: FeedIn, store: SessionDep, response: Response) -> FeedOut:
     """Subscribe to a feed; an already subscribed URL answers 200 with the existing feed."""
     feed, created = repo.add_feed(store, Feed(url=str(body.url), category=body.category))
     if not created:
@@ -369,7 +369,7 @@ def add_feed(body: FeedIn, store: SessionDep, response: Response) -> FeedOut:
 
 
 @admin.patch("/{feed_id}", response_model=FeedOut, responses=NOT_FOUND)
-def update_feed(feed_id: RowId, body: FeedPatch, store: SessionDep) -> FeedOut:
+async def update_feed(feed_id: RowId, body: FeedPatch, store: SessionDep) -> FeedOut:
     feed = repo.get_feed(store, feed_id)
     if "category" in body.model_fields_set:
         feed.category = body.category
@@ -380,5 +380,5 @@ def update_feed(feed_id: RowId, body: FeedPatch, store: SessionDep) -> FeedOut:
 
 
 @admin.delete("/{feed_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def remove_feed(feed_id: RowId, store: SessionDep) -> None:
+async def remove_feed(feed_id: RowId, store: SessionDep) -> None:
     repo.remove_feed(store, feed_id)

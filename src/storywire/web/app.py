@@ -7,6 +7,7 @@ The pieces: `pages` (HTML), `api` (JSON under /api/v1), `feeds` (Atom, RSS, JSON
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def create_app(sessions: db.Sessions, admin_token: str | None = None) -> FastAPI
     app.include_router(pages.router)
 
     @app.exception_handler(NotFoundError)
-    def not_found(request: Request, exc: NotFoundError) -> Response:
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": str(exc)}, status_code=404)
         return pages.render(request, "error.html", status_code=404, message=str(exc))
@@ -67,7 +68,17 @@ def app_from_environment() -> FastAPI:
     engine = db.make_engine(settings.database_url)
     db.check_schema(engine)
     token = settings.admin_token.get_secret_value() if settings.admin_token else None
-    return create_app(db.make_sessionmaker(engine), admin_token=token)
+    app = create_app(db.make_sessionmaker(engine), admin_token=token)
+    settle_memory()
+    return app
+
+
+def settle_memory() -> None:
+    """Move everything built at start-up out of the garbage collector's sight: the collector
+    then stops re-scanning the app, the templates and the schema on every full pass, which
+    showed as latency spikes under load."""
+    gc.collect()
+    gc.freeze()
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> list[str]:

@@ -77,19 +77,19 @@ def _respond(
 
 
 @router.get("/top.{fmt}")
-def top(request: Request, fmt: Format, store: SessionDep) -> Response:
+async def top(request: Request, fmt: Format, store: SessionDep) -> Response:
     found, _ = story_cards(store, order=repo.Order.TOP, limit=FEED_SIZE)
     return _respond(request, fmt, "/feeds/top", "top stories", "/", found)
 
 
 @router.get("/latest.{fmt}")
-def latest(request: Request, fmt: Format, store: SessionDep) -> Response:
+async def latest(request: Request, fmt: Format, store: SessionDep) -> Response:
     found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE)
     return _respond(request, fmt, "/feeds/latest", "latest stories", "/latest", found)
 
 
 @router.get("/sections/{slug}.{fmt}")
-def section(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
+async def section(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
     name = _section_name(slug)
     found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE, category=name)
     path = f"/feeds/sections/{name.lower()}"
@@ -97,7 +97,7 @@ def section(request: Request, slug: str, fmt: Format, store: SessionDep) -> Resp
 
 
 @router.get("/topics/{slug}.{fmt}")
-def topic(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
+async def topic(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
     found_topic = repo.get_topic(store, slug)
     found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE, topic=slug)
     title = f"stories about {found_topic.name}"
@@ -105,7 +105,7 @@ def topic(request: Request, slug: str, fmt: Format, store: SessionDep) -> Respon
 
 
 @router.get("/outlets/{slug}.{fmt}")
-def outlet(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
+async def outlet(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
     found_outlet = repo.get_outlet(store, slug)
     found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE, outlet=slug)
     title = f"stories covered by {found_outlet.name}"

@@ -69,12 +69,12 @@ def _listing(
 
 
 @router.get("/")
-def home(request: Request, store: SessionDep, page: Page = 1) -> Response:
+async def home(request: Request, store: SessionDep, page: Page = 1) -> Response:
     return _listing(request, store, page, title="Top stories", tab="top")
 
 
 @router.get("/latest")
-def latest(request: Request, store: SessionDep, page: Page = 1) -> Response:
+async def latest(request: Request, store: SessionDep, page: Page = 1) -> Response:
     return _listing(
         request,
         store,
@@ -87,7 +87,7 @@ def latest(request: Request, store: SessionDep, page: Page = 1) -> Response:
 
 
 @router.get("/section/{slug}")
-def section(request: Request, slug: str, store: SessionDep, page: Page = 1) -> Response:
+async def section(request: Request, slug: str, store: SessionDep, page: Page = 1) -> Response:
     name = _section_name(slug)
     return _listing(
         request,
@@ -101,7 +101,7 @@ def section(request: Request, slug: str, store: SessionDep, page: Page = 1) -> R
 
 
 @router.get("/stories/{key}")
-def story(request: Request, key: str, store: SessionDep) -> Response:
+async def story(request: Request, key: str, store: SessionDep) -> Response:
     view = story_view(store, key)
     if key != view.story.slug and not key.isdigit():
         # A merged story's old slug: send readers (and search engines) to where it lives now.
@@ -110,14 +110,14 @@ def story(request: Request, key: str, store: SessionDep) -> Response:
 
 
 @router.get("/outlets")
-def outlets(request: Request, store: SessionDep) -> Response:
+async def outlets(request: Request, store: SessionDep) -> Response:
     counts = repo.outlet_article_counts(store)
     listed = [(o, counts.get(o.id or 0, 0)) for o in repo.list_outlets(store)]
     return render(request, "outlets.html", outlets=listed)
 
 
 @router.get("/outlets/{slug}")
-def outlet(request: Request, slug: str, store: SessionDep, page: Page = 1) -> Response:
+async def outlet(request: Request, slug: str, store: SessionDep, page: Page = 1) -> Response:
     found = repo.get_outlet(store, slug)
     cards, more = story_cards(
         store, order=repo.Order.LATEST, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, outlet=slug
@@ -135,12 +135,12 @@ def outlet(request: Request, slug: str, store: SessionDep, page: Page = 1) -> Re
 
 
 @router.get("/topics")
-def topics(request: Request, store: SessionDep) -> Response:
+async def topics(request: Request, store: SessionDep) -> Response:
     return render(request, "topics.html", topics=repo.list_topics(store, limit=200))
 
 
 @router.get("/topics/{slug}")
-def topic(request: Request, slug: str, store: SessionDep, page: Page = 1) -> Response:
+async def topic(request: Request, slug: str, store: SessionDep, page: Page = 1) -> Response:
     found = repo.get_topic(store, slug)
     cards, more = story_cards(
         store, order=repo.Order.LATEST, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, topic=slug
@@ -156,7 +156,7 @@ def topic(request: Request, slug: str, store: SessionDep, page: Page = 1) -> Res
 
 
 @router.get("/search")
-def search(
+async def search(
     request: Request, store: SessionDep, q: Annotated[str, Query(max_length=200)] = ""
 ) -> Response:
     query = q.strip()
@@ -180,13 +180,13 @@ def search(
 
 
 @router.get("/feeds")
-def feed_status(request: Request, store: SessionDep) -> Response:
+async def feed_status(request: Request, store: SessionDep) -> Response:
     names = repo.outlet_names(store)
     return render(request, "feeds.html", feeds=repo.list_feeds(store), names=names)
 
 
 @router.get("/theme/{theme}")
-def set_theme(theme: str, next: str = "/") -> Response:
+async def set_theme(theme: str, next: str = "/") -> Response:
     """The theme switch without JavaScript: a cookie, then back to the page (same site only)."""
     if theme not in THEMES:
         raise NotFoundError(f"no theme {theme!r}")

@@ -104,7 +104,8 @@ def story_view(session: db.Session, key: str) -> StoryView:
     story = repo.get_story(session, key)
     assert story.id is not None
     articles = [a for a, _ in repo.story_articles(session, story.id)]
-    revision = repo.current_revision(session, story)
+    history = repo.revisions(session, story.id)
+    revision = next((r for r in history if r.id == story.current_revision_id), None)
     known = repo.outlets_by_id(session, (a.outlet_id for a in articles))
     names: dict[int | None, str] = {i: o.name for i, o in known.items()}
     sources = _numbered(articles, revision, names)
@@ -128,7 +129,7 @@ def story_view(session: db.Session, key: str) -> StoryView:
         revision=revision,
         sources=sources,
         outlets=outlets,
-        history=repo.revisions(session, story.id),
+        history=history,
         related=repo.related_stories(session, story.id),
         topics=repo.story_topics(session, story.id),
         timeline_svg=coverage_svg(points),
