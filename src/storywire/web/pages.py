@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 
 from storywire.cluster.category import CATEGORIES
 from storywire.errors import NotFoundError
@@ -21,7 +22,14 @@ from storywire.write.page import format_time
 
 PAGE_SIZE = 20
 THEMES = ("light", "dark", "system")
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+# Templates ship with the package: no reason to stat them for changes on every render.
+templates = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True,
+        auto_reload=False,
+    )
+)
 templates.env.globals.update(format_time=format_time, relative=relative)
 templates.env.filters["safe_url"] = safe_url
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)

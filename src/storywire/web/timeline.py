@@ -1,10 +1,12 @@
 """A story's coverage timeline: articles per time bin, stacked by outlet, as inline SVG.
 
-Drawn on the server so the page needs no JavaScript, and built with ElementTree so outlet names are
-always escaped. Each bar carries its colour twice: a fill attribute, so the chart stands alone, and
-a class s0..s6, so the reader's stylesheet can retune colours per theme. The default palette is
-mid-luminance (at least 3:1 contrast on white and on near-black) and text uses currentColor, so
-the chart reads in both light and dark themes without CSS.
+Drawn on the server so the page needs no JavaScript, from a small element tree whose every text
+and attribute is escaped on output, so outlet names cannot break out of the markup (ElementTree
+did the same at three times the cost, a sixth of a story page's time). Each bar carries its
+colour twice: a fill attribute, so the chart stands alone, and a class s0..s6, so the reader's
+stylesheet can retune colours per theme. The default palette is mid-luminance (at least 3:1
+contrast on white and on near-black) and text uses currentColor, so the chart reads in both
+light and dark themes without CSS.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from xml.sax.saxutils import escape, quoteattr
 
 __all__ = ["MAX_BINS", "OTHER_OUTLETS", "PALETTE", "Coverage", "coverage_svg"]
 
@@ -27,7 +29,7 @@ PALETTE = ("#4e79a7", "#d9762b", "#59a14f", "#d65f5f", "#9d7ac4", "#3a9b94", "#8
 _STEPS_HOURS = (1, 3, 6, 12, 24)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# Characters XML 1.0 cannot carry even escaped; ElementTree would write them and break the page.
+# Characters XML 1.0 cannot carry even escaped; written out, they would break the page.
 _INVALID_XML_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _LEGEND_ROW = 14
 _AXIS_ROW = 14
@@ -95,16 +97,36 @@ def _fmt(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-def _el(
-    parent: ET.Element | None, tag: str, text: str | None = None, **attrs: object
-) -> ET.Element:
+@dataclass(slots=True)
+class _Element:
+    tag: str
+    attrs: dict[str, str]
+    text: str | None = None
+    children: list[_Element] = field(default_factory=list)
+
+    def write(self, out: list[str]) -> None:
+        out.append(f"<{self.tag}")
+        out.extend(f" {name}={quoteattr(value)}" for name, value in self.attrs.items())
+        if self.text is None and not self.children:
+            out.append(" />")
+            return
+        out.append(">")
+        if self.text is not None:
+            out.append(escape(self.text))
+        for child in self.children:
+            child.write(out)
+        out.append(f"</{self.tag}>")
+
+
+def _el(parent: _Element | None, tag: str, text: str | None = None, **attrs: object) -> _Element:
     """Element with attributes from keywords: `class_` -> class, `data_count` -> data-count."""
     values = {
         k.rstrip("_").replace("_", "-"): _fmt(v) if isinstance(v, float) else str(v)
         for k, v in attrs.items()
     }
-    element = ET.Element(tag, values) if parent is None else ET.SubElement(parent, tag, values)
-    element.text = text
+    element = _Element(tag, values, text)
+    if parent is not None:
+        parent.children.append(element)
     return element
 
 
@@ -189,10 +211,12 @@ def coverage_svg(
         if centre > width / 2 and anchor == "start":
             x, anchor = float(width), "end"
         _el(axis, "text", text, x=x, y=height - 3, text_anchor=anchor)
-    return ET.tostring(root, encoding="unicode")
+    out: list[str] = []
+    root.write(out)
+    return "".join(out)
 
 
-def _legend(legend: ET.Element, entries: list[tuple[int, str]], width: int) -> int:
+def _legend(legend: _Element, entries: list[tuple[int, str]], width: int) -> int:
     """Lay out legend swatches in rows that fit the width; returns where the plot may start."""
     x, row = 0.0, 0
     for cls, label in entries:
