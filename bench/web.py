@@ -258,6 +258,8 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
     )
     from storywire.pipeline import slugify
     from storywire.store import db, repo
+    from storywire.write.timeline import Coverage as TimelinePoint
+    from storywire.write.timeline import coverage_svg
 
     with db.engine_for(url) as engine:
         db.upgrade(engine)
@@ -285,6 +287,7 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
                     latest = story_time(i, n)
                     ids: list[int] = []
                     times: list[datetime] = []
+                    names: list[str] = []
                     coverage = []
                     for j, document in enumerate(row.documents):
                         outlet = outlets[counts["articles"] % OUTLETS]
@@ -308,10 +311,15 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
                         assert article.id is not None
                         ids.append(article.id)
                         times.append(when)
+                        names.append(outlet.name)
                         coverage.append(Coverage(outlet.id, when, None, article.id))
                         counts["articles"] += 1
                     headline = story.headline if copy == 0 else f"{story.headline} ({copy})"
                     first = latest - ARTICLE_GAP * (len(row.documents) - 1)
+                    # As the pipeline stores it: the coverage chart is drawn when coverage changes.
+                    chart = coverage_svg(
+                        [TimelinePoint(when, name) for when, name in zip(times, names, strict=True)]
+                    )
                     stored = repo.add_story(
                         session,
                         Story(
@@ -320,6 +328,7 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
                             published_at=first,
                             updated_at=latest,
                             importance=importance(coverage, END),
+                            timeline_svg=chart,
                         ),
                     )
                     assert stored.id is not None

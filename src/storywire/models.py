@@ -165,6 +165,7 @@ class Story:
     merged_into_id: int | None = None
     image_url: str | None = None
     image_alt: str | None = None
+    timeline_svg: str | None = None
     id: int | None = None
 
 

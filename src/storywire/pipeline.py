@@ -61,6 +61,8 @@ from storywire.store import db, repo
 from storywire.write.extractive import ExtractiveWriter, SourceArticle, WrittenStory
 from storywire.write.llm import LLMWriter
 from storywire.write.revisions import changes, worth_a_revision
+from storywire.write.timeline import Coverage as TimelinePoint
+from storywire.write.timeline import coverage_svg
 
 log = logging.getLogger(__name__)
 
@@ -337,6 +339,7 @@ def _refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int]
     image and topics."""
     latest = repo.latest_article_time(session) or datetime.now(UTC)
     feed_categories = {feed.id: feed.category for feed in repo.list_feeds(session)}
+    names = repo.outlet_names(session)
     for story_id in sorted(story_ids):
         story = repo.get_story(session, story_id)
         members = [article for article, _ in repo.story_articles(session, story_id)]
@@ -358,6 +361,9 @@ def _refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int]
         pictured = next((a for a in news if a.image_url), None)
         story.image_url = pictured.image_url if pictured else None
         story.image_alt = pictured.title if pictured else None
+        story.timeline_svg = coverage_svg(
+            [TimelinePoint(_when(a), names.get(a.outlet_id, "Unknown outlet")) for a in members]
+        )
         repo.save_story(session, story)
         repo.save_topics(session, story_id, story_topics([(a.title, a.text) for a in news]))
 

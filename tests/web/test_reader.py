@@ -14,7 +14,7 @@ from typing import Any
 import feedparser
 import httpx
 
-from storywire.store import db
+from storywire.store import db, repo
 from storywire.web.app import create_app
 from tests.web.conftest import story_with_two_outlets
 
@@ -72,6 +72,9 @@ def test_story_page_shows_the_seed_layout_with_working_citations(written: db.Ses
     cited = sources[detail["story"][0]["citations"][0]]
     assert f'class="cite" href="{cited["url"]}"' in page.text, "markers link to cited articles"
     assert "<svg" in page.text and 'role="img"' in page.text
+    with db.transaction(written) as session:
+        chart = repo.get_story(session, top["id"]).timeline_svg
+    assert chart and chart in page.text, "the chart the pipeline drew when coverage changed"
     assert len(re.findall(r'<li value="\d+" id="source-', page.text)) == len(sources)
     assert detail["topics"] and f'href="/topics/{detail["topics"][0]["slug"]}"' in page.text
     assert re.search(r"Updated <time datetime=[^>]+>(\d+ \w+ ago|just now)</time>", page.text)

@@ -359,6 +359,7 @@ _STORY_FIELDS = (
     "merged_into_id",
     "image_url",
     "image_alt",
+    "timeline_svg",
 )
 
 

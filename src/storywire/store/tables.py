@@ -190,6 +190,8 @@ class StoryRow(Base):
     outlet_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     image_url: Mapped[str | None] = mapped_column(String(2000))
     image_alt: Mapped[str | None] = mapped_column(Text)
+    # Drawn when coverage changes (a story page is read far more often than it changes).
+    timeline_svg: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_stories_importance", "importance"),

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from storywire.models import Article, ArticleKind, Story, StoryRevision, StorySummary, Topic
 from storywire.store import db, repo
-from storywire.web.timeline import Coverage, coverage_svg
+from storywire.write.timeline import Coverage, coverage_svg
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +117,18 @@ def story_view(session: db.Session, key: str) -> StoryView:
         OutletGroup(name=name, slug=outlet_slug.get(name), sources=items)
         for name, items in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     ]
-    points = [
-        Coverage(
-            at=a.published_at or a.fetched_at or story.published_at, outlet=sources[a.id].outlet
+    timeline = story.timeline_svg
+    if timeline is None:  # a story last refreshed before timelines were stored
+        timeline = coverage_svg(
+            [
+                Coverage(
+                    at=a.published_at or a.fetched_at or story.published_at,
+                    outlet=sources[a.id].outlet,
+                )
+                for a in articles
+                if a.id is not None
+            ]
         )
-        for a in articles
-        if a.id is not None
-    ]
     return StoryView(
         story=story,
         revision=revision,
@@ -132,7 +137,7 @@ def story_view(session: db.Session, key: str) -> StoryView:
         history=history,
         related=repo.related_stories(session, story.id),
         topics=repo.story_topics(session, story.id),
-        timeline_svg=coverage_svg(points),
+        timeline_svg=timeline,
         opinions=[s for s in sources.values() if s.article.kind is ArticleKind.OPINION],
     )
 

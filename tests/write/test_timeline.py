@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from storywire.web.timeline import MAX_BINS, OTHER_OUTLETS, PALETTE, Coverage, coverage_svg
+from storywire.write.timeline import MAX_BINS, OTHER_OUTLETS, PALETTE, Coverage, coverage_svg
 
 NS = "{http://www.w3.org/2000/svg}"
 T0 = datetime(2024, 11, 29, 14, 5, tzinfo=UTC)
