@@ -9,7 +9,15 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 
-from storywire.models import Article, ArticleKind, Story, StoryRevision, StorySummary, Topic
+from storywire.models import (
+    Article,
+    ArticleKind,
+    CitedText,
+    Story,
+    StoryRevision,
+    StorySummary,
+    Topic,
+)
 from storywire.store import db, repo
 from storywire.write.timeline import Coverage, coverage_svg
 
@@ -97,6 +105,19 @@ class StoryView:
     topics: list[Topic]
     timeline_svg: str = ""
     opinions: list[Source] = field(default_factory=list)
+
+    def markers(self, item: CitedText) -> Markup:
+        """A sentence's citation markers, each a link to the cited article. Built here, not in a
+        template macro: a page has dozens, and macro calls were a third of its render time."""
+        links = [
+            _MARKER.format(safe_url(s.article.url), s.outlet, s.article.title, s.number)
+            for s in (self.sources.get(c) for c in item.citations)
+            if s is not None
+        ]
+        return Markup("").join(links)
+
+
+_MARKER = Markup('<a class="cite" href="{}" rel="nofollow noopener" title="{}: {}">[{}]</a>')
 
 
 def story_view(session: db.Session, key: str) -> StoryView:
