@@ -38,3 +38,26 @@ def test_a_common_word_stays_its_own_topic_and_slugs_are_stable() -> None:
     topics = story_topics(articles)
     assert [t.name for t in topics] == ["Teravale"]
     assert topics[0].slug == "teravale"
+
+
+def test_one_outlets_articles_alone_do_not_make_a_topic() -> None:
+    articles = [
+        ("Strike called", "Workers said Anna Berg would lead the talks in Lindholm."),
+        ("Strike update", "Officials said Anna Berg met managers in Lindholm."),
+        ("Trains stop", "Passengers in Lindholm waited for buses."),
+    ]
+    assert {t.name for t in story_topics(articles)} == {"Anna Berg", "Lindholm"}
+    by_outlet = story_topics(articles, outlets=[1, 1, 2])
+    assert [t.name for t in by_outlet] == ["Lindholm"], "Anna Berg comes from one outlet only"
+
+
+def test_a_trailing_acronym_and_a_shouting_dateline_are_tidied() -> None:
+    articles = [
+        (
+            "HALLSTAD (CPS) -- Rail union walks out",
+            "Members of the United Rail Workers (URW) struck in Hallstad.",
+        ),
+        ("Union strikes", "The United Rail Workers (URW) said talks in Hallstad had failed."),
+    ]
+    names = {t.name for t in story_topics(articles)}
+    assert "United Rail Workers" in names and "Hallstad" in names

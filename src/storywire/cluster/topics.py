@@ -37,7 +37,7 @@ def _names(title: str, text: str) -> set[str]:
     return {
         name
         for raw in found
-        for name in (part.strip() for part in re.split(r"['’]s\b", raw))
+        for name in (_drop_acronym(part.strip()) for part in re.split(r"['’]s\b", raw))
         if not name.startswith("#")
         and len(name) > 2
         and len(name.split()) <= _MAX_WORDS
@@ -45,24 +45,39 @@ def _names(title: str, text: str) -> set[str]:
     }
 
 
+def _drop_acronym(name: str) -> str:
+    """ "united rail workers urw" -> "united rail workers": the "(URW)" after a name is the
+    name again, and the tokenizer has dropped its parentheses."""
+    words = name.split()
+    if len(words) > 2 and words[-1] == "".join(w[0] for w in words[:-1]):
+        return " ".join(words[:-1])
+    return name
+
+
 def _display(name: str, texts: Sequence[str]) -> str:
     """The name as the articles write it (first cased occurrence), else title-cased."""
     pattern = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
     for text in texts:
-        match = pattern.search(text)
-        if match:
-            return match.group(0)
+        for match in pattern.finditer(text):
+            if not match.group(0).isupper() or len(match.group(0)) <= 4:
+                return match.group(0)  # "HALLSTAD (CPS) --" datelines shout; prefer "Hallstad"
     return name.title()
 
 
-def story_topics(articles: Sequence[tuple[str, str]]) -> list[Topic]:
-    """Topics of a story from its (title, text) pairs, best supported first."""
-    support: dict[str, set[int]] = {}
+def story_topics(
+    articles: Sequence[tuple[str, str]], outlets: Sequence[object] | None = None
+) -> list[Topic]:
+    """Topics of a story from its (title, text) pairs, best supported first. With `outlets`
+    (one per article, None when unknown) support counts outlets, not articles, so one outlet's
+    pair of articles cannot make a topic on its own."""
+    support: dict[str, set[object]] = {}
     for index, (title, text) in enumerate(articles):
+        source = outlets[index] if outlets is not None else None
+        key = source if source is not None else ("article", index)
         for name in _names(title, text):
-            support.setdefault(name, set()).add(index)
+            support.setdefault(name, set()).add(key)
     multi = [name for name in support if " " in name]
-    credited: dict[str, set[int]] = {name: set(support[name]) for name in multi}
+    credited: dict[str, set[object]] = {name: set(support[name]) for name in multi}
     for word, seen in support.items():
         if " " in word:
             continue
