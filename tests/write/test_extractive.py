@@ -134,10 +134,16 @@ def test_datelines_are_removed(raw: str, clean: str) -> None:
         "Subscribe to our newsletter for the latest news from the region.",
         "Too short.",
         "Will the central bank raise its rate again before the end of the year?",
+        '"Most of us had nothing to do with support or contractors," she said.',
+        "The plan would cost far more than the council had been told, they said.",
     ],
 )
 def test_sentences_that_cannot_stand_alone_are_not_used(sentence: str) -> None:
     assert not usable(sentence)
+
+
+def test_a_pronoun_attribution_is_fine_when_the_sentence_names_someone() -> None:
+    assert usable('Mayor Ines Rowe said the line was late, and "we will fix it," she said.')
 
 
 def test_headlines_lose_outlet_tails_and_labels() -> None:

@@ -39,6 +39,7 @@ _BOILERPLATE = re.compile(
     r"advertisement|follow us|share this|got a story|email the newsdesk)",
     re.IGNORECASE,
 )
+_WORDS = re.compile(r"[^\W\d_][\w'’-]*")
 _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re.IGNORECASE)
 _TITLE_TAIL = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,40})$")
 _OPINION_PREFIX = re.compile(r"^\s*(opinion|editorial|column|comment)\s*[|:]\s*", re.IGNORECASE)
@@ -112,6 +113,7 @@ def usable(sentence: str) -> bool:
         and not _BYLINE.match(sentence)
         and sentence[-1:] in ".!?\"”'’»)"
         and not sentence.endswith("?")
+        and not _unattributed(sentence)
     )
 
 
@@ -281,6 +283,15 @@ def _citations(index: int, sentences: list[_Sentence], similarity: Vectors) -> t
         if other.article not in cited and names <= set(entities(other.text)):
             cited.append(other.article)
     return tuple(cited)
+
+
+def _unattributed(text: str) -> bool:
+    """'"...," she said.' names nobody: out of its article, the reader cannot tell who "she"
+    is, and the writer rarely places it right after the sentence that named her. A name here is
+    any capitalised word but the first."""
+    words = _WORDS.findall(text)
+    named = any(w[0].isupper() and len(w) > 1 for w in words[1:])
+    return bool(_PRONOUN_SOURCE.search(text)) and not named
 
 
 def _highlights(
