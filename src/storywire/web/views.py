@@ -110,14 +110,12 @@ class StoryView:
         """A sentence's citation markers, each a link to the cited article. Built here, not in a
         template macro: a page has dozens, and macro calls were a third of its render time."""
         links = [
-            _MARKER.format(safe_url(s.article.url), s.outlet, s.article.title, s.number)
+            f'<a class="cite" href="{escape(safe_url(s.article.url))}" rel="nofollow noopener" '
+            f'title="{escape(s.outlet)}: {escape(s.article.title)}">[{s.number}]</a>'
             for s in (self.sources.get(c) for c in item.citations)
             if s is not None
         ]
-        return Markup("").join(links)
-
-
-_MARKER = Markup('<a class="cite" href="{}" rel="nofollow noopener" title="{}: {}">[{}]</a>')
+        return Markup("".join(links))
 
 
 def story_view(session: db.Session, key: str) -> StoryView:
