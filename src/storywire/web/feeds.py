@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from storywire.store import repo
 from storywire.web import syndication
 from storywire.web.deps import SessionDep
-from storywire.web.pages import _section_name
+from storywire.web.pages import section_name
 from storywire.web.views import Card, story_cards
 
 FEED_SIZE = 30
@@ -90,7 +90,7 @@ async def latest(request: Request, fmt: Format, store: SessionDep) -> Response:
 
 @router.get("/sections/{slug}.{fmt}")
 async def section(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
-    name = _section_name(slug)
+    name = section_name(slug)
     found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE, category=name)
     path = f"/feeds/sections/{name.lower()}"
     return _respond(request, fmt, path, name, f"/section/{name.lower()}", found)

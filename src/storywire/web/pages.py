@@ -42,7 +42,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
-def _section_name(slug: str) -> str:
+def section_name(slug: str) -> str:
+    """The section a URL names ("world" -> "World"); NotFoundError for any other."""
     for name in CATEGORIES:
         if name.lower() == slug.lower():
             return name
@@ -96,7 +97,7 @@ async def latest(request: Request, store: SessionDep, page: Page = 1) -> Respons
 
 @router.get("/section/{slug}")
 async def section(request: Request, slug: str, store: SessionDep, page: Page = 1) -> Response:
-    name = _section_name(slug)
+    name = section_name(slug)
     return _listing(
         request,
         store,
