@@ -156,6 +156,14 @@ def test_pages_and_feeds_revalidate_with_304(written: db.Sessions) -> None:
         again = _get(written, path, headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
         assert _get(written, path, headers={"If-None-Match": '"other"'}).status_code == 200
+    for path in ("/", "/feeds/top.atom", "/stories/no-such-story"):
+        full, head = _get(written, path), _call(written, "HEAD", path)
+        assert head.status_code == full.status_code and head.content == b""
+        assert head.headers.get("etag") == full.headers.get("etag")
+    tagged = _call(
+        written, "HEAD", "/", headers={"If-None-Match": _get(written, "/").headers["etag"]}
+    )
+    assert tagged.status_code == 304
     feed = _get(written, "/feeds/top.rss")
     since = _get(
         written, "/feeds/top.rss", headers={"If-Modified-Since": feed.headers["last-modified"]}

@@ -38,7 +38,11 @@ def not_modified(request: Headers, response: Headers, etag: str) -> bool:
 
 
 class ConditionalMiddleware:
-    """Buffers successful GET/HEAD responses to tag them; everything else passes through."""
+    """Buffers successful GET/HEAD responses to tag them; everything else passes through.
+
+    HEAD runs as a GET whose body is dropped here, so it carries the same ETag and length (the
+    routes are declared for GET only, and FastAPI would answer HEAD with 405).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,6 +52,9 @@ class ConditionalMiddleware:
             await self.app(scope, receive, send)
             return
         request = Headers(scope=scope)
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
         start: Message | None = None
         body: list[bytes] = []
 
@@ -60,17 +67,17 @@ class ConditionalMiddleware:
                 start = message
                 return
             if start is None:
-                await send(message)
+                await send({**message, "body": b""} if head else message)
                 return
             body.append(message.get("body", b""))
             if message.get("more_body"):
                 return
-            await _finish(start, b"".join(body), request, send)
+            await _finish(start, b"".join(body), request, send, head)
 
         await self.app(scope, receive, buffered)
 
 
-async def _finish(start: Message, content: bytes, request: Headers, send: Send) -> None:
+async def _finish(start: Message, content: bytes, request: Headers, send: Send, head: bool) -> None:
     headers = MutableHeaders(scope=start)
     etag = etag_of(content)
     headers["etag"] = etag
@@ -85,4 +92,4 @@ async def _finish(start: Message, content: bytes, request: Headers, send: Send) 
         await send({"type": "http.response.body", "body": b""})
         return
     await send(start)
-    await send({"type": "http.response.body", "body": content})
+    await send({"type": "http.response.body", "body": b"" if head else content})
