@@ -104,6 +104,8 @@ def test_outlet_and_topic_pages(written: db.Sessions) -> None:
     assert topic_page.status_code == 200 and topics[0]["name"] in topic_page.text
     assert topic_page.text.count('class="card"') == topics[0]["stories"]
     assert _get(written, "/outlets/nobody").status_code == 404
+    for path in ("/outlets/a%00", "/search?q=%00", "/api/v1/stories?topic=x%00", "/stories/%00"):
+        assert _get(written, path).status_code == 400, "PostgreSQL refuses NUL in text"
     assert _get(written, "/topics/nothing-here").status_code == 404
     assert _get(written, "/api/v1/stories?outlet=nobody").status_code == 404
 

@@ -16,7 +16,11 @@ from storywire.store import repo
 from storywire.web.deps import SessionDep
 from storywire.web.views import Card, StoryView, story_cards, story_view
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+# The server answers 400 to a NUL byte anywhere in a request (web.app.RejectNulBytes); the
+# schema says so, so that clients and schemathesis know.
+NO_NUL = r"^[^\x00]*$"
+BAD_REQUEST: dict[int | str, dict[str, Any]] = {400: {"description": "A NUL byte in the request"}}
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=BAD_REQUEST)
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item"}}
 
@@ -121,11 +125,11 @@ class FeedOut(BaseModel):
 
 class FeedIn(BaseModel):
     url: AnyHttpUrl
-    category: str | None = Field(default=None, max_length=100)
+    category: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
 
 
 class FeedPatch(BaseModel):
-    category: str | None = Field(default=None, max_length=100)
+    category: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
     disabled: StrictBool | None = None
 
 
@@ -210,9 +214,9 @@ def _detail(view: StoryView) -> StoryDetail:
 async def stories(
     store: SessionDep,
     tab: repo.Order = repo.Order.TOP,
-    section: Annotated[str | None, Query(max_length=100)] = None,
-    topic: Annotated[str | None, Query(max_length=120)] = None,
-    outlet: Annotated[str | None, Query(max_length=200)] = None,
+    section: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
+    topic: Annotated[str | None, Query(max_length=120, pattern=NO_NUL)] = None,
+    outlet: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> StoryList:
@@ -231,7 +235,7 @@ async def stories(
 
 
 @router.get("/stories/{key}", response_model=StoryDetail, responses=NOT_FOUND)
-async def story(key: str, store: SessionDep) -> StoryDetail:
+async def story(key: Annotated[str, Path(pattern=NO_NUL)], store: SessionDep) -> StoryDetail:
     """A story by id or slug, with citations that are article ids of its `sources`."""
     return _detail(story_view(store, key))
 
@@ -239,7 +243,7 @@ async def story(key: str, store: SessionDep) -> StoryDetail:
 @router.get("/articles", response_model=list[ArticleOut], responses=NOT_FOUND)
 async def articles(
     store: SessionDep,
-    outlet: Annotated[str | None, Query(max_length=200)] = None,
+    outlet: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ArticleOut]:
@@ -288,7 +292,7 @@ async def topics(store: SessionDep) -> list[TopicOut]:
 @router.get("/search", response_model=SearchOut)
 async def search(
     store: SessionDep,
-    q: Annotated[str, Query(min_length=1, max_length=200)],
+    q: Annotated[str, Query(min_length=1, max_length=200, pattern=NO_NUL)],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchOut:
     names = repo.outlet_names(store)

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storywire import __version__
 from storywire.config import load_settings
@@ -38,6 +39,7 @@ def create_app(sessions: db.Sessions, admin_token: str | None = None) -> FastAPI
     app.state.sessions = sessions
     app.state.admin_token = admin_token
     app.add_middleware(ConditionalMiddleware)
+    app.add_middleware(RejectNulBytes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(api.admin)
@@ -58,6 +60,23 @@ def create_app(sessions: db.Sessions, admin_token: str | None = None) -> FastAPI
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     return app
+
+
+class RejectNulBytes:
+    """400 for a NUL byte in the path or query: no page or story is named with one, and
+    PostgreSQL refuses it in text parameters, which would surface as a server error."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"%00" in scope["query_string"].lower()
+        ):
+            response = JSONResponse({"detail": "NUL byte in the request"}, status_code=400)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def app_from_environment() -> FastAPI:

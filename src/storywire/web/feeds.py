@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from email.utils import format_datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from storywire.store import repo
 from storywire.web import syndication
+from storywire.web.api import NO_NUL
 from storywire.web.deps import SessionDep
 from storywire.web.pages import section_name
 from storywire.web.views import Card, story_cards
@@ -24,8 +25,10 @@ _DOCUMENTED: dict[int | str, dict[str, Any]] = {
             media_type.split(";")[0]: {} for media_type in syndication.MEDIA_TYPES.values()
         },
     },
+    400: {"description": "A NUL byte in the request"},
     404: {"description": "No such section, topic or outlet"},
 }
+Slug = Annotated[str, Path(pattern=NO_NUL)]
 router = APIRouter(
     prefix="/feeds", tags=["feeds"], default_response_class=Response, responses=_DOCUMENTED
 )
@@ -89,7 +92,7 @@ async def latest(request: Request, fmt: Format, store: SessionDep) -> Response:
 
 
 @router.get("/sections/{slug}.{fmt}")
-async def section(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
+async def section(request: Request, slug: Slug, fmt: Format, store: SessionDep) -> Response:
     name = section_name(slug)
     found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE, category=name)
     path = f"/feeds/sections/{name.lower()}"
@@ -97,7 +100,7 @@ async def section(request: Request, slug: str, fmt: Format, store: SessionDep) -
 
 
 @router.get("/topics/{slug}.{fmt}")
-async def topic(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
+async def topic(request: Request, slug: Slug, fmt: Format, store: SessionDep) -> Response:
     found_topic = repo.get_topic(store, slug)
     found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE, topic=slug)
     title = f"stories about {found_topic.name}"
@@ -105,7 +108,7 @@ async def topic(request: Request, slug: str, fmt: Format, store: SessionDep) -> 
 
 
 @router.get("/outlets/{slug}.{fmt}")
-async def outlet(request: Request, slug: str, fmt: Format, store: SessionDep) -> Response:
+async def outlet(request: Request, slug: Slug, fmt: Format, store: SessionDep) -> Response:
     found_outlet = repo.get_outlet(store, slug)
     found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE, outlet=slug)
     title = f"stories covered by {found_outlet.name}"
