@@ -27,8 +27,8 @@ rebuilds it); a `--database-url` database is seeded when empty, reused when it h
 and rebuilt (downgraded to nothing and upgraded) only with `--reseed`.
 
 Serve. `storywire serve` (the console script next to this interpreter) in its own process, with
-STORYWIRE_DATABASE_URL, STORYWIRE_WEB_HOST=127.0.0.1 and STORYWIRE_WEB_PORT=<a free port>;
-`--workers N` is passed through when `storywire serve --help` offers it. It is ready when GET /
+STORYWIRE_DATABASE_URL, STORYWIRE_WEB_HOST=127.0.0.1 and STORYWIRE_WEB_PORT=<a free port>,
+and `--workers N` from this script's flag. It is ready when GET /
 answers 200; it is stopped at the end (SIGTERM, then SIGKILL after 10 s).
 
 Load. wrk (`-t2 -c32 -d10s --latency --timeout 10s` by default; see --help) with a Lua script
@@ -531,19 +531,6 @@ def storywire_command() -> list[str]:
     return [found]
 
 
-def serve_has_workers() -> bool:
-    env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200"}
-    done = subprocess.run(
-        [*storywire_command(), "serve", "--help"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=60,
-    )
-    return re.search(r"--workers\b", done.stdout + done.stderr) is not None
-
-
 # Headers that uvicorn writes itself, or that describe the connection rather than the answer.
 HOP_HEADERS = frozenset({"date", "server", "content-length", "transfer-encoding", "connection"})
 
@@ -637,7 +624,7 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_ours(url: str, workers: int, pass_workers: bool, tmp: Path) -> Server:
+def start_ours(url: str, workers: int, tmp: Path) -> Server:
     port = free_port()
     env = {
         **os.environ,
@@ -646,9 +633,7 @@ def start_ours(url: str, workers: int, pass_workers: bool, tmp: Path) -> Server:
         "STORYWIRE_WEB_PORT": str(port),
         "NO_COLOR": "1",
     }
-    command = [*storywire_command(), "serve"]
-    if pass_workers:
-        command += ["--workers", str(workers)]
+    command = [*storywire_command(), "serve", "--workers", str(workers)]
     return Server("storywire", command, env, port, tmp)
 
 
@@ -950,7 +935,6 @@ def run_endpoints(
     seeded: Seeded,
     endpoints: Sequence[str],
     workers: int,
-    has_workers: bool,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Both servers up, then per endpoint: ours loaded, then the peer; both stopped after."""
     paths = endpoint_paths(seeded.ids, seeded.headlines)
@@ -958,7 +942,7 @@ def run_endpoints(
     servers: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="storywire-web-bench-") as name:
         tmp = Path(name)
-        ours = start_ours(seeded.url, workers, has_workers, tmp)
+        ours = start_ours(seeded.url, workers, tmp)
         peer: Server | None = None
         try:
             servers["ours_ready_s"] = round(ours.wait_ready(), 2)
@@ -1036,7 +1020,7 @@ def print_report(report: dict[str, Any]) -> None:
     print(
         f"Reader under load: {report['stories']:,} stories ({database['backend']}, {seed_note}); "
         f"storywire serve, {workers} process{'es' if workers > 1 else ''}"
-        f"{'' if server['workers_option'] else ' (no --workers option)'}; {generator}, after "
+        f"; {generator}, after "
         f"{load['warmup_s']:g} s of warm-up; {report['cpus']} CPUs shared by the load generator "
         "and the servers"
     )
@@ -1139,11 +1123,8 @@ def main() -> int:
 
     load_avg = os.getloadavg()
     seeded = ensure_seeded(args)
-    has_workers = serve_has_workers()
-    workers = args.workers if has_workers else 1
-    if args.workers > 1 and not has_workers:
-        print("note: `storywire serve` has no --workers option yet; running one process")
-    rows, servers = run_endpoints(args, seeded, endpoints, workers, has_workers)
+    workers = args.workers
+    rows, servers = run_endpoints(args, seeded, endpoints, workers)
 
     report = {
         "benchmark": "reader under load (storywire serve)",
@@ -1157,9 +1138,8 @@ def main() -> int:
             **seeded.info,
         },
         "server": {
-            "command": "storywire serve" + (f" --workers {workers}" if has_workers else ""),
+            "command": f"storywire serve --workers {workers}",
             "workers": workers,
-            "workers_option": has_workers,
             "ready_s": servers.get("ours_ready_s"),
             "rss_mib_at_end": servers.get("ours_rss_mib_at_end"),
         },
