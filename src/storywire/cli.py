@@ -47,7 +47,7 @@ from storywire.sources.guard import check_url
 from storywire.sources.importers import parse_time, read_documents
 from storywire.sources.opml import OpmlFeed, parse_opml, write_opml
 from storywire.store import db, repo
-from storywire.web.app import CONFIG_FILE_VARIABLE, create_app, settle_memory
+from storywire.web.app import CONFIG_FILE_VARIABLE, create_app
 from storywire.write.extractive import ExtractiveWriter, SourceArticle, Written, WrittenStory
 from storywire.write.page import format_time, story_page_text, written_text
 
@@ -250,37 +250,27 @@ def serve(
 ) -> None:
     """Serve the reader over the configured database at web_host:web_port."""
     settings = _settings()
-    address = f"http://{settings.web_host}:{settings.web_port}/"
     try:
-        if workers > 1:
-            # Each worker process builds its own app and database engine from the settings.
-            if _state.config_file is not None:
-                os.environ[CONFIG_FILE_VARIABLE] = str(_state.config_file.resolve())
-            with db.engine_for(settings.database_url) as engine:
-                db.check_schema(engine)
-            console.print(f"storywire reader at {address} ({workers} workers)")
-            uvicorn.run(
-                "storywire.web.app:app_from_environment",
-                factory=True,
-                workers=workers,
-                host=settings.web_host,
-                port=settings.web_port,
-                log_level="warning",
-            )
-            return
-        with db.connect(settings.database_url) as sessions:
-            console.print(f"storywire reader at {address}")
-            token = settings.admin_token.get_secret_value() if settings.admin_token else None
-            reader = create_app(sessions, admin_token=token)
-            settle_memory()
-            uvicorn.run(
-                reader,
-                host=settings.web_host,
-                port=settings.web_port,
-                log_level="warning",
-            )
+        with db.engine_for(settings.database_url) as engine:
+            db.check_schema(engine)  # refuse here, with our message, before uvicorn starts
     except StorywireError as exc:
         raise _fail(exc) from exc
+    # Each server process builds its own app and database engine from the same settings.
+    if _state.config_file is not None:
+        os.environ[CONFIG_FILE_VARIABLE] = str(_state.config_file.resolve())
+    plural = "es" if workers > 1 else ""
+    console.print(
+        f"storywire reader at http://{settings.web_host}:{settings.web_port}/ "
+        f"({workers} process{plural})"
+    )
+    uvicorn.run(
+        "storywire.web.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=settings.web_host,
+        port=settings.web_port,
+        log_level="warning",
+    )
 
 
 def _run_demo_pipeline(
