@@ -42,6 +42,10 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
+def _next_page(request: Request, page: int, more: bool) -> str | None:
+    return f"{request.url.path}?{urlencode({'page': page + 1})}" if more else None
+
+
 def section_name(slug: str) -> str:
     """The section a URL names ("world" -> "World"); NotFoundError for any other."""
     for name in CATEGORIES:
@@ -72,7 +76,7 @@ def _listing(
         sections=repo.categories(store),
         cards=found,
         page=page,
-        next_url=f"{request.url.path}?{urlencode({'page': page + 1})}" if more else None,
+        next_url=_next_page(request, page, more),
         feed=feed,
     )
 
@@ -139,7 +143,7 @@ async def outlet(request: Request, slug: str, store: SessionDep, page: Page = 1)
         cards=cards,
         articles=articles,
         page=page,
-        next_url=f"{request.url.path}?{urlencode({'page': page + 1})}" if more else None,
+        next_url=_next_page(request, page, more),
     )
 
 
@@ -160,7 +164,7 @@ async def topic(request: Request, slug: str, store: SessionDep, page: Page = 1) 
         topic=found,
         cards=cards,
         page=page,
-        next_url=f"{request.url.path}?{urlencode({'page': page + 1})}" if more else None,
+        next_url=_next_page(request, page, more),
     )
 
 
