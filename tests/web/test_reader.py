@@ -117,6 +117,7 @@ def test_search_highlights_matches(written: db.Sessions) -> None:
     assert re.search(rf"<mark>{re.escape(word)}</mark>", page.text, re.IGNORECASE)
     found = _get(written, "/api/v1/search", params={"q": word}).json()
     assert found["stories"] and found["articles"]
+    assert all(s["articles"] >= 1 and s["outlets"] >= 1 for s in found["stories"]), "real counts"
     empty = _get(written, "/search", params={"q": 'zzzz "(*'})
     assert empty.status_code == 200 and "No stories match" in empty.text
 

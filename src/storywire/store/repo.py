@@ -470,6 +470,20 @@ def list_stories(
     ]
 
 
+def story_summaries(session: Session, stories: list[Story]) -> list[StorySummary]:
+    """These stories with their stored coverage counts, in the order given."""
+    ids = [story.id for story in stories if story.id is not None]
+    if not ids:
+        return []
+    rows = _read(session, _columns(StoryRow).where(StoryRow.id.in_(ids)))
+    found = {row.id: row for row in rows}
+    return [
+        StorySummary(_story(found[i]), found[i].article_count, found[i].outlet_count)
+        for i in ids
+        if i in found
+    ]
+
+
 def categories(session: Session) -> list[str]:
     """Categories that have at least one featured story, for the home page's section tabs."""
     query = (

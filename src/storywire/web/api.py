@@ -14,7 +14,7 @@ from pydantic import AnyHttpUrl, BaseModel, Field, StrictBool
 from storywire.models import Article, Feed, Story
 from storywire.store import repo
 from storywire.web.deps import SessionDep
-from storywire.web.views import Card, StoryView, story_cards, story_view
+from storywire.web.views import Card, StoryView, cards, story_cards, story_view
 
 # The server answers 400 to a NUL byte anywhere in a request (web.app.RejectNulBytes); the
 # schema says so, so that clients and schemathesis know.
@@ -133,7 +133,7 @@ class FeedPatch(BaseModel):
     disabled: StrictBool | None = None
 
 
-def _story_out(story: Story, outlets: int = 0, articles: int = 0, first: str = "") -> StoryOut:
+def _story_out(story: Story, outlets: int, articles: int, first: str) -> StoryOut:
     assert story.id is not None
     return StoryOut(
         id=story.id,
@@ -172,7 +172,7 @@ def _article_out(
     )
 
 
-def _detail(view: StoryView) -> StoryDetail:
+def _detail(view: StoryView, related: list[Card]) -> StoryDetail:
     revision = view.revision
     sources = sorted(view.sources.values(), key=lambda s: s.number)
     return StoryDetail(
@@ -206,7 +206,7 @@ def _detail(view: StoryView) -> StoryDetail:
             for r in view.history
         ],
         topics=[TopicOut(slug=t.slug, name=t.name) for t in view.topics],
-        related=[_story_out(story) for story, _ in view.related],
+        related=[_card_out(card) for card in related],
     )
 
 
@@ -237,7 +237,9 @@ async def stories(
 @router.get("/stories/{key}", response_model=StoryDetail, responses=NOT_FOUND)
 async def story(key: Annotated[str, Path(pattern=NO_NUL)], store: SessionDep) -> StoryDetail:
     """A story by id or slug, with citations that are article ids of its `sources`."""
-    return _detail(story_view(store, key))
+    view = story_view(store, key)
+    related = cards(store, repo.story_summaries(store, [story for story, _ in view.related]))
+    return _detail(view, related)
 
 
 @router.get("/articles", response_model=list[ArticleOut], responses=NOT_FOUND)
@@ -297,7 +299,12 @@ async def search(
 ) -> SearchOut:
     names = repo.outlet_names(store)
     return SearchOut(
-        stories=[_story_out(s) for s in repo.search_stories(store, q, limit)],
+        stories=[
+            _card_out(card)
+            for card in cards(
+                store, repo.story_summaries(store, repo.search_stories(store, q, limit))
+            )
+        ],
         articles=[
             _article_out(a, names.get(a.outlet_id)) for a in repo.search_articles(store, q, limit)
         ],
