@@ -28,8 +28,9 @@ and rebuilt (downgraded to nothing and upgraded) only with `--reseed`.
 
 Serve. `storywire serve` (the console script next to this interpreter) in its own process, with
 STORYWIRE_DATABASE_URL, STORYWIRE_WEB_HOST=127.0.0.1 and STORYWIRE_WEB_PORT=<a free port>,
-and `--workers N` from this script's flag. It is ready when GET /
-answers 200; it is stopped at the end (SIGTERM, then SIGKILL after 10 s).
+and `--workers N` from this script's flag (default: one per CPU, the deployment docs/reader.md
+advises). It is ready when GET / answers 200; it is stopped at the end (SIGTERM, then SIGKILL
+after 10 s).
 
 Load. wrk (`-t2 -c32 -d10s --latency --timeout 10s` by default; see --help) with a Lua script
 that rotates over the endpoint's paths, each wrk thread from its own offset: home `/`, story
@@ -1086,7 +1087,12 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of load not counted")
     parser.add_argument("--timeout", type=float, default=10.0, help="request timeout, seconds")
-    parser.add_argument("--workers", type=int, default=1, help="server processes, if supported")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server processes (default: one per CPU, as docs/reader.md advises)",
+    )
     parser.add_argument(
         "--load",
         choices=("auto", "wrk", "python"),
