@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import repeat
+from operator import mul
 
 import numpy as np
 
@@ -114,14 +116,12 @@ class StoryState:
         """Cosine between a unit TF-IDF vector and the story's summed member vectors."""
         if not self.tfidf_norm2:
             return 0.0
-        dot = sum(w * self.tfidf.get(t, 0.0) for t, w in weights.items())
-        return dot / math.sqrt(self.tfidf_norm2)
+        return _dot(weights, self.tfidf) / math.sqrt(self.tfidf_norm2)
 
     def add(self, article: ArticleFeatures, weights: dict[str, float]) -> None:
         self.vector_sum = self.vector_sum + article.vector
         self._centroid = None
-        dot = sum(w * self.tfidf.get(t, 0.0) for t, w in weights.items())
-        self.tfidf_norm2 += 2 * dot + sum(w * w for w in weights.values())
+        self.tfidf_norm2 += 2 * _dot(weights, self.tfidf) + _dot(weights, weights)
         for term, weight in weights.items():
             self.tfidf[term] = self.tfidf.get(term, 0.0) + weight
         self.entities.update(article.entities)
@@ -137,8 +137,7 @@ class StoryState:
     def absorb(self, other: StoryState) -> None:
         self.vector_sum = self.vector_sum + other.vector_sum
         self._centroid = None
-        dot = sum(w * self.tfidf.get(t, 0.0) for t, w in other.tfidf.items())
-        self.tfidf_norm2 += 2 * dot + other.tfidf_norm2
+        self.tfidf_norm2 += 2 * _dot(other.tfidf, self.tfidf) + other.tfidf_norm2
         for term, weight in other.tfidf.items():
             self.tfidf[term] = self.tfidf.get(term, 0.0) + weight
         self.entities.update(other.entities)
@@ -168,8 +167,6 @@ class StoryClusterer:
         self.article_story: dict[int, int] = {}
         self.redirects: dict[int, int] = {}
         self._index = CentroidIndex(dim)
-        self._weights_key: Counter[str] | None = None
-        self._weights: dict[str, float] = {}
         self._counter = 0
         self._next_id = next_id or self._count
 
@@ -184,6 +181,7 @@ class StoryClusterer:
         self.df.add(article.terms)
         self.entity_df.add(article.entities)
         weights = tfidf_vector(article.terms, self.df)
+        names = self._entity_weights(article.entities)
         if article.published is not None:
             self._expire(article.published)
         group_story = self.group_story.get(article.dup_group) if article.dup_group else None
@@ -191,12 +189,12 @@ class StoryClusterer:
             story_id = self.resolve(group_story)
             self._join(self.stories[story_id], article, weights)
             return Decision(article.id, story_id, False, "syndicated copy", 1.0)
-        best, score = self._best_match(article, weights, active=True)
+        best, score = self._best_match(article, weights, names, active=True)
         if best is not None and score >= self._threshold(article, best):
             reason = "similar coverage" if _same_language(article, best) else "names and numbers"
             self._join(best, article, weights)
             return Decision(article.id, best.id, False, reason, score)
-        dormant, dormant_score = self._best_match(article, weights, active=False)
+        dormant, dormant_score = self._best_match(article, weights, names, active=False)
         if dormant is not None and dormant_score >= self.config.revive_threshold:
             dormant.dormant = False
             self._join(dormant, article, weights)
@@ -244,7 +242,11 @@ class StoryClusterer:
         return [s for s in self.stories.values() if s.dormant]
 
     def _best_match(
-        self, article: ArticleFeatures, weights: dict[str, float], active: bool
+        self,
+        article: ArticleFeatures,
+        weights: dict[str, float],
+        names: dict[str, float],
+        active: bool,
     ) -> tuple[StoryState | None, float]:
         """The candidate with the largest margin over its own threshold (which is stricter
         across languages), and its score."""
@@ -253,7 +255,7 @@ class StoryClusterer:
         for story in self._candidates(article, active):
             if not self._language_allows(article, story):
                 continue
-            score = self.similarity(article, weights, story)
+            score = self.similarity(article, weights, names, story)
             margin = score - self._threshold(article, story)
             if margin > best_margin:
                 best, best_score, best_margin = story, score, margin
@@ -267,15 +269,20 @@ class StoryClusterer:
         return shared >= self.config.cross_lingual_entities
 
     def similarity(
-        self, article: ArticleFeatures, weights: dict[str, float], story: StoryState
+        self,
+        article: ArticleFeatures,
+        weights: dict[str, float],
+        names: dict[str, float],
+        story: StoryState,
     ) -> float:
+        """`weights` are the article's TF-IDF weights and `names` its entity weights."""
         config = self.config
         if not _same_language(article, story):
             # Across languages only names and numbers compare (the dense model is English):
             # the score is the number of shared ones, a tenth per name, capped at 1.
             shared = sum(1 for name in article.entities if name in story.entities)
             return min(1.0, shared / 10) * self._recency(article.published, story)
-        entity = self._entity_overlap(article.entities, story.entities)
+        entity = _overlap(names, story.entities)
         dense = float(np.dot(article.vector, story.centroid))
         lexical = story.lexical(weights)
         score = (
@@ -288,25 +295,11 @@ class StoryClusterer:
         gate = 1.0 - config.entity_gate * (1.0 - entity)
         return score * gate * self._recency(article.published, story)
 
-    def _entity_overlap(self, names: Counter[str], story: Counter[str]) -> float:
-        """Weighted share of the article's names and numbers that the story mentions. Rare
-        names weigh more (sharing "Teravale" says more than sharing "Monday") and so do the ones
-        the article repeats: a report on Kestria's central bank that mentions Norland's once
-        is not about Norland."""
-        weights = self._entity_weights(names)
-        total = sum(weights.values())
-        shared = sum(w for name, w in weights.items() if name in story)
-        return shared / total if total else 0.0
-
     def _entity_weights(self, names: Counter[str]) -> dict[str, float]:
-        """Per-name weights, computed once per article (the last one asked is cached)."""
-        if self._weights_key is not names:
-            self._weights_key = names
-            self._weights = {
-                name: self.entity_df.idf(name) * (1 + math.log(count))
-                for name, count in names.items()
-            }
-        return self._weights
+        """Per-name weights for the overlap: rare names weigh more (sharing "Teravale" says more
+        than sharing "Monday") and so do the ones the text repeats: a report on Kestria's central
+        bank that mentions Norland's once is not about Norland."""
+        return {name: self.entity_df.idf(name) * (1 + math.log(c)) for name, c in names.items()}
 
     def _recency(self, when: datetime | None, story: StoryState) -> float:
         if when is None or story.last_seen is None:
@@ -330,31 +323,34 @@ class StoryClusterer:
         for story in active:
             if story.id not in self.stories or len(self._index) < 2:
                 continue
+            names = self._entity_weights(story.entities)
             for key in self._index.search(story.centroid, self.config.candidates):
                 other = self.stories.get(key)
                 if other is None or other.id == story.id or other.dormant:
                     continue
-                if self._story_similarity(story, other) >= self.config.merge_threshold:
+                if self._are_one(story, names, other):
                     keep, gone = (story, other) if story.id < other.id else (other, story)
                     self._merge(gone, keep)
                     merged.append((gone.id, keep.id))
                     break
         return merged
 
-    def _story_similarity(self, a: StoryState, b: StoryState) -> float:
+    def _are_one(self, a: StoryState, names: dict[str, float], b: StoryState) -> bool:
+        """`similarity`, story to story, against the merge threshold; `names` are a's entity
+        weights. The lexical cosine (the costly part) is computed only when the cheap parts
+        leave the threshold within reach with a perfect one."""
         if not (set(a.languages) & set(b.languages)) and a.languages and b.languages:
-            return 0.0
+            return False
         config = self.config
         dense = float(np.dot(a.centroid, b.centroid))
-        lexical = a.lexical(b.tfidf) / math.sqrt(b.tfidf_norm2 or 1.0)
-        self._weights_key = None  # story counters change between passes: never reuse weights
-        entity = self._entity_overlap(a.entities, b.entities)
-        score = (
-            config.dense_weight * dense
-            + config.tfidf_weight * lexical
-            + config.entity_weight * entity
-        )
-        return score * (1.0 - config.entity_gate * (1.0 - entity))
+        entity = _overlap(names, b.entities)
+        gate = 1.0 - config.entity_gate * (1.0 - entity)
+        known = config.dense_weight * dense + config.entity_weight * entity
+        if (known + config.tfidf_weight) * gate < config.merge_threshold:
+            return False
+        small, large = sorted((a.tfidf, b.tfidf), key=len)
+        lexical = _dot(small, large) / math.sqrt((a.tfidf_norm2 or 1.0) * (b.tfidf_norm2 or 1.0))
+        return (known + config.tfidf_weight * lexical) * gate >= config.merge_threshold
 
     def _merge(self, gone: StoryState, keep: StoryState) -> None:
         keep.absorb(gone)
@@ -389,6 +385,19 @@ class StoryClusterer:
 
     def assignments(self) -> dict[int, int]:
         return {a: self.resolve(s) for a, s in self.article_story.items()}
+
+
+def _dot(sparse: dict[str, float], other: dict[str, float]) -> float:
+    """Dot product of two sparse vectors, iterating over the first. map() keeps the loop in C:
+    this is the clusterer's innermost loop (an article's terms against every candidate)."""
+    return float(sum(map(mul, sparse.values(), map(other.get, sparse.keys(), repeat(0.0)))))
+
+
+def _overlap(names: dict[str, float], story: Counter[str]) -> float:
+    """Weighted share of the names (name -> weight) that the story mentions."""
+    total = sum(names.values())
+    shared = sum(map(names.__getitem__, filter(story.__contains__, names)))
+    return shared / total if total else 0.0
 
 
 def _same_language(article: ArticleFeatures, story: StoryState) -> bool:
