@@ -11,7 +11,7 @@ from warcio.warcwriter import WARCWriter
 
 from storywire.errors import ParseError
 from storywire.models import RawDocument
-from storywire.sources.importers import parse_time, read_documents
+from storywire.sources.importers import read_documents
 
 ARTICLE_HTML = (
     "<html><head><title>Tram vote</title></head><body><article><h1>Tram vote</h1>"
@@ -76,8 +76,32 @@ def test_unreadable_files_are_clear_errors(tmp_path: Path) -> None:
         list(read_documents(tmp_path / "missing.jsonl"))
 
 
-def test_parse_time_forms() -> None:
-    assert parse_time("2026-11-02T08:00:00+01:00") == datetime(2026, 11, 2, 7, tzinfo=UTC)
-    assert parse_time("Mon, 02 Nov 2026 08:00:00 GMT") == datetime(2026, 11, 2, 8, tzinfo=UTC)
-    assert parse_time("2026-11-02") == datetime(2026, 11, 2, tzinfo=UTC)
-    assert parse_time("yesterday") is None and parse_time(None) is None
+def test_jsonl_published_forms(tmp_path: Path) -> None:
+    """Timestamps go through storywire.timestamps (tested there); a bad one leaves the row
+    undated and never stops the file (an offset past year 1 used to raise OverflowError)."""
+    path = tmp_path / "dated.jsonl"
+    published = [
+        "2026-11-02T08:00:00+01:00",
+        "Mon, 02 Nov 2026 08:00:00 GMT",
+        "2026-11-02",
+        "yesterday",
+        None,
+        "0001-01-01T00:00:00+01:00",
+        "2026-11-03T00:00:00Z",
+    ]
+    rows = [
+        {"url": f"https://a.example/{n}", "text": "Body.", "published": value}
+        for n, value in enumerate(published)
+    ]
+    path.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    documents = list(read_documents(path))
+    assert all(isinstance(d, RawDocument) for d in documents)
+    assert [d.published for d in documents if isinstance(d, RawDocument)] == [
+        datetime(2026, 11, 2, 7, tzinfo=UTC),
+        datetime(2026, 11, 2, 8, tzinfo=UTC),
+        datetime(2026, 11, 2, tzinfo=UTC),
+        None,
+        None,
+        None,
+        datetime(2026, 11, 3, tzinfo=UTC),
+    ]

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import trafilatura
@@ -24,6 +24,7 @@ from storywire.extract.language import identify_language
 from storywire.extract.opinion import classify_kind
 from storywire.extract.urls import preferred_url
 from storywire.models import ArticleKind
+from storywire.timestamps import parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def extract_article(html: str, url: str) -> ExtractedArticle:
         title=title,
         text=text,
         authors=authors,
-        published=meta.published or _date_only(getattr(fallback, "date", None)),
+        published=meta.published or parse_timestamp(getattr(fallback, "date", None)),
         updated=meta.updated,
         site_name=meta.site_name or getattr(fallback, "sitename", None),
         section=section,
@@ -134,15 +135,6 @@ def _split_authors(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
     return tuple(part.strip() for part in value.replace(" and ", ";").split(";") if part.strip())
-
-
-def _date_only(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value[:10], "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 # --------------------------------------------------------------------------------- page meta
@@ -176,13 +168,13 @@ def page_meta(tree: Any) -> PageMeta:
     return PageMeta(
         title=title,
         canonical=canonical or metas.get("og:url"),
-        published=_parse_time(
+        published=parse_timestamp(
             metas.get("article:published_time")
             or _text(article_ld.get("datePublished"))
             or metas.get("date")
             or time_element
         ),
-        updated=_parse_time(
+        updated=parse_timestamp(
             metas.get("article:modified_time") or _text(article_ld.get("dateModified"))
         ),
         section=metas.get("article:section") or _text(article_ld.get("articleSection")),
@@ -267,14 +259,3 @@ def _meta_authors(metas: dict[str, str]) -> tuple[str, ...]:
     if not value or value.startswith("http"):
         return ()
     return _split_authors(value)
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    """ISO 8601 as publishers write it; naive times are taken as UTC."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return _date_only(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

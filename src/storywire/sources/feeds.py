@@ -10,7 +10,6 @@ usable becomes a `ParseError`. Nothing here touches the network.
 from __future__ import annotations
 
 import codecs
-import email.utils
 import html
 import json
 import re
@@ -27,6 +26,7 @@ from feedparser.urls import resolve_relative_uris  # type: ignore[import-untyped
 
 from storywire.errors import ParseError
 from storywire.models import FeedFormat
+from storywire.timestamps import parse_timestamp
 
 __all__ = ["FeedEntry", "ParsedFeed", "parse_feed"]
 
@@ -441,13 +441,7 @@ def _json_authors(obj: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _iso_date(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return _parse_localized_date(text)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return (parse_timestamp(text) or _parse_localized_date(text)) if text else None
 
 
 # -- shared helpers -------------------------------------------------------------------------
@@ -459,11 +453,7 @@ def _parse_localized_date(text: str) -> datetime | None:
     if "," in rest[:16]:
         rest = rest.split(",", 1)[1]  # the weekday carries no information
     tokens = [_LOCAL_MONTHS.get(token.lower().rstrip("."), token) for token in rest.split()]
-    try:
-        value = email.utils.parsedate_to_datetime(" ".join(tokens))
-    except (TypeError, ValueError, IndexError):
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return parse_timestamp(" ".join(tokens))
 
 
 def _text_of(raw: dict[str, Any], key: str) -> str:

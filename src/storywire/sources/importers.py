@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -19,6 +17,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from storywire.errors import ParseError
 from storywire.models import RawDocument
 from storywire.sources.fetch import decode_html
+from storywire.timestamps import parse_timestamp
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
@@ -67,7 +66,7 @@ def _jsonl_document(row: object) -> RawDocument:
         html=html if isinstance(html, str) else None,
         text=text if isinstance(text, str) else None,
         title=str(row["title"]) if row.get("title") else None,
-        published=parse_time(row.get("published")),
+        published=parse_timestamp(row.get("published")),
         outlet=str(row["outlet"]) if row.get("outlet") else None,
         authors=tuple(str(a) for a in authors),
         summary=str(row["summary"]) if row.get("summary") else None,
@@ -94,22 +93,7 @@ def read_warc(path: Path) -> Iterator[RawDocument | ParseError]:
                 yield RawDocument(
                     url=url,
                     html=decode_html(body, content_type),
-                    published=parse_time(record.rec_headers.get_header("WARC-Date")),
+                    published=parse_timestamp(record.rec_headers.get_header("WARC-Date")),
                 )
         except ArchiveLoadFailed as exc:
             yield ParseError(f"{path}: not a readable WARC file ({exc})")
-
-
-def parse_time(value: object) -> datetime | None:
-    """ISO 8601 or RFC 822 to aware UTC; None for anything else."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
