@@ -1,0 +1,343 @@
+"""Getting articles in, the first stage of the pipeline: the feeds storywire subscribes to
+(`feeds add/list/remove/import-opml/export-opml`), reading them (`fetch` for one round, `run`
+for rounds forever), importing files or pages (`import`), and extracting without storing
+(`extract`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from storywire.cli.common import _fail, _settings, console, err
+from storywire.errors import (
+    ExtractError,
+    FetchError,
+    NotFoundError,
+    ParseError,
+    StorywireError,
+)
+from storywire.extract.article import ExtractedArticle, extract_article
+from storywire.models import Feed, Outlet
+from storywire.pipeline import FeedReport, Pipeline, fetch_policy, outlet_slug
+from storywire.sources.fetch import Fetcher, FetchPolicy, decode_html
+from storywire.sources.guard import check_url
+from storywire.sources.importers import read_documents
+from storywire.sources.opml import OpmlFeed, parse_opml, write_opml
+from storywire.store import db, repo
+from storywire.write.page import format_time
+
+feeds_app = typer.Typer(help="Manage the feeds storywire reads.", no_args_is_help=True)
+
+
+# ------------------------------------------------------------------------------------ feeds
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="Feed URL (RSS, Atom or JSON Feed).")],
+    outlet: Annotated[
+        str | None, typer.Option(help="Outlet name (default: the feed's title).")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="Section for its stories, e.g. World.")
+    ] = None,
+) -> None:
+    """Subscribe to a feed; it is read at the next `storywire fetch`."""
+    try:
+        check_url(url, allow_loopback=True)
+        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+            outlet_id = None
+            if outlet:
+                homepage = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
+                stored = repo.upsert_outlet(
+                    session, Outlet(name=outlet, homepage=homepage, slug=outlet_slug(outlet))
+                )
+                outlet_id = stored.id
+            feed, created = repo.add_feed(
+                session, Feed(url=url, outlet_id=outlet_id, category=category)
+            )
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    console.print(f"{'added' if created else 'already subscribed:'} feed {feed.id} {feed.url}")
+
+
+@feeds_app.command("list")
+def feeds_list() -> None:
+    """Feeds with their status, last error and next check."""
+    try:
+        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+            feeds = repo.list_feeds(session)
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    table = Table("id", "feed", "status", "last checked", "next due", "last error")
+    for feed in feeds:
+        status = "disabled" if feed.disabled else ("failing" if feed.consecutive_failures else "ok")
+        if feed.last_fetched_at is None and not feed.disabled:
+            status = "new"
+        table.add_row(
+            str(feed.id),
+            f"{feed.title or ''}\n{feed.url}".strip(),
+            f"{status} ({feed.consecutive_failures})" if feed.consecutive_failures else status,
+            format_time(feed.last_fetched_at) if feed.last_fetched_at else "never",
+            "-" if feed.disabled else format_time(feed.next_due_at) if feed.next_due_at else "now",
+            feed.last_error or "",
+        )
+    console.print(table)
+
+
+@feeds_app.command("remove")
+def feeds_remove(feed: Annotated[str, typer.Argument(help="Feed id or URL.")]) -> None:
+    """Unsubscribe from a feed; its articles stay."""
+    try:
+        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+            found = _find_feed(session, feed)
+            repo.remove_feed(session, found.id or 0)
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    console.print(f"removed feed {found.id} {found.url}")
+
+
+def _find_feed(session: db.Session, key: str) -> Feed:
+    found = (
+        next((f for f in repo.list_feeds(session) if str(f.id) == key), None)
+        if key.isdigit()
+        else repo.get_feed_by_url(session, key)
+    )
+    if found is None:
+        raise NotFoundError(f"no feed {key!r}")
+    return found
+
+
+@feeds_app.command("import-opml")
+def feeds_import_opml(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Subscribe to every feed in an OPML file (folders become categories)."""
+    try:
+        entries = parse_opml(path.read_bytes())
+        added = 0
+        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+            for entry in entries:
+                _, created = repo.add_feed(
+                    session, Feed(url=entry.url, title=entry.title, category=entry.category)
+                )
+                added += created
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    console.print(f"{added} feeds added, {len(entries) - added} already subscribed")
+
+
+@feeds_app.command("export-opml")
+def feeds_export_opml(
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Print (or write) every subscribed feed as OPML 2.0."""
+    try:
+        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+            feeds = repo.list_feeds(session)
+            homepages = {o.id: o.homepage for o in repo.list_outlets(session)}
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    document = write_opml(
+        OpmlFeed(url=f.url, title=f.title, html_url=homepages.get(f.outlet_id), category=f.category)
+        for f in feeds
+    )
+    if output:
+        output.write_text(document, encoding="utf-8")
+    else:
+        typer.echo(document, nl=False)
+
+
+# ----------------------------------------------------------------------------------- ingest
+
+
+def fetch(
+    all_feeds: Annotated[bool, typer.Option("--all", help="Check every feed, due or not.")] = False,
+) -> None:
+    """One round: check due feeds, fetch and extract new articles, group them into stories."""
+    settings = _settings()
+    try:
+        with db.connect(settings.database_url) as sessions:
+            _round(Pipeline.from_settings(settings, sessions), sessions, all_feeds)
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+
+
+def _round(pipeline: Pipeline, sessions: db.Sessions, all_feeds: bool) -> None:
+    with db.transaction(sessions) as session:
+        total = len(repo.due_feeds(session, datetime.now(UTC), ignore_schedule=all_feeds))
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("checking feeds", total=total)
+
+        def advance(report: FeedReport) -> None:
+            progress.advance(task)
+            if report.error:
+                progress.console.print(f"[red]x[/red] {report.error}")
+
+        result, stories = asyncio.run(pipeline.run_round(progress=advance, force=all_feeds))
+    console.print(
+        f"checked {len(result.feeds)} feeds: {result.new_articles} new articles, "
+        f"{sum(r.not_modified for r in result.feeds)} unchanged, {len(result.errors)} failed; "
+        f"stories: {stories.clustered} articles placed, {stories.new_stories} new, "
+        f"{stories.merged} merged"
+    )
+
+
+def run(
+    interval: Annotated[
+        float, typer.Option(min=1, help="Seconds between rounds (feeds keep their own schedule).")
+    ] = 60.0,
+    rounds: Annotated[int, typer.Option(min=0, help="Stop after this many rounds (0: never).")] = 0,
+) -> None:
+    """Keep fetching: a round every INTERVAL seconds over the feeds that are due."""
+    settings = _settings()
+    done = 0
+    try:
+        with db.connect(settings.database_url) as sessions:
+            pipeline = Pipeline.from_settings(settings, sessions)
+            while rounds == 0 or done < rounds:
+                _round(pipeline, sessions, all_feeds=False)
+                done += 1
+                if rounds == 0 or done < rounds:
+                    time.sleep(interval)
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+def import_files(
+    sources: Annotated[
+        list[str], typer.Argument(help="JSONL or WARC files, or article page URLs.")
+    ],
+) -> None:
+    """Import articles from JSONL ({url, title, html | text, published, outlet}) or WARC files,
+    or single article pages by URL."""
+    settings = _settings()
+    counts = {"new": 0, "known": 0, "failed": 0}
+
+    def count(created: bool) -> None:
+        counts["new" if created else "known"] += 1
+
+    def skip(problem: StorywireError) -> None:
+        counts["failed"] += 1
+        err.print(f"skipped: {problem}")
+
+    try:
+        with db.connect(settings.database_url) as sessions:
+            pipeline = Pipeline.from_settings(settings, sessions)
+            urls = [s for s in sources if s.startswith(("http://", "https://"))]
+            files = [Path(s) for s in sources if s not in urls]
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("importing", total=None)
+                for path in files:
+                    try:
+                        for item in read_documents(path):
+                            progress.advance(task)
+                            if isinstance(item, StorywireError):
+                                skip(item)
+                                continue
+                            try:
+                                count(pipeline.ingest_document(item)[1])
+                            except ExtractError as exc:
+                                skip(exc)
+                    except ParseError as exc:  # the file itself: missing, unknown type
+                        skip(exc)
+                for result in asyncio.run(_ingest_urls(pipeline, urls)):
+                    progress.advance(task)
+                    if isinstance(result, StorywireError):
+                        skip(result)
+                    else:
+                        count(result)
+    except StorywireError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"imported {counts['new']} new articles, {counts['known']} already stored, "
+        f"{counts['failed']} skipped"
+    )
+
+
+async def _ingest_urls(pipeline: Pipeline, urls: list[str]) -> list[bool | StorywireError]:
+    async with Fetcher(pipeline.policy, transport=pipeline.transport) as fetcher:
+
+        async def one(url: str) -> bool | StorywireError:
+            try:
+                return (await pipeline.ingest_url(fetcher, url))[1]
+            except (FetchError, ExtractError) as exc:
+                return exc
+
+        return list(await asyncio.gather(*(one(url) for url in urls)))
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSONL = "jsonl"
+
+
+def extract(
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="HTML files or URLs (default: one per stdin line).")
+    ] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT,
+) -> None:
+    """Extract articles from saved HTML files or URLs without storing them."""
+    settings = _settings()
+    items = inputs or [line.strip() for line in sys.stdin if line.strip()]
+    results = asyncio.run(_extract_all(items, fetch_policy(settings)))
+    failed = 0
+    for item, result in zip(items, results, strict=True):
+        if isinstance(result, StorywireError):
+            failed += 1
+            err.print(f"{item}: {result}")
+            if output_format is OutputFormat.JSONL:
+                typer.echo(json.dumps({"file": item, "error": str(result)}, ensure_ascii=False))
+            continue
+        if output_format is OutputFormat.JSONL:
+            typer.echo(json.dumps(_extracted_json(item, result), ensure_ascii=False))
+        else:
+            typer.echo(f"# {result.title}\n{result.url}\n\n{result.text}\n")
+    if failed == len(items) and items:
+        raise typer.Exit(code=1)
+
+
+async def _extract_all(
+    items: list[str], policy: FetchPolicy
+) -> list[ExtractedArticle | StorywireError]:
+    async with Fetcher(policy) as fetcher:
+
+        async def one(item: str) -> ExtractedArticle | StorywireError:
+            try:
+                if item.startswith(("http://", "https://")):
+                    page = await fetcher.fetch_page(item)
+                    return extract_article(page.text(), page.final_url)
+                data = Path(item).read_bytes()
+                return extract_article(decode_html(data, None), Path(item).resolve().as_uri())
+            except StorywireError as exc:
+                return exc
+            except OSError as exc:
+                return ExtractError(f"cannot read: {exc.strerror}")
+
+        return list(await asyncio.gather(*(one(item) for item in items)))
+
+
+def _extracted_json(item: str, article: ExtractedArticle) -> dict[str, object]:
+    is_url = item.startswith(("http://", "https://"))
+    return {
+        "file": None if is_url else item,
+        "url": article.canonical_url if is_url else None,
+        "title": article.title,
+        "authors": list(article.authors),
+        "published": article.published.isoformat() if article.published else None,
+        "language": article.language,
+        "kind": article.kind.value,
+        "text": article.text,
+    }
