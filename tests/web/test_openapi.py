@@ -4,13 +4,16 @@ no server errors, documented status codes and content types, responses that matc
 from __future__ import annotations
 
 import atexit
+import os
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
+from sqlalchemy import make_url, text
 
 from storywire.models import Article, CitedText, Membership, Outlet, Story, StoryRevision, Topic
 from storywire.store import db, repo
@@ -68,12 +71,35 @@ def _seed(session: db.Session) -> None:
         repo.save_topics(session, story.id or 0, [Topic(slug="council", name="Council")])
 
 
-def _app() -> FastAPI:
-    """Built at import, as schemathesis parametrizes at collection (its fixture-based loader
-    does not work with this pytest); the database lives in a temporary folder removed at exit."""
+PG_URL = os.environ.get("STORYWIRE_TEST_DATABASE_URL")
+PG_SCHEMA = "storywire_openapi"
+
+
+def _sqlite_url() -> str:
+    """A database in a temporary folder removed at exit."""
     folder = tempfile.TemporaryDirectory(prefix="storywire-openapi-")
     atexit.register(folder.cleanup)
-    url = f"sqlite:///{Path(folder.name) / 'api.db'}"
+    return f"sqlite:///{Path(folder.name) / 'api.db'}"
+
+
+def _postgres_url(url: str) -> str:
+    """A schema of its own on the test database: the other PostgreSQL tests wipe `public`
+    between tests, while these cases run against one app built at import. Dropped at exit."""
+
+    def run(statement: str) -> None:
+        with db.engine_for(url) as engine, engine.begin() as connection:
+            connection.execute(text(statement))
+
+    run(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+    run(f"CREATE SCHEMA {PG_SCHEMA}")
+    atexit.register(run, f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+    options = {"options": f"-csearch_path={PG_SCHEMA}"}
+    return make_url(url).update_query_dict(options).render_as_string(hide_password=False)
+
+
+def _app(url: str) -> FastAPI:
+    """Built at import, as schemathesis parametrizes at collection (its fixture-based loader
+    does not work with this pytest)."""
     with db.engine_for(url) as engine:
         db.upgrade(engine)
     sessions = db.make_sessionmaker(db.make_engine(url))
@@ -82,10 +108,20 @@ def _app() -> FastAPI:
     return create_app(sessions, TOKEN)
 
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
+schema = schemathesis.openapi.from_asgi("/openapi.json", _app(_sqlite_url()))
 
 
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_matches_its_schema(case: schemathesis.Case) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})
+
+
+if PG_URL:
+    pg_schema = schemathesis.openapi.from_asgi("/openapi.json", _app(_postgres_url(PG_URL)))
+
+    @pytest.mark.postgres
+    @pg_schema.parametrize()
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    def test_api_matches_its_schema_on_postgresql(case: schemathesis.Case) -> None:
+        case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})
