@@ -17,6 +17,7 @@ from storywire.write.extractive import (
     ExtractiveWriter,
     SourceArticle,
     WrittenStory,
+    _headline_quality,
     clean_headline,
     clean_sentence,
     usable,
@@ -101,6 +102,20 @@ def test_headline_is_neutral_and_names_no_outlet(
         assert 10 < len(story.headline) <= 90, event
         assert "!" not in story.headline and not story.headline.isupper()
         assert not any(name in story.headline for name in outlets)
+        assert ": what" not in story.headline.lower(), (event, story.headline)
+
+
+def test_headlines_report_rather_than_explain() -> None:
+    report = "Kestria's central bank holds its rate at 3.5%"
+    explainers = [
+        "Kestria's central bank holds rates again: why, and what could change in spring",
+        "Rail strike halts most trains across Kestria: what you need to know",
+        "Explained: the Kestrian rate decision",
+        "Huelga ferroviaria en Kestria: qué trenes circulan",
+    ]
+    for explainer in explainers:
+        assert _headline_quality(report, 0.5) > _headline_quality(explainer, 0.55), explainer
+    assert _headline_quality(report, 0.5, freshness=1.0) > _headline_quality(report, 0.5, 0.25)
 
 
 def test_the_story_is_written_in_the_coverage_language(

@@ -42,6 +42,13 @@ _BOILERPLATE = re.compile(
 _WORDS = re.compile(r"[^\W\d_][\w'’-]*")
 _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re.IGNORECASE)
 _TITLE_TAIL = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,40})$")
+# "Quake: what the state of emergency means", "Strike: what you need to know", "Explained: ..."
+_EXPLAINER = re.compile(
+    r"(?::\s*(?:what|why|how|who|when|where|qué|cómo|por qué|was|wie|warum)\b)"
+    r"|\b(?:explained|explainer|what (?:we|you) (?:know|need to know)|everything we know"
+    r"|lo que (?:sabemos|hay que saber)|was wir wissen)\b",
+    re.IGNORECASE,
+)
 _OPINION_PREFIX = re.compile(r"^\s*(opinion|editorial|column|comment)\s*[|:]\s*", re.IGNORECASE)
 MIN_WORDS, MAX_WORDS, HIGHLIGHT_WORDS = 6, 55, 30
 
@@ -174,23 +181,41 @@ class ExtractiveWriter:
         return found
 
     def _headline(self, articles: Sequence[SourceArticle]) -> str:
-        """The title closest to the coverage's centre, preferring sober ones under 90 chars."""
-        titles = [clean_headline(a.title, a.outlet) for a in articles if a.title.strip()]
-        if not titles:
+        """The title closest to the coverage's centre, preferring sober reports of the latest
+        development: as a story moves on (a death toll climbs, a state of emergency follows),
+        so does its headline."""
+        titled = [a for a in articles if a.title.strip()]
+        if not titled:
             return ""
+        titles = [clean_headline(a.title, a.outlet) for a in titled]
         vectors = self.embedder.embed(titles)
         centre = vectors.mean(axis=0)
+        times = [a.published for a in titled]
+        newest = max((t for t in times if t is not None), default=None)
+
+        def freshness(i: int) -> float:
+            when = times[i]
+            if newest is None or when is None:
+                return 1.0
+            return 0.5 ** ((newest - when).total_seconds() / 86400)
+
         ranked = sorted(
             range(len(titles)),
-            key=lambda i: (-_headline_quality(titles[i], float(vectors[i] @ centre)), titles[i]),
+            key=lambda i: (
+                -_headline_quality(titles[i], float(vectors[i] @ centre), freshness(i)),
+                titles[i],
+            ),
         )
         return titles[ranked[0]]
 
 
-def _headline_quality(title: str, centrality: float) -> float:
+def _headline_quality(title: str, centrality: float, freshness: float = 1.0) -> float:
+    """Centrality, a small lift for fresh titles (halved a day), and penalties for titles that
+    shout, run long, ask, or announce an explainer rather than report the news."""
     shouting = sum(ch.isupper() for ch in title) > 0.5 * sum(ch.isalpha() for ch in title)
     penalty = 0.3 * ("!" in title) + 0.3 * shouting + 0.2 * (len(title) > 90) + 0.1 * ("?" in title)
-    return centrality - penalty
+    penalty += 0.3 * bool(_EXPLAINER.search(title))
+    return centrality + 0.1 * freshness - penalty
 
 
 def story_texts(articles: Sequence[SourceArticle]) -> list[SourceArticle]:
