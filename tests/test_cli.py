@@ -6,15 +6,15 @@ import pytest
 from typer.testing import CliRunner
 
 from storywire import __version__
-from storywire.cli import _state, app
+from storywire.cli import app, state
 from storywire.store import db
 from tests.store.test_repo import _story_with_revision
 
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setattr(_state, "settings", None)
-    monkeypatch.setattr(_state, "config_file", None)
+    monkeypatch.setattr(state, "settings", None)
+    monkeypatch.setattr(state, "config_file", None)
     return CliRunner()
 
 

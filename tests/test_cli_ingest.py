@@ -11,7 +11,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from storywire.cli import _state, app, console
+from storywire.cli import app, console, state
 from storywire.demo.server import Newsroom, SimClock
 from storywire.sources.opml import parse_opml
 
@@ -24,7 +24,7 @@ def newsroom() -> Iterator[Newsroom]:
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, database_url: str) -> CliRunner:
-    monkeypatch.setattr(_state, "settings", None)
+    monkeypatch.setattr(state, "settings", None)
     monkeypatch.setattr(console, "width", 240)
     monkeypatch.setenv("STORYWIRE_DATABASE_URL", database_url)
     monkeypatch.setenv("STORYWIRE_ALLOW_LOOPBACK", "true")

@@ -17,12 +17,12 @@ from typing import Annotated
 import typer
 
 from storywire.cli.admin import config_app, db_app, version
-from storywire.cli.common import _state, console
+from storywire.cli.common import console, state
 from storywire.cli.reader import demo, manifest, serve
 from storywire.cli.sources import extract, feeds_app, fetch, import_files, run
 from storywire.cli.stories import cluster, stories_app, write
 
-__all__ = ["_state", "app", "console"]
+__all__ = ["app", "console", "state"]
 
 app = typer.Typer(help="storywire: a news story engine.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
@@ -38,7 +38,7 @@ def main(
         typer.Option(envvar="STORYWIRE_CONFIG", help="TOML settings file.", dir_okay=False),
     ] = None,
 ) -> None:
-    _state.config_file, _state.settings = config, None
+    state.config_file, state.settings = config, None
 
 
 # The commands, in the order `storywire --help` lists them (the sub-apps follow).

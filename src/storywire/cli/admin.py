@@ -7,7 +7,7 @@ import typer
 from rich.table import Table
 
 from storywire import __version__
-from storywire.cli.common import _fail, _settings, console
+from storywire.cli.common import console, current_settings, fail
 from storywire.errors import StorywireError
 from storywire.store import db
 
@@ -24,9 +24,9 @@ def version() -> None:
 def config_show() -> None:
     """Print the effective settings, secrets masked."""
     try:
-        settings = _settings()
+        settings = current_settings()
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     table = Table("setting", "value", "environment variable")
     for name, value in settings.public_dict().items():
         table.add_row(name, str(value), f"STORYWIRE_{name.upper()}")
@@ -37,16 +37,16 @@ def config_show() -> None:
 def db_upgrade() -> None:
     """Apply all database migrations."""
     try:
-        with db.engine_for(_settings().database_url) as engine:
+        with db.engine_for(current_settings().database_url) as engine:
             db.upgrade(engine)
             console.print(f"database at revision {db.current_revision(engine)}")
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's migration revision and the code's."""
-    with db.engine_for(_settings().database_url) as engine:
+    with db.engine_for(current_settings().database_url) as engine:
         current = db.current_revision(engine) or "empty"
     console.print(f"database: {current}; code: {db.head_revision()}")

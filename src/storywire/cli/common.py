@@ -1,6 +1,6 @@
 """What every command shares: the settings (loaded once per run, from the `--config` file the
 root callback records), the two consoles, and the one way a command fails on a StorywireError.
-Logging is configured here, in `_settings`, and nowhere else."""
+Logging is configured here, in `current_settings`, and nowhere else."""
 
 from __future__ import annotations
 
@@ -17,25 +17,25 @@ console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
-class _State:
+class State:
     config_file: Path | None = None
     settings: Settings | None = None
 
 
-_state = _State()
+state = State()
 
 
-def _settings() -> Settings:
-    if _state.settings is None:
-        _state.settings = load_settings(_state.config_file)
-        level = _state.settings.log_level
+def current_settings() -> Settings:
+    if state.settings is None:
+        state.settings = load_settings(state.config_file)
+        level = state.settings.log_level
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
         if level != "DEBUG":
             for noisy in ("httpx", "httpcore", "alembic"):
                 logging.getLogger(noisy).setLevel(logging.WARNING)
-    return _state.settings
+    return state.settings
 
 
-def _fail(exc: StorywireError) -> typer.Exit:
+def fail(exc: StorywireError) -> typer.Exit:
     err.print(f"[red]error:[/red] {exc}")
     return typer.Exit(code=1)

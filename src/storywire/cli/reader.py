@@ -19,7 +19,7 @@ import typer
 import uvicorn
 from rich.table import Table
 
-from storywire.cli.common import _fail, _settings, _state, console, err
+from storywire.cli.common import console, current_settings, err, fail, state
 from storywire.config import Settings, default_data_dir
 from storywire.demo.corpus import parse_offset
 from storywire.demo.server import Newsroom, SimClock, default_epoch
@@ -57,11 +57,11 @@ def demo(
 ) -> None:
     """Run the demo: the fictional newsroom publishes over HTTP as simulated time passes, and
     storywire reads it, groups the coverage into stories and writes them."""
-    settings = _settings()
+    settings = current_settings()
     try:
         clock = SimClock(default_epoch(), start=parse_offset(start), speed=speed)
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     host, port = settings.web_host, settings.newsroom_port
     outlets_needed = 14
     if port and not _free(port, host, outlets_needed):
@@ -75,7 +75,7 @@ def demo(
         except KeyboardInterrupt:
             console.print("stopping the demo")
         except StorywireError as exc:
-            raise _fail(exc) from exc
+            raise fail(exc) from exc
 
 
 class _Reader:
@@ -101,15 +101,15 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the reader over the configured database at web_host:web_port."""
-    settings = _settings()
+    settings = current_settings()
     try:
         with db.engine_for(settings.database_url) as engine:
             db.check_schema(engine)  # refuse here, with our message, before uvicorn starts
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     # Each server process builds its own app and database engine from the same settings.
-    if _state.config_file is not None:
-        os.environ[CONFIG_FILE_VARIABLE] = str(_state.config_file.resolve())
+    if state.config_file is not None:
+        os.environ[CONFIG_FILE_VARIABLE] = str(state.config_file.resolve())
     plural = "es" if workers > 1 else ""
     console.print(
         f"storywire reader at http://{settings.web_host}:{settings.web_port}/ "

@@ -19,7 +19,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from storywire.cli.common import _fail, _settings, console, err
+from storywire.cli.common import console, current_settings, err, fail
 from storywire.errors import (
     ExtractError,
     FetchError,
@@ -56,7 +56,10 @@ def feeds_add(
     """Subscribe to a feed; it is read at the next `storywire fetch`."""
     try:
         check_url(url, allow_loopback=True)
-        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+        with (
+            db.connect(current_settings().database_url) as sessions,
+            db.transaction(sessions) as session,
+        ):
             outlet_id = None
             if outlet:
                 homepage = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
@@ -68,7 +71,7 @@ def feeds_add(
                 session, Feed(url=url, outlet_id=outlet_id, category=category)
             )
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     console.print(f"{'added' if created else 'already subscribed:'} feed {feed.id} {feed.url}")
 
 
@@ -76,10 +79,13 @@ def feeds_add(
 def feeds_list() -> None:
     """Feeds with their status, last error and next check."""
     try:
-        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+        with (
+            db.connect(current_settings().database_url) as sessions,
+            db.transaction(sessions) as session,
+        ):
             feeds = repo.list_feeds(session)
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     table = Table("id", "feed", "status", "last checked", "next due", "last error")
     for feed in feeds:
         status = "disabled" if feed.disabled else ("failing" if feed.consecutive_failures else "ok")
@@ -100,11 +106,14 @@ def feeds_list() -> None:
 def feeds_remove(feed: Annotated[str, typer.Argument(help="Feed id or URL.")]) -> None:
     """Unsubscribe from a feed; its articles stay."""
     try:
-        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+        with (
+            db.connect(current_settings().database_url) as sessions,
+            db.transaction(sessions) as session,
+        ):
             found = _find_feed(session, feed)
             repo.remove_feed(session, found.id or 0)
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     console.print(f"removed feed {found.id} {found.url}")
 
 
@@ -125,14 +134,17 @@ def feeds_import_opml(path: Annotated[Path, typer.Argument(exists=True, dir_okay
     try:
         entries = parse_opml(path.read_bytes())
         added = 0
-        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+        with (
+            db.connect(current_settings().database_url) as sessions,
+            db.transaction(sessions) as session,
+        ):
             for entry in entries:
                 _, created = repo.add_feed(
                     session, Feed(url=entry.url, title=entry.title, category=entry.category)
                 )
                 added += created
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     console.print(f"{added} feeds added, {len(entries) - added} already subscribed")
 
 
@@ -142,11 +154,14 @@ def feeds_export_opml(
 ) -> None:
     """Print (or write) every subscribed feed as OPML 2.0."""
     try:
-        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+        with (
+            db.connect(current_settings().database_url) as sessions,
+            db.transaction(sessions) as session,
+        ):
             feeds = repo.list_feeds(session)
             homepages = {o.id: o.homepage for o in repo.list_outlets(session)}
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     document = write_opml(
         OpmlFeed(url=f.url, title=f.title, html_url=homepages.get(f.outlet_id), category=f.category)
         for f in feeds
@@ -164,12 +179,12 @@ def fetch(
     all_feeds: Annotated[bool, typer.Option("--all", help="Check every feed, due or not.")] = False,
 ) -> None:
     """One round: check due feeds, fetch and extract new articles, group them into stories."""
-    settings = _settings()
+    settings = current_settings()
     try:
         with db.connect(settings.database_url) as sessions:
             _round(Pipeline.from_settings(settings, sessions), sessions, all_feeds)
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
 def _round(pipeline: Pipeline, sessions: db.Sessions, all_feeds: bool) -> None:
@@ -199,7 +214,7 @@ def run(
     rounds: Annotated[int, typer.Option(min=0, help="Stop after this many rounds (0: never).")] = 0,
 ) -> None:
     """Keep fetching: a round every INTERVAL seconds over the feeds that are due."""
-    settings = _settings()
+    settings = current_settings()
     done = 0
     try:
         with db.connect(settings.database_url) as sessions:
@@ -210,7 +225,7 @@ def run(
                 if rounds == 0 or done < rounds:
                     time.sleep(interval)
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     except KeyboardInterrupt:
         console.print("stopped")
 
@@ -222,7 +237,7 @@ def import_files(
 ) -> None:
     """Import articles from JSONL ({url, title, html | text, published, outlet}) or WARC files,
     or single article pages by URL."""
-    settings = _settings()
+    settings = current_settings()
     counts = {"new": 0, "known": 0, "failed": 0}
 
     def count(created: bool) -> None:
@@ -259,7 +274,7 @@ def import_files(
                     else:
                         count(result)
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     console.print(
         f"imported {counts['new']} new articles, {counts['known']} already stored, "
         f"{counts['failed']} skipped"
@@ -290,7 +305,7 @@ def extract(
     output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT,
 ) -> None:
     """Extract articles from saved HTML files or URLs without storing them."""
-    settings = _settings()
+    settings = current_settings()
     items = inputs or [line.strip() for line in sys.stdin if line.strip()]
     results = asyncio.run(_extract_all(items, fetch_policy(settings)))
     failed = 0

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from storywire.cli.common import _fail, _settings, console
+from storywire.cli.common import console, current_settings, fail
 from storywire.cluster.replay import ReplayArticle, replay
 from storywire.errors import ParseError, StorywireError
 from storywire.extract.language import identify_language
@@ -36,10 +36,13 @@ def stories_list(
 ) -> None:
     """Stories ranked by importance and recency, with their outlet counts."""
     try:
-        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+        with (
+            db.connect(current_settings().database_url) as sessions,
+            db.transaction(sessions) as session,
+        ):
             rows = repo.list_stories(session, limit=limit, offset=offset)
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     table = Table("id", "updated", "outlets", "articles", "headline")
     for row in rows:
         story = row.story
@@ -59,13 +62,16 @@ def stories_list(
 def stories_show(story_id: Annotated[str, typer.Argument(help="Story id or slug.")]) -> None:
     """Print a story in the story-page layout, with its revisions."""
     try:
-        with db.connect(_settings().database_url) as sessions, db.transaction(sessions) as session:
+        with (
+            db.connect(current_settings().database_url) as sessions,
+            db.transaction(sessions) as session,
+        ):
             story = repo.get_story(session, story_id)
             assert story.id is not None
             history = repo.revisions(session, story.id)
             current = repo.current_revision(session, story)
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     typer.echo(story_page_text(story, current, history), nl=False)
 
 
@@ -96,12 +102,12 @@ def cluster(
                     )
                 )
             except (ValueError, KeyError, TypeError) as exc:
-                raise _fail(ParseError(f"line {number}: {exc!r}")) from exc
+                raise fail(ParseError(f"line {number}: {exc!r}")) from exc
     try:
         for article_id, story in replay(articles, default_embedder()):
             typer.echo(json.dumps({"id": article_id, "story": story}))
     except StorywireError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
 class WriteFormat(StrEnum):
@@ -127,7 +133,7 @@ def write(
         articles = [_source_from_json(number, row) for number, row in enumerate(rows, start=1)]
         budget = words or int(document.get("words") or 200)
     except (ValueError, KeyError, TypeError) as exc:
-        raise _fail(ParseError(f"bad write input: {exc!r}")) from exc
+        raise fail(ParseError(f"bad write input: {exc!r}")) from exc
     written = ExtractiveWriter(default_embedder()).write(articles, words=budget)
 
     def label(number: int) -> str:

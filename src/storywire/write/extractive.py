@@ -181,9 +181,8 @@ class ExtractiveWriter:
         return found
 
     def _headline(self, articles: Sequence[SourceArticle]) -> str:
-        """The title closest to the coverage's centre, preferring sober reports of the latest
-        development: as a story moves on (a death toll climbs, a state of emergency follows),
-        so does its headline."""
+        """The title closest to the coverage's centre, preferring sober reports to explainers,
+        and in a close call the fresher one (a story's latest development)."""
         titled = [a for a in articles if a.title.strip()]
         if not titled:
             return ""
@@ -197,7 +196,7 @@ class ExtractiveWriter:
             when = times[i]
             if newest is None or when is None:
                 return 1.0
-            return 0.5 ** ((newest - when).total_seconds() / 86400)
+            return float(0.5 ** ((newest - when).total_seconds() / 86400))
 
         ranked = sorted(
             range(len(titles)),
