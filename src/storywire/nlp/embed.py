@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+from platformdirs import user_cache_dir
 
 from storywire.errors import ConfigError
 
@@ -78,6 +80,8 @@ class MiniLMEmbedder:
         batch_size: int = 32,
         threads: int | None = None,
         verify: bool = True,
+        int8: bool = True,
+        cache_dir: Path | None = None,
     ) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
@@ -89,6 +93,8 @@ class MiniLMEmbedder:
             for path, expected in ((model_path, MODEL_SHA256), (tokenizer_path, TOKENIZER_SHA256)):
                 if _sha256(path) != expected:
                     raise ConfigError(f"{path} does not match its pinned SHA-256; reinstall it")
+        if int8:
+            model_path = int8_model(model_path, cache_dir or Path(user_cache_dir("storywire")))
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.enable_truncation(max_length=max_tokens)
         self._tokenizer.no_padding()
@@ -124,6 +130,51 @@ class MiniLMEmbedder:
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             out[batch] = pooled
         return normalise_rows(out)
+
+
+def int8_model(source: Path, cache: Path) -> Path:
+    """`source` rewritten for int8 arithmetic, built once into `cache` and reused; `source`
+    itself (with a warning) when that cannot be done.
+
+    The packaged export keeps its weights as int8 but casts them to float32 on every call, so
+    all its arithmetic is float32. onnxruntime's dynamic quantization (per-channel int8 weights,
+    activations quantized per batch) runs the matrix products in int8, 1.8x faster on this
+    project's 2-core machine, with vectors at cosine 0.994 of the float ones and no change in
+    clustering quality (docs/stories.md). The build is local (no download) and takes a few
+    seconds; the cached file is checked against the digest recorded when it was built.
+    """
+    target = cache / f"minilm-{_sha256(source)[:16]}-dynamic-int8.onnx"
+    digest = target.with_name(target.name + ".sha256")
+    if target.is_file() and digest.is_file() and digest.read_text().strip() == _sha256(target):
+        return target
+    try:
+        _quantize(source, target, digest)
+    except Exception as exc:  # an optional speed-up: never a reason to stop
+        log.warning("int8 model not built (%s); embedding with %s", exc, source.name)
+        return source
+    return target
+
+
+def _quantize(source: Path, target: Path, digest: Path) -> None:
+    import onnxruntime
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as work:
+        # quantize_dynamic only rewrites products whose weights are constants: fold the casts.
+        folded = Path(work) / "folded.onnx"
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(folded)
+        onnxruntime.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
+        built = Path(work) / "int8.onnx"
+        logging.disable(logging.WARNING)  # it advises "pre-processing" on the root logger
+        try:
+            quantize_dynamic(folded, built, weight_type=QuantType.QInt8, per_channel=True)
+        finally:
+            logging.disable(logging.NOTSET)
+        digest.write_text(_sha256(built) + "\n")
+        built.replace(target)
 
 
 class SentenceTransformerEmbedder:

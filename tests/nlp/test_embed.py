@@ -1,0 +1,85 @@
+"""The offline embedding model: pinned files, the int8 build and its cache, and vectors that
+still mean what the float model's mean."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from storywire.errors import ConfigError
+from storywire.nlp.embed import MiniLMEmbedder, _packaged_files, int8_model
+
+TEXTS = [
+    "A magnitude 6.4 earthquake struck southern Calveria, killing nine people.",
+    "Nine people died when a strong quake hit the south of Calveria early on Tuesday.",
+    "The central bank of Norland raised its main interest rate to 4.25 percent.",
+    "Montaluz won the continental cup final with a header in extra time.",
+]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="module")
+def built(cache: Path) -> Path:
+    source, _ = _packaged_files()
+    return int8_model(source, cache)
+
+
+def test_the_int8_model_is_built_once_and_reused(cache: Path, built: Path) -> None:
+    source, _ = _packaged_files()
+    assert built.parent == cache and built != source and built.is_file()
+    stamp = built.stat().st_mtime_ns
+    assert int8_model(source, cache) == built
+    assert built.stat().st_mtime_ns == stamp
+
+
+def test_a_damaged_cached_model_is_rebuilt(tmp_path: Path, built: Path) -> None:
+    source, _ = _packaged_files()
+    shutil.copy(built, tmp_path / built.name)
+    shutil.copy(built.with_name(built.name + ".sha256"), tmp_path / (built.name + ".sha256"))
+    damaged = tmp_path / built.name
+    damaged.write_bytes(damaged.read_bytes()[:1000])
+    assert int8_model(source, tmp_path) == damaged
+    assert damaged.stat().st_size == built.stat().st_size
+
+
+def test_an_unwritable_cache_falls_back_to_the_packaged_model(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source, _ = _packaged_files()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    with caplog.at_level(logging.WARNING, logger="storywire.nlp.embed"):
+        assert int8_model(source, blocker / "cache") == source
+    assert "int8 model not built" in caplog.text
+
+
+def test_int8_vectors_agree_with_the_float_model(cache: Path) -> None:
+    fast = MiniLMEmbedder(cache_dir=cache).embed(TEXTS)
+    exact = MiniLMEmbedder(int8=False).embed(TEXTS)
+    assert fast.shape == exact.shape == (len(TEXTS), 384)
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    assert float((fast * exact).sum(axis=1).min()) > 0.98
+    similarity = fast @ fast.T
+    assert similarity[0, 1] > 0.6 > max(similarity[0, 2], similarity[0, 3])
+
+
+def test_a_model_file_that_does_not_match_its_pin_is_refused(tmp_path: Path) -> None:
+    source, _ = _packaged_files()
+    swapped = tmp_path / "model.onnx"
+    data = bytearray(source.read_bytes())
+    data[-1] ^= 0xFF
+    swapped.write_bytes(bytes(data))
+    with pytest.raises(ConfigError, match="pinned SHA-256"):
+        MiniLMEmbedder(model_path=swapped, int8=False)
+
+
+def test_empty_input_gives_no_rows(cache: Path) -> None:
+    assert MiniLMEmbedder(cache_dir=cache).embed([]).shape == (0, 384)
