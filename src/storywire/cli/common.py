@@ -5,6 +5,8 @@ Logging is configured here, in `current_settings`, and nowhere else."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -12,6 +14,7 @@ from rich.console import Console
 
 from storywire.config import Settings, load_settings
 from storywire.errors import StorywireError
+from storywire.store import db
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -34,6 +37,16 @@ def current_settings() -> Settings:
             for noisy in ("httpx", "httpcore", "alembic"):
                 logging.getLogger(noisy).setLevel(logging.WARNING)
     return state.settings
+
+
+@contextmanager
+def command_session() -> Iterator[db.Session]:
+    """One transaction on the configured database, for a command that reads or edits it."""
+    with (
+        db.connect(current_settings().database_url) as sessions,
+        db.transaction(sessions) as session,
+    ):
+        yield session
 
 
 def fail(exc: StorywireError) -> typer.Exit:

@@ -19,7 +19,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from storywire.cli.common import console, current_settings, err, fail
+from storywire.cli.common import command_session, console, current_settings, err, fail
 from storywire.errors import (
     ExtractError,
     FetchError,
@@ -56,10 +56,7 @@ def feeds_add(
     """Subscribe to a feed; it is read at the next `storywire fetch`."""
     try:
         check_url(url, allow_loopback=True)
-        with (
-            db.connect(current_settings().database_url) as sessions,
-            db.transaction(sessions) as session,
-        ):
+        with command_session() as session:
             outlet_id = None
             if outlet:
                 homepage = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
@@ -79,10 +76,7 @@ def feeds_add(
 def feeds_list() -> None:
     """Feeds with their status, last error and next check."""
     try:
-        with (
-            db.connect(current_settings().database_url) as sessions,
-            db.transaction(sessions) as session,
-        ):
+        with command_session() as session:
             feeds = repo.list_feeds(session)
     except StorywireError as exc:
         raise fail(exc) from exc
@@ -106,10 +100,7 @@ def feeds_list() -> None:
 def feeds_remove(feed: Annotated[str, typer.Argument(help="Feed id or URL.")]) -> None:
     """Unsubscribe from a feed; its articles stay."""
     try:
-        with (
-            db.connect(current_settings().database_url) as sessions,
-            db.transaction(sessions) as session,
-        ):
+        with command_session() as session:
             found = _find_feed(session, feed)
             repo.remove_feed(session, found.id or 0)
     except StorywireError as exc:
@@ -134,10 +125,7 @@ def feeds_import_opml(path: Annotated[Path, typer.Argument(exists=True, dir_okay
     try:
         entries = parse_opml(path.read_bytes())
         added = 0
-        with (
-            db.connect(current_settings().database_url) as sessions,
-            db.transaction(sessions) as session,
-        ):
+        with command_session() as session:
             for entry in entries:
                 _, created = repo.add_feed(
                     session, Feed(url=entry.url, title=entry.title, category=entry.category)
@@ -154,10 +142,7 @@ def feeds_export_opml(
 ) -> None:
     """Print (or write) every subscribed feed as OPML 2.0."""
     try:
-        with (
-            db.connect(current_settings().database_url) as sessions,
-            db.transaction(sessions) as session,
-        ):
+        with command_session() as session:
             feeds = repo.list_feeds(session)
             homepages = {o.id: o.homepage for o in repo.list_outlets(session)}
     except StorywireError as exc:

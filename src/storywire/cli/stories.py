@@ -14,14 +14,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from storywire.cli.common import console, current_settings, fail
+from storywire.cli.common import command_session, console, fail
 from storywire.cluster.replay import ReplayArticle, replay
 from storywire.errors import ParseError, StorywireError
 from storywire.extract.language import identify_language
 from storywire.extract.opinion import classify_kind
 from storywire.models import ArticleKind
 from storywire.nlp.embed import default_embedder
-from storywire.store import db, repo
+from storywire.store import repo
 from storywire.timestamps import parse_timestamp
 from storywire.write.extractive import ExtractiveWriter, SourceArticle, Written, WrittenStory
 from storywire.write.page import format_time, story_page_text, written_text
@@ -36,10 +36,7 @@ def stories_list(
 ) -> None:
     """Stories ranked by importance and recency, with their outlet counts."""
     try:
-        with (
-            db.connect(current_settings().database_url) as sessions,
-            db.transaction(sessions) as session,
-        ):
+        with command_session() as session:
             rows = repo.list_stories(session, limit=limit, offset=offset)
     except StorywireError as exc:
         raise fail(exc) from exc
@@ -62,10 +59,7 @@ def stories_list(
 def stories_show(story_id: Annotated[str, typer.Argument(help="Story id or slug.")]) -> None:
     """Print a story in the story-page layout, with its revisions."""
     try:
-        with (
-            db.connect(current_settings().database_url) as sessions,
-            db.transaction(sessions) as session,
-        ):
+        with command_session() as session:
             story = repo.get_story(session, story_id)
             assert story.id is not None
             history = repo.revisions(session, story.id)
