@@ -18,6 +18,7 @@ from storywire.write.extractive import (
     SourceArticle,
     WrittenStory,
     _headline_quality,
+    _word_centrality,
     clean_headline,
     clean_sentence,
     usable,
@@ -203,3 +204,16 @@ def test_write_command_text_and_json(corpus: Corpus, tmp_path: Path) -> None:
         "Opinions",
     ]
     assert runner.invoke(app, ["write"], input="{}").exit_code == 1
+
+
+def test_sentences_in_the_coverage_own_words_are_more_central() -> None:
+    texts = [
+        "The Norland central bank raised its rate to 4.25% on Thursday.",
+        "Norland's central bank lifted the rate to 4.25%, citing inflation.",
+        "Inflation in Norland kept the central bank on course for a higher rate.",
+        "The weather in the capital was mild for the season.",
+    ]
+    centrality = _word_centrality(texts)
+    assert centrality.shape == (4,)
+    assert min(centrality[:3]) > centrality[3]
+    assert _word_centrality(["Only one sentence here."]).tolist() == pytest.approx([1.0])

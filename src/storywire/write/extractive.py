@@ -11,6 +11,7 @@ story is told in the order events were reported.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from storywire.nlp.embed import Embedder, Vectors
-from storywire.nlp.features import entities
+from storywire.nlp.features import DocumentFrequencies, entities, terms
 from storywire.nlp.sentences import split_sentences
 from storywire.nlp.subjectivity import subjectivity
 
@@ -247,6 +248,7 @@ def _one_per_group(articles: Sequence[SourceArticle]) -> list[SourceArticle]:
 
 def _scores(sentences: list[_Sentence], similarity: Vectors) -> np.ndarray:
     centrality = _lexrank(similarity)
+    words = np.sqrt(_word_centrality([s.text for s in sentences]))
     outlets = {s.outlet for s in sentences}
     scores = np.zeros(len(sentences))
     for i, sentence in enumerate(sentences):
@@ -254,8 +256,31 @@ def _scores(sentences: list[_Sentence], similarity: Vectors) -> np.ndarray:
         corroboration = len(echoes) / max(len(outlets), 1)
         position = 1.0 / (1.0 + 0.6 * sentence.position)
         neutral = 1.0 - 0.6 * subjectivity(sentence.text)
-        scores[i] = centrality[i] * (1 + corroboration) * (0.25 + position) * neutral
+        scores[i] = centrality[i] * words[i] * (1 + corroboration) * (0.25 + position) * neutral
     return scores
+
+
+def _word_centrality(texts: list[str]) -> np.ndarray:
+    """Cosine of each sentence's TF-IDF vector with the sum of all of them (MEAD's centroid):
+    how much of the coverage's own vocabulary a sentence carries. The embedding centrality
+    above rewards saying what the others say; this rewards saying it with the words that
+    recur, the names and figures a reader needs."""
+    bags = [terms(text) for text in texts]
+    frequencies = DocumentFrequencies()
+    for bag in bags:
+        frequencies.add(bag)
+    vectors = [{t: c * frequencies.idf(t) for t, c in bag.items()} for bag in bags]
+    centroid: Counter[str] = Counter()
+    for vector in vectors:
+        centroid.update(vector)
+    centre = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+    return np.array(
+        [
+            sum(w * centroid[t] for t, w in vector.items())
+            / (centre * (math.sqrt(sum(w * w for w in vector.values())) or 1.0))
+            for vector in vectors
+        ]
+    )
 
 
 def _lexrank(similarity: Vectors, threshold: float = 0.3, damping: float = 0.85) -> np.ndarray:
