@@ -48,3 +48,20 @@ def test_demo_wire_copies_are_found_and_nothing_else() -> None:
                 a.id,
                 b.id,
             )
+
+
+def test_fingerprints_stay_what_the_database_stored() -> None:
+    """Bands and shingle hashes are stored and looked up across runs: a change to how they are
+    computed (hash, seed, permutations, band layout) would silently stop old copies matching
+    new ones, so their values are pinned."""
+    text = " ".join(f"word{i} of the wire story number {i % 7}" for i in range(40))
+    mark = fingerprint(text)
+    assert mark.content_hash.startswith("164239cd57149a1c")
+    assert mark.bands[:4] == (
+        3707950169366396429,
+        1121904875217220464,
+        -7742649807221960745,
+        -1487818299383521548,
+    )
+    assert len(mark.bands) == 42 and len(mark.shingles) == 204
+    assert sorted(mark.shingles)[:2] == [-9172861480256713875, -9167803706018732296]

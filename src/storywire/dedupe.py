@@ -15,6 +15,7 @@ import re
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from datasketch import MinHash
@@ -56,7 +57,10 @@ def fingerprint(text: str) -> Fingerprint:
 
 def band_keys(grams: Iterable[int]) -> tuple[int, ...]:
     """One signed 64-bit key per LSH band of the MinHash signature."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    template = _minhash_template()
+    minhash = MinHash(
+        num_perm=NUM_PERM, seed=1, permutations=template.permutations, scheme=template.scheme
+    )
     minhash.update_batch([struct.pack("<q", g) for g in grams])
     values = np.asarray(minhash.hashvalues, dtype=np.uint64)
     return tuple(
@@ -78,3 +82,10 @@ def is_near_duplicate(a: frozenset[int], b: frozenset[int]) -> bool:
 def _hash64(value: str) -> int:
     digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest()
     return int(struct.unpack("<q", digest)[0])
+
+
+@cache
+def _minhash_template() -> MinHash:
+    """The seed-1 permutations, drawn once: MinHash() draws them anew each time (a tenth of a
+    millisecond), and they must stay exactly these, since the bands are stored."""
+    return MinHash(num_perm=NUM_PERM, seed=1)
