@@ -51,10 +51,16 @@ def test_iso_8601(text: str, expected: datetime) -> None:
         ("Mon, 02 Nov 2026 08:00:00 +0000 (UTC)", EIGHT),
         ("02 Nov 2026 08:00 GMT", EIGHT),
         ("Mon, 02 Nov 26 08:00:00 GMT", EIGHT),  # two-digit year, read as POSIX does
-        # RFC 2822's "-0000" (zone unknown), no zone, or a name email.utils does not know: UTC
+        # zone names feeds use beyond the North American ones
+        ("Mon, 02 Nov 2026 09:00:00 CET", EIGHT),
+        ("Mon, 02 Nov 2026 10:00:00 cest", EIGHT),
+        ("Mon, 02 Nov 2026 09:00:00 BST", EIGHT),
+        ("Mon, 02 Nov 2026 17:00:00 JST", EIGHT),
+        ("Mon, 02 Nov 2026 19:00:00 AEDT", EIGHT),
+        # RFC 2822's "-0000" (zone unknown), no zone, or a name nobody knows: UTC
         ("Mon, 02 Nov 2026 08:00:00 -0000", EIGHT),
         ("Mon, 02 Nov 2026 08:00:00", EIGHT),
-        ("Mon, 02 Nov 2026 08:00:00 CET", EIGHT),
+        ("Mon, 02 Nov 2026 08:00:00 XYZ", EIGHT),
     ],
 )
 def test_rfc_822(text: str, expected: datetime) -> None:

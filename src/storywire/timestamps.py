@@ -8,6 +8,7 @@ means the same instant whichever path it arrives by.
 
 from __future__ import annotations
 
+import re
 from datetime import MAXYEAR, MINYEAR, UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -27,9 +28,11 @@ def parse_timestamp(value: object) -> datetime | None:
     - RFC 822/2822 as `email.utils` reads it ("Mon, 02 Nov 2026 08:00:00 GMT"): numeric offsets
       and the zone names it knows (UT, UTC, GMT, Z and the North American ones: AST/ADT,
       EST/EDT, CST/CDT, MST/MDT, PST/PDT).
-    A time without a zone is taken as UTC; so is one whose RFC 822 zone name `email.utils` does
-    not know ("CET"), which it ignores. Anything else is None: non-strings (numbers, bytes),
-    empty or unparsable text, and dates that fall in datetime's first or last year once in UTC.
+    RFC 822 zone names also include the common European, Japanese, Korean, Australian and New
+    Zealand ones ("CET", "CEST", "BST", "JST", "AEDT"...). A time without a zone is taken as UTC;
+    so is one with a zone name neither knows, which `email.utils` ignores. Anything else is
+    None: non-strings (numbers, bytes), empty or unparsable text, and dates that fall in
+    datetime's first or last year once in UTC.
     """
     if not isinstance(value, str):
         return None
@@ -53,7 +56,34 @@ def _iso_8601(text: str) -> datetime | None:
         return None
 
 
+# Zone names feeds use that email.utils does not know (it knows UT, GMT, Z and the North
+# American ones), as numeric offsets. Only unambiguous ones: "IST" (India, Ireland, Israel) and
+# "CST" (taken as US Central by email.utils) are left alone.
+_ZONE_OFFSETS = {
+    "WET": "+0000",
+    "WEST": "+0100",
+    "BST": "+0100",
+    "CET": "+0100",
+    "MET": "+0100",
+    "CEST": "+0200",
+    "MEST": "+0200",
+    "EET": "+0200",
+    "EEST": "+0300",
+    "MSK": "+0300",
+    "JST": "+0900",
+    "KST": "+0900",
+    "AEST": "+1000",
+    "AEDT": "+1100",
+    "NZST": "+1200",
+    "NZDT": "+1300",
+}
+_TRAILING_ZONE = re.compile(r"\b([A-Za-z]{3,4})\s*$")
+
+
 def _rfc_822(text: str) -> datetime | None:
+    zone = _TRAILING_ZONE.search(text)
+    if zone and zone.group(1).upper() in _ZONE_OFFSETS:
+        text = text[: zone.start()] + _ZONE_OFFSETS[zone.group(1).upper()]
     try:
         return parsedate_to_datetime(text)
     # IndexError and OverflowError escape email.utils on some malformed input in some Python
