@@ -365,7 +365,11 @@ def _refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int]
             [TimelinePoint(_when(a), names.get(a.outlet_id, "Unknown outlet")) for a in members]
         )
         repo.save_story(session, story)
-        topics = story_topics([(a.title, a.text) for a in news], [a.outlet_id for a in news])
+        topics = story_topics(
+            [(a.title, a.text) for a in news],
+            [a.outlet_id for a in news],
+            [a.language for a in news],
+        )
         repo.save_topics(session, story_id, topics)
 
 

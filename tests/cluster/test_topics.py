@@ -61,3 +61,30 @@ def test_a_trailing_acronym_and_a_shouting_dateline_are_tidied() -> None:
     ]
     names = {t.name for t in story_topics(articles)}
     assert "United Rail Workers" in names and "Hallstad" in names
+
+
+def test_capitalised_runs_of_one_other_language_are_not_names() -> None:
+    articles = [
+        ("Bank holds rates", "The Kestrian National Bank kept its rate at 3.5% in Hallstad."),
+        ("Rates unchanged", "Officials of the Kestrian National Bank in Hallstad held the rate."),
+        (
+            "Zinsen bleiben",
+            "Die Notenbank hielt still, sagte Präsident Lukas Hoffer. Die Buchhaltungssoftware "
+            "Kreditprüfung Halvard meldete Verluste, die Buchhaltungssoftware Kreditprüfung "
+            "Halvard auch.",
+        ),
+        (
+            "Zinsen: keine Änderung",
+            "Lukas Hoffer sprach in Hallstad. Die Buchhaltungssoftware Kreditprüfung Halvard "
+            "schwieg.",
+        ),
+        ("Tipos sin cambios", "El gobernador Lukas Hoffer habló en Hallstad el jueves."),
+    ]
+    outlets = ["ledger", "observer", "rundschau", "morgenpost", "faro"]
+    languages = ["en", "en", "de", "de", "es"]
+    names = {t.name for t in story_topics(articles, outlets, languages)}
+    assert "Kestrian National Bank" in names and "Hallstad" in names
+    assert "Lukas Hoffer" in names, "named in German and in Spanish reports"
+    assert not any("Buchhaltungssoftware" in name for name in names), names
+    without = {t.name for t in story_topics(articles, outlets)}
+    assert any("Buchhaltungssoftware" in name for name in without), "the junk this rule removes"

@@ -10,6 +10,7 @@ name, so the page is named after the full form.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from storywire.models import Topic
@@ -45,6 +46,11 @@ def _names(title: str, text: str) -> set[str]:
     }
 
 
+def _main_language(languages: Sequence[str | None] | None) -> str | None:
+    known = Counter(language for language in languages or () if language)
+    return known.most_common(1)[0][0] if known else None
+
+
 def _drop_acronym(name: str) -> str:
     """ "united rail workers urw" -> "united rail workers": the "(URW)" after a name is the
     name again, and the tokenizer has dropped its parentheses."""
@@ -65,17 +71,43 @@ def _display(name: str, texts: Sequence[str]) -> str:
 
 
 def story_topics(
-    articles: Sequence[tuple[str, str]], outlets: Sequence[object] | None = None
+    articles: Sequence[tuple[str, str]],
+    outlets: Sequence[object] | None = None,
+    languages: Sequence[str | None] | None = None,
 ) -> list[Topic]:
     """Topics of a story from its (title, text) pairs, best supported first. With `outlets`
     (one per article, None when unknown) support counts outlets, not articles, so one outlet's
-    pair of articles cannot make a topic on its own."""
+    pair of articles cannot make a topic on its own.
+
+    With `languages` (one per article), a name found outside the story's main language counts
+    only when the main language uses it too or two other languages both do (for a run of
+    words, when each of its words does): German
+    capitalises every noun, so one German report's capitalised run ("Buchhaltungssoftware
+    Halvard Chefin Lindqvist") is not a name, and a Spanish report spells out an agency the
+    English coverage names in English; but a governor named in German and Spanish reports is
+    a name."""
+    main = _main_language(languages)
     support: dict[str, set[object]] = {}
+    foreign: dict[str, set[object]] = {}
+    spoken: dict[str, set[str]] = {}
     for index, (title, text) in enumerate(articles):
         source = outlets[index] if outlets is not None else None
         key = source if source is not None else ("article", index)
+        language = languages[index] if languages is not None else None
         for name in _names(title, text):
-            support.setdefault(name, set()).add(key)
+            if main and language and language != main:
+                foreign.setdefault(name, set()).add(key)
+                spoken.setdefault(name, set()).add(language)
+            else:
+                support.setdefault(name, set()).add(key)
+
+    def shared(name: str) -> bool:
+        return name in support or len(spoken.get(name, ())) >= 2
+
+    for name, seen in foreign.items():
+        # "Lukas Hoffer" in one Spanish report, when German ones say "Hoffer" and "Lukas" too
+        if shared(name) or (" " in name and all(shared(word) for word in name.split())):
+            support.setdefault(name, set()).update(seen)
     multi = [name for name in support if " " in name]
     credited: dict[str, set[object]] = {name: set(support[name]) for name in multi}
     for word, seen in support.items():
