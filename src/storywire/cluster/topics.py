@@ -81,11 +81,10 @@ def story_topics(
 
     With `languages` (one per article), a name found outside the story's main language counts
     only when the main language uses it too or two other languages both do (for a run of
-    words, when each of its words does): German
-    capitalises every noun, so one German report's capitalised run ("Buchhaltungssoftware
-    Halvard Chefin Lindqvist") is not a name, and a Spanish report spells out an agency the
-    English coverage names in English; but a governor named in German and Spanish reports is
-    a name."""
+    words, when each of its words does). German capitalises every noun, so one German report's
+    capitalised run ("Buchhaltungssoftware Halvard Chefin Lindqvist") is not a name, and a
+    Spanish report spells out an agency the English coverage names in English; but a governor
+    named in German and Spanish reports is a name."""
     main = _main_language(languages)
     support: dict[str, set[object]] = {}
     foreign: dict[str, set[object]] = {}
