@@ -62,7 +62,6 @@ import json
 import logging
 import os
 import platform
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -72,6 +71,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import DATA, RESULTS_DIR, data_missing, save_results
 from sklearn.cluster import HDBSCAN
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -86,13 +86,12 @@ from storywire.nlp.embed import MiniLMEmbedder, Vectors
 from storywire.nlp.features import embedding_text
 from storywire.nlp.sentences import split_sentences
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FILES = {
     "ecb": DATA / "clustering" / "ecbplus.jsonl",
     "multinews": DATA / "summarization" / "multinews-val250.jsonl",
 }
 NAMES = {"ecb": "ECB+", "multinews": "Multi-News val250"}
-RESULTS = Path(__file__).resolve().parent / "results" / "clustering.json"
+RESULTS = RESULTS_DIR / "clustering.json"
 SOURCES = Path(__file__).resolve().parents[1] / "src" / "storywire"
 MEASURED = ("cluster/assign.py", "cluster/index.py", "nlp/features.py", "nlp/embed.py", "dedupe.py")
 SEEDS = tuple(range(10))  # the first is the main run; all ten measure robustness to order
@@ -548,13 +547,7 @@ def main() -> int:
         parser.error(f"unknown set(s) {unknown}; choose from {', '.join(FILES)}")
     if args.limit is not None and args.limit < 2:
         parser.error("--limit must be at least 2")
-    missing = [str(FILES[s]) for s in names if not FILES[s].is_file()]
-    if missing:
-        print(
-            f"benchmark data not found: {', '.join(missing)}\n"
-            f"expected the shared evaluation data at {DATA} (see shared/data/README.md)",
-            file=sys.stderr,
-        )
+    if data_missing([FILES[s] for s in names]):
         return 2
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("storywire").setLevel(logging.ERROR)
@@ -587,7 +580,6 @@ def main() -> int:
         f"BCubed F1 by < {TARGET_SPREAD} on every set: {_met(steady)}"
     )
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     report_json = {
         "benchmark": "story detection (ECB+, Multi-News val250)",
         "python": platform.python_version(),
@@ -614,8 +606,7 @@ def main() -> int:
         },
         "sets": results,
     }
-    RESULTS.write_text(json.dumps(report_json, indent=2) + "\n", encoding="utf-8")
-    print(f"results: {RESULTS}")
+    save_results(RESULTS, report_json)
     return 0
 
 

@@ -35,23 +35,23 @@ import json
 import logging
 import platform
 import re
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
-from pathlib import Path
 
 import lxml.html
 import trafilatura
+from harness import DATA, RESULTS_DIR, data_missing, save_results
 from readability import Document
 
 from storywire.extract.article import extract_article
 from storywire.sources.fetch import decode_html
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction" / "aeb"
-RESULTS = Path(__file__).resolve().parent / "results" / "extraction.json"
+AEB = DATA / "extraction" / "aeb"
+EXPECTED = "ground-truth.json and html/<id>.html.gz of the ScrapingHub article-extraction-benchmark"
+RESULTS = RESULTS_DIR / "extraction.json"
 TARGET_F1 = 0.958  # trafilatura 2.0's published F1 on this benchmark
 TARGET_PAGES_PER_S = 20.0  # per core; every system here runs in one process on one core
 SHINGLE = 4
@@ -157,10 +157,10 @@ PACKAGES = {
 
 
 def load_pages() -> list[Page]:
-    truth = json.loads((DATA / "ground-truth.json").read_text(encoding="utf-8"))
+    truth = json.loads((AEB / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
     for page_id in sorted(truth):
-        body = gzip.decompress((DATA / "html" / f"{page_id}.html.gz").read_bytes())
+        body = gzip.decompress((AEB / "html" / f"{page_id}.html.gz").read_bytes())
         item = truth[page_id]
         pages.append(Page(page_id, item["url"], decode_html(body, None), item["articleBody"]))
     return pages
@@ -235,13 +235,7 @@ def main() -> int:
         "--repeat", type=int, default=2, help="timed passes per system; the fastest counts"
     )
     args = parser.parse_args()
-    if not (DATA / "ground-truth.json").is_file() or not (DATA / "html").is_dir():
-        print(
-            f"benchmark data not found at {DATA}\n"
-            "expected ground-truth.json and html/<id>.html.gz from the ScrapingHub "
-            "article-extraction-benchmark (see shared/data/README.md)",
-            file=sys.stderr,
-        )
+    if data_missing([AEB / "ground-truth.json", AEB / "html"], EXPECTED):
         return 2
     logging.basicConfig(level=logging.ERROR)
     for name in ("trafilatura", "readability", "htmldate", "courlan", "justext", "storywire"):
@@ -284,7 +278,6 @@ def main() -> int:
         f"CPU second, {ours.pages_per_s:.1f} pages/s wall)"
     )
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "benchmark": "scrapinghub/article-extraction-benchmark",
         "pages": len(pages),
@@ -293,8 +286,7 @@ def main() -> int:
         "target": {"f1": TARGET_F1, "pages_per_s_per_core": TARGET_PAGES_PER_S, "met": met},
         "systems": {name: asdict(s) for name, s in summaries.items()},
     }
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"results: {RESULTS}")
+    save_results(RESULTS, report)
     return 0
 
 

@@ -63,8 +63,11 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction" / "aeb"
-RESULTS = Path(__file__).resolve().parent / "results" / "ingest.json"
+from harness import DATA, RESULTS_DIR, data_missing, save_results
+
+AEB = DATA / "extraction" / "aeb"
+EXPECTED = "ground-truth.json and html/<id>.html.gz of the ScrapingHub article-extraction-benchmark"
+RESULTS = RESULTS_DIR / "ingest.json"
 HOSTS = 20
 FEED_CONCURRENCY = 8  # Pipeline's default
 HOST_CONCURRENCY = 4
@@ -174,11 +177,11 @@ def insertion_point(page: str, gold: str) -> tuple[int, bool]:
 def load_bases() -> list[Base]:
     from storywire.sources.fetch import decode_html
 
-    truth = json.loads((DATA / "ground-truth.json").read_text(encoding="utf-8"))
+    truth = json.loads((AEB / "ground-truth.json").read_text(encoding="utf-8"))
     bases = []
     for page_id in sorted(truth):
         page = decode_html(
-            gzip.decompress((DATA / "html" / f"{page_id}.html.gz").read_bytes()), None
+            gzip.decompress((AEB / "html" / f"{page_id}.html.gz").read_bytes()), None
         )
         gold = " ".join(truth[page_id]["articleBody"].split())
         at, wrap = insertion_point(page, gold)
@@ -775,13 +778,7 @@ def main() -> int:
         return peer([int(p) for p in args.ports.split(",")], Layout(args.pages, args.bases))
     if args.pages < 1:
         parser.error("--pages must be at least 1")
-    if not (DATA / "ground-truth.json").is_file() or not (DATA / "html").is_dir():
-        print(
-            f"benchmark data not found at {DATA}\n"
-            "expected ground-truth.json and html/<id>.html.gz from the ScrapingHub "
-            "article-extraction-benchmark (see shared/data/README.md)",
-            file=sys.stderr,
-        )
+    if data_missing([AEB / "ground-truth.json", AEB / "html"], EXPECTED):
         return 2
     _quiet()
     servers = Servers(args.pages)
@@ -796,9 +793,7 @@ def main() -> int:
         servers.close()
     report = build_report(args, servers, ours, theirs)
     print_report(report)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"results: {RESULTS}")
+    save_results(RESULTS, report)
     return 0
 
 

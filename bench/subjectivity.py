@@ -12,19 +12,19 @@ from __future__ import annotations
 import argparse
 import csv
 import math
-import sys
 import time
 from collections import Counter
-from pathlib import Path
+
+from harness import DATA, data_missing
 
 from storywire.nlp.sentences import words
 from storywire.nlp.subjectivity import WEIGHTS, fit_weights, subjectivity
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "subjectivity"
+SUBJECTIVITY = DATA / "subjectivity"
 
 
 def load(split: str) -> tuple[list[str], list[int]]:
-    with (DATA / f"{split}_en.tsv").open(encoding="utf-8") as handle:
+    with (SUBJECTIVITY / f"{split}_en.tsv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     return [r["sentence"] for r in rows], [int(r["label"] == "SUBJ") for r in rows]
 
@@ -65,8 +65,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fit", action="store_true", help="refit and print the weights")
     args = parser.parse_args()
-    if not DATA.is_dir():
-        print(f"data not found: {DATA}", file=sys.stderr)
+    if data_missing([SUBJECTIVITY / "train_en.tsv", SUBJECTIVITY / "dev_en.tsv"]):
         return 2
     train, train_labels = load("train")
     dev, dev_labels = load("dev")

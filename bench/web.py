@@ -90,10 +90,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from harness import DATA, RESULTS_DIR, data_missing, save_results
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
 FILE = DATA / "summarization" / "multinews-val250.jsonl"
-RESULTS_DIR = ROOT / "bench" / "results"
 RESULTS = RESULTS_DIR / "web.json"
 WRITER_SOURCE = ROOT / "src" / "storywire" / "write" / "extractive.py"
 OUTLETS = 40
@@ -1116,12 +1116,7 @@ def main() -> int:
         args.load = "wrk" if shutil.which("wrk") else "python"
     elif args.load == "wrk" and shutil.which("wrk") is None:
         parser.error("wrk is not installed (Debian: apt-get install wrk); try --load python")
-    if not FILE.is_file():
-        print(
-            f"benchmark data not found: {FILE}\n"
-            f"expected the shared evaluation data at {DATA} (see shared/data/README.md)",
-            file=sys.stderr,
-        )
+    if data_missing([FILE]):
         return 2
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("alembic", "storywire"):
@@ -1166,9 +1161,7 @@ def main() -> int:
         "target": target_check(rows, args.stories),
     }
     print_report(report)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"results: {RESULTS}")
+    save_results(RESULTS, report)
     return 0
 
 

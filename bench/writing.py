@@ -69,14 +69,15 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from harness import DATA, RESULTS_DIR, data_missing, save_results
+
 from storywire.nlp.embed import default_embedder
 from storywire.nlp.sentences import split_sentences, words
 from storywire.nlp.subjectivity import subjectivity
 from storywire.write.extractive import ExtractiveWriter, SourceArticle, clean_sentence, usable
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FILE = DATA / "summarization" / "multinews-val250.jsonl"
-RESULTS = Path(__file__).resolve().parent / "results" / "writing.json"
+RESULTS = RESULTS_DIR / "writing.json"
 WORDS = 100
 SUBJECTIVE = 0.5
 TARGET_MARGIN = 4.0  # ROUGE-1 recall points above sumy LexRank
@@ -383,12 +384,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
-    if not FILE.is_file():
-        print(
-            f"benchmark data not found: {FILE}\n"
-            f"expected the shared evaluation data at {DATA} (see shared/data/README.md)",
-            file=sys.stderr,
-        )
+    if data_missing([FILE]):
         return 2
     try:
         import sumy  # noqa: F401
@@ -514,7 +510,6 @@ def main() -> int:
         f"{_met(met['subjective_share_not_above_sources'])}"
     )
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "benchmark": "story writing (Multi-News val250)",
         "file": str(FILE.relative_to(DATA)),
@@ -544,8 +539,7 @@ def main() -> int:
             for i, row in enumerate(rows)
         ],
     }
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"results: {RESULTS}")
+    save_results(RESULTS, report)
     return 0
 
 
