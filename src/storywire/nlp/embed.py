@@ -89,12 +89,17 @@ class MiniLMEmbedder:
         default_model, default_tokenizer = _packaged_files()
         model_path = model_path or default_model
         tokenizer_path = tokenizer_path or default_tokenizer
+        digest = _sha256(model_path) if verify or int8 else None
         if verify:
-            for path, expected in ((model_path, MODEL_SHA256), (tokenizer_path, TOKENIZER_SHA256)):
-                if _sha256(path) != expected:
+            for path, expected, found in (
+                (model_path, MODEL_SHA256, digest),
+                (tokenizer_path, TOKENIZER_SHA256, _sha256(tokenizer_path)),
+            ):
+                if found != expected:
                     raise ConfigError(f"{path} does not match its pinned SHA-256; reinstall it")
         if int8:
-            model_path = int8_model(model_path, cache_dir or Path(user_cache_dir("storywire")))
+            cache = cache_dir or Path(user_cache_dir("storywire"))
+            model_path = int8_model(model_path, cache, digest)
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.enable_truncation(max_length=max_tokens)
         self._tokenizer.no_padding()
@@ -132,7 +137,7 @@ class MiniLMEmbedder:
         return normalise_rows(out)
 
 
-def int8_model(source: Path, cache: Path) -> Path:
+def int8_model(source: Path, cache: Path, source_digest: str | None = None) -> Path:
     """`source` rewritten for int8 arithmetic, built once into `cache` and reused; `source`
     itself (with a warning) when that cannot be done.
 
@@ -142,8 +147,9 @@ def int8_model(source: Path, cache: Path) -> Path:
     project's 2-core machine, with vectors at cosine 0.994 of the float ones and no change in
     clustering quality (docs/stories.md). The build is local (no download) and takes a few
     seconds; the cached file is checked against the digest recorded when it was built.
+    `source_digest` saves hashing `source` again when the caller already has.
     """
-    target = cache / f"minilm-{_sha256(source)[:16]}-dynamic-int8.onnx"
+    target = cache / f"minilm-{(source_digest or _sha256(source))[:16]}-dynamic-int8.onnx"
     digest = target.with_name(target.name + ".sha256")
     if target.is_file() and digest.is_file() and digest.read_text().strip() == _sha256(target):
         return target
