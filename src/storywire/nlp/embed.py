@@ -145,8 +145,9 @@ def int8_model(source: Path, cache: Path, source_digest: str | None = None) -> P
     all its arithmetic is float32. onnxruntime's dynamic quantization (per-channel int8 weights,
     activations quantized per batch) runs the matrix products in int8, 1.8x faster on this
     project's 2-core machine, with vectors at cosine 0.994 of the float ones and no change in
-    clustering quality (docs/stories.md). The build is local (no download) and takes a few
-    seconds; the cached file is checked against the digest recorded when it was built.
+    clustering quality (`bench/embedding.py` measures all three). The build is local (no
+    download) and takes a few seconds; the cached file is checked against the digest recorded
+    when it was built.
     `source_digest` saves hashing `source` again when the caller already has.
     """
     target = cache / f"minilm-{(source_digest or _sha256(source))[:16]}-dynamic-int8.onnx"
