@@ -259,6 +259,16 @@ def test_image_prefers_the_widest_picture_and_skips_video() -> None:
     assert _only(parse_feed(body, FEED_URL)).image == "https://cdn.example/large.jpg"
 
 
+def test_an_image_width_in_superscript_digits_is_no_width() -> None:
+    body = _rss(
+        "<item><title>T</title><link>/a</link>"
+        '<media:content url="https://cdn.example/odd.jpg" width="\u00b2"/>'
+        '<media:content url="https://cdn.example/small.jpg" width="140"/>'
+        "</item>"
+    )
+    assert _only(parse_feed(body, FEED_URL)).image == "https://cdn.example/odd.jpg"
+
+
 def test_missing_dates_authors_and_categories() -> None:
     entry = _only(parse_feed(_rss("<item><title>T</title><link>/a</link></item>"), FEED_URL))
 

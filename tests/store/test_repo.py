@@ -208,6 +208,8 @@ def test_merged_story_id_keeps_resolving(sessions: db.Sessions) -> None:
         assert [s.story.id for s in repo.list_stories(session)] == [story.id]
         with pytest.raises(NotFoundError):
             repo.get_story(session, "no-such-story")
+        with pytest.raises(NotFoundError):
+            repo.get_story(session, "\u00b9")  # "¹" passes str.isdigit() but is no id
 
 
 def test_full_text_search_over_stories_and_articles(sessions: db.Sessions) -> None:

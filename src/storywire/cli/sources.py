@@ -111,7 +111,7 @@ def feeds_remove(feed: Annotated[str, typer.Argument(help="Feed id or URL.")]) -
 def _find_feed(session: db.Session, key: str) -> Feed:
     found = (
         next((f for f in repo.list_feeds(session) if str(f.id) == key), None)
-        if key.isdigit()
+        if repo.is_id(key)
         else repo.get_feed_by_url(session, key)
     )
     if found is None:

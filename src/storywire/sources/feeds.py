@@ -261,7 +261,7 @@ def _feedparser_image(raw: dict[str, Any], base: str) -> str | None:
         untyped = not medium and not kind and not _NOT_IMAGE.search(_str(item.get("url")) or "")
         if medium == "image" or (kind or "").startswith("image/") or untyped:
             width = _str(item.get("width"))
-            size = float(width) if width and width.isdigit() else float("inf")
+            size = float(width) if width and width.isascii() and width.isdigit() else float("inf")
             media.append((size, _str(item.get("url"))))
     media.sort(key=lambda pair: pair[0], reverse=True)
     candidates = [url for _size, url in media]

@@ -395,9 +395,15 @@ _STORY_BY_ID = _columns(StoryRow).where(StoryRow.id == bindparam("key"))
 _STORY_BY_SLUG = _columns(StoryRow).where(StoryRow.slug == bindparam("key"))
 
 
+def is_id(key: str) -> bool:
+    """A row id rather than a slug or URL: ASCII digits only (str.isdigit() also passes "¹",
+    which int() refuses)."""
+    return key.isascii() and key.isdigit()
+
+
 def get_story(session: Session, key: int | str) -> Story:
     """A story by id or slug; a merged story resolves to the one it was merged into."""
-    by_id = isinstance(key, int) or key.isdigit()
+    by_id = isinstance(key, int) or is_id(key)
     if by_id:
         key = int(key)
         if key > 2**63 - 1:

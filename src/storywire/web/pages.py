@@ -116,7 +116,7 @@ async def section(request: Request, slug: str, store: SessionDep, page: Page = 1
 @router.get("/stories/{key}")
 async def story(request: Request, key: str, store: SessionDep) -> Response:
     view = story_view(store, key)
-    if key != view.story.slug and not key.isdigit():
+    if key != view.story.slug and not repo.is_id(key):
         # A merged story's old slug: send readers (and search engines) to where it lives now.
         return RedirectResponse(f"/stories/{view.story.slug}", status_code=301)
     return render(request, "story.html", view=view, story=view.story, revision=view.revision)
