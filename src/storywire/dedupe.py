@@ -6,25 +6,45 @@ shingles and locality-sensitive hashing; the bands live in the database, so look
 incremental across runs. Candidates are confirmed by shingle *containment* rather than Jaccard
 similarity, because a copy trimmed to half the paragraphs is fully contained in the original but
 shares only half of its shingles.
+
+The MinHash is computed here with NumPy rather than by a library: each shingle is already a
+64-bit hash, so the 126 "permutations" are multiply-shift hashes of it, one matrix product-sum
+per article instead of a second cryptographic hash per shingle. The band keys are stored, so the
+scheme is versioned (`SCHEME`) and a migration recomputes the bands when it changes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 SHINGLE_WORDS = 5
 NUM_PERM = 126
 BANDS, ROWS = 42, 3  # candidate when Jaccard >= ~0.29: catches copies trimmed to a third
 CONTAINMENT = 0.8
 MIN_SHINGLES = 20
+SCHEME = 2  # 1: datasketch 2.0's affine32 MinHash over SHA-1 of each shingle hash
+_SEED = 20261129
+_CHUNK = 1024  # shingles per block of the (block x NUM_PERM) matrix: 1 MB, cache-sized
+_POSITION_FACTORS = tuple(
+    np.uint64(c)
+    for c in (
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD,
+        0xA0761D6478BD642F,
+        0xE7037ED1A0B428DB,
+        0x8EBC6AF09C88C6E3,
+    )
+)
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -42,30 +62,42 @@ def normalise(text: str) -> str:
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
     """Hashes of every run of `size` consecutive words."""
-    tokens = normalise(text).split()
-    if len(tokens) < size:
-        return frozenset({_hash64(" ".join(tokens))}) if tokens else frozenset()
-    return frozenset(_hash64(" ".join(tokens[i : i + size])) for i in range(len(tokens) - size + 1))
+    return frozenset(_shingle_hashes(normalise(text), size).tolist())
 
 
 def fingerprint(text: str) -> Fingerprint:
     normal = normalise(text)
     content_hash = hashlib.sha256(normal.encode("utf-8")).hexdigest()
-    grams = shingles(text)
-    return Fingerprint(content_hash, grams, band_keys(grams) if len(grams) >= MIN_SHINGLES else ())
+    hashes = np.unique(_shingle_hashes(normal, SHINGLE_WORDS))
+    bands = band_keys(hashes) if len(hashes) >= MIN_SHINGLES else ()
+    return Fingerprint(content_hash, frozenset(hashes.tolist()), bands)
 
 
-def band_keys(grams: Iterable[int]) -> tuple[int, ...]:
-    """One signed 64-bit key per LSH band of the MinHash signature."""
-    template = _minhash_template()
-    minhash = MinHash(
-        num_perm=NUM_PERM, seed=1, permutations=template.permutations, scheme=template.scheme
-    )
-    minhash.update_batch([struct.pack("<q", g) for g in grams])
-    values = np.asarray(minhash.hashvalues, dtype=np.uint64)
+def band_keys(grams: Iterable[int] | np.ndarray) -> tuple[int, ...]:
+    """One signed 64-bit key per LSH band of the MinHash signature of the shingle hashes."""
+    values = np.asarray(grams if isinstance(grams, np.ndarray) else list(grams), dtype=np.int64)
+    signature = minhash(values.view(np.uint64))
     return tuple(
-        _hash64(values[band * ROWS : (band + 1) * ROWS].tobytes().hex()) for band in range(BANDS)
+        _hash64(signature[band * ROWS : (band + 1) * ROWS].tobytes()) for band in range(BANDS)
     )
+
+
+def minhash(hashes: np.ndarray) -> np.ndarray:
+    """The NUM_PERM-value MinHash signature (uint32) of a set of 64-bit hashes.
+
+    Permutation i is the multiply-shift hash (a_i * x + b_i mod 2^64) >> 32 with a_i odd, a
+    universal family on 64-bit keys; the signature keeps each one's minimum over the set.
+    """
+    multipliers, offsets = _permutations()
+    signature = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint64)
+    keys = hashes.astype(np.uint64, copy=False)
+    for start in range(0, len(keys), _CHUNK):
+        block = np.multiply(keys[start : start + _CHUNK, None], multipliers)  # wraps mod 2^64
+        block += offsets
+        block >>= np.uint64(32)
+        np.minimum(signature, block.min(axis=0), out=signature)
+    result: np.ndarray = signature.astype(np.uint32)
+    return result
 
 
 def containment(a: frozenset[int], b: frozenset[int]) -> float:
@@ -79,13 +111,41 @@ def is_near_duplicate(a: frozenset[int], b: frozenset[int]) -> bool:
     return min(len(a), len(b)) >= MIN_SHINGLES and containment(a, b) >= CONTAINMENT
 
 
-def _hash64(value: str) -> int:
-    digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest()
-    return int(struct.unpack("<q", digest)[0])
+def _shingle_hashes(normal: str, size: int) -> np.ndarray:
+    """64-bit hashes of the word runs of a normalised text (with repeats), as int64.
+
+    Each word is hashed once (BLAKE2b, cached); a run's hash mixes its words' hashes, each
+    times its own odd constant, through the SplitMix64 finaliser, all in NumPy.
+    """
+    words = normal.split()
+    if not words:
+        return np.zeros(0, dtype=np.int64)
+    width = min(size, len(words))
+    ids = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
+    count = len(words) - width + 1
+    mixed = np.zeros(count, dtype=np.uint64)
+    for k, factor in enumerate(_POSITION_FACTORS[:width]):
+        mixed += ids[k : k + count] * factor  # wraps mod 2^64
+    for shift, factor in ((30, _MIX1), (27, _MIX2)):
+        mixed ^= mixed >> np.uint64(shift)
+        mixed *= factor
+    mixed ^= mixed >> np.uint64(31)
+    return mixed.view(np.int64)
+
+
+@lru_cache(maxsize=1 << 17)
+def _word_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _hash64(value: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(value, digest_size=8).digest(), "little", signed=True)
 
 
 @cache
-def _minhash_template() -> MinHash:
-    """The seed-1 permutations, drawn once: MinHash() draws them anew each time (a tenth of a
-    millisecond), and they must stay exactly these, since the bands are stored."""
-    return MinHash(num_perm=NUM_PERM, seed=1)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The fixed multiply-shift parameters: they must stay exactly these, since bands are stored."""
+    rng = np.random.default_rng(_SEED)
+    multipliers = rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    offsets = rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64) * np.uint64(2)
+    return multipliers, offsets

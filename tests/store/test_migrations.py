@@ -8,8 +8,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
+from storywire.dedupe import fingerprint
 from storywire.errors import SchemaOutdatedError
-from storywire.store import db
+from storywire.models import Article
+from storywire.store import db, repo
 from storywire.store.tables import FTS_OBJECTS, Base
 
 
@@ -94,3 +96,38 @@ def test_sqlite_search_triggers_survive_every_migration_step(
     assert triggers() == expected
     db.downgrade(engine, "0001")
     assert triggers() == expected
+
+
+def test_upgrade_recomputes_near_duplicate_bands_with_the_current_scheme(
+    empty_database_url: str, engines: Callable[[str], Engine]
+) -> None:
+    """Bands written by the datasketch MinHash (scheme 1) are replaced, so a new wire copy still
+    finds an article stored before the upgrade; articles without bands stay without."""
+    engine = engines(empty_database_url)
+    db.upgrade(engine, "0005")
+    body = " ".join(
+        f"Paragraph {n} says the central bank moved its rate by {n} points." for n in range(30)
+    )
+    with db.make_sessionmaker(engine)() as session:
+        long, _ = repo.add_article(
+            session, Article(url="a", canonical_url="a", title="t", text=body)
+        )
+        short, _ = repo.add_article(
+            session, Article(url="b", canonical_url="b", title="t", text="Short.")
+        )
+        repo.save_bands(session, long.id or 0, list(range(42)))  # stand-ins for scheme-1 keys
+        session.commit()
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT article_id, band, key FROM article_bands ORDER BY article_id, band")
+        ).all()
+    expected = fingerprint(body).bands
+    assert len(expected) == 42
+    assert [(row[0], row[1], row[2]) for row in rows] == [
+        (long.id, band, key) for band, key in enumerate(expected)
+    ]
+    assert short.id not in {row[0] for row in rows}
+    db.downgrade(engine, "0005")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM article_bands")).scalar() == 0

@@ -28,8 +28,9 @@ _STOPWORDS = frozenset(
     sagte dass""".split()
 )
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+(?:[.,]\d+)*%?", re.UNICODE)
-_CAPITALISED = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’.-]*$")
-_NUMBER = re.compile(r"^\d+(?:[.,]\d+)*%?$")
+# A _TOKEN is letters (with one inner apostrophe) or a number, so its first character decides:
+# a capital A-Z, À-Ö or Ø-Þ starts a name, a decimal digit starts a number.
+_CAPITALS = frozenset(chr(c) for c in (*range(0x41, 0x5B), *range(0xC0, 0xD7), *range(0xD8, 0xDF)))
 _CONNECTORS = frozenset({"of", "de", "del", "la", "von", "der", "van", "al", "y"})
 
 
@@ -72,14 +73,17 @@ def entities(text: str) -> Counter[str]:
         tokens = _TOKEN.findall(sentence)
         run: list[str] = []
         for position, token in enumerate([*tokens, ""]):
-            if token and _CAPITALISED.match(token) and token.lower() not in _STOPWORDS:
+            if token[:1] in _CAPITALS and token.lower() not in _STOPWORDS:
                 run.append(token)
                 continue
-            if run and token.lower() in _CONNECTORS and position + 1 < len(tokens):
-                nxt = tokens[position + 1]
-                if _CAPITALISED.match(nxt):
-                    run.append(token)
-                    continue
+            if (
+                run
+                and token.lower() in _CONNECTORS
+                and position + 1 < len(tokens)
+                and tokens[position + 1][0] in _CAPITALS
+            ):
+                run.append(token)
+                continue
             if run:
                 names = {" ".join(run).lower()}
                 names |= {w.lower() for w in run if len(w) > 2 and w.lower() not in _CONNECTORS}
@@ -88,7 +92,7 @@ def entities(text: str) -> Counter[str]:
                 else:
                     found.update(names)
                 run = []
-            if token and _NUMBER.match(token):
+            if token[:1].isdecimal():
                 number = normalise_number(token)
                 if "." in number or number.endswith("%") or len(number) >= 2:
                     found["#" + number] += 1
