@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from storywire.write.extractive import (
     _word_centrality,
     clean_headline,
     clean_sentence,
+    latest_coverage,
     usable,
 )
 
@@ -117,6 +118,32 @@ def test_headlines_report_rather_than_explain() -> None:
     for explainer in explainers:
         assert _headline_quality(report, 0.5) > _headline_quality(explainer, 0.55), explainer
     assert _headline_quality(report, 0.5, freshness=1.0) > _headline_quality(report, 0.5, 0.25)
+
+
+def test_headline_follows_the_latest_development(
+    written: dict[str, tuple[list[SourceArticle], WrittenStory]],
+) -> None:
+    """Day two's reports (two outlets) put the Teravale toll at 23: the day-one "Nine dead"
+    headline is out of date by then."""
+    _, story = written["quake-teravale"]
+    assert "23" in story.headline, story.headline
+
+
+def test_latest_coverage_needs_two_outlets_before_it_replaces_the_story() -> None:
+    def article(n: int, outlet: str, hours: int) -> SourceArticle:
+        return SourceArticle(
+            n, f"title {n}", "text", outlet, published=EPOCH + timedelta(hours=hours)
+        )
+
+    day_one = [article(1, "A", 0), article(2, "B", 2), article(3, "C", 5)]
+    follow_up = article(4, "A", 40)
+    assert latest_coverage([*day_one, follow_up]) == [*day_one, follow_up]
+    second = article(5, "B", 42)
+    assert latest_coverage([*day_one, follow_up, second]) == [follow_up, second]
+    assert latest_coverage(day_one) == day_one
+    undated = [SourceArticle(6, "t", "x", "A"), SourceArticle(7, "t", "x", "B")]
+    assert latest_coverage(undated) == undated
+    assert latest_coverage([]) == []
 
 
 def test_the_story_is_written_in_the_coverage_language(

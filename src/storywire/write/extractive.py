@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -52,6 +52,7 @@ _EXPLAINER = re.compile(
 )
 _OPINION_PREFIX = re.compile(r"^\s*(opinion|editorial|column|comment)\s*[|:]\s*", re.IGNORECASE)
 MIN_WORDS, MAX_WORDS, HIGHLIGHT_WORDS = 6, 55, 30
+LATEST_COVERAGE = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +183,9 @@ class ExtractiveWriter:
         return found
 
     def _headline(self, articles: Sequence[SourceArticle]) -> str:
-        """The title closest to the coverage's centre, preferring sober reports to explainers,
-        and in a close call the fresher one (a story's latest development)."""
-        titled = [a for a in articles if a.title.strip()]
+        """The title closest to the centre of the latest coverage, preferring sober reports to
+        explainers, and in a close call the fresher one (a story's latest development)."""
+        titled = latest_coverage([a for a in articles if a.title.strip()])
         if not titled:
             return ""
         titles = [clean_headline(a.title, a.outlet) for a in titled]
@@ -207,6 +208,21 @@ class ExtractiveWriter:
             ),
         )
         return titles[ranked[0]]
+
+
+def latest_coverage(
+    articles: Sequence[SourceArticle], window: timedelta = LATEST_COVERAGE
+) -> list[SourceArticle]:
+    """The articles of the last `window` before the newest one, when at least two outlets wrote
+    them; otherwise all. A headline comes from these: once a second outlet reports that the toll
+    rose to 23, a day-old "Nine dead" headline is out of date, while a single follow-up (a rescue
+    team's arrival) is not yet the story's news."""
+    dated = [a.published for a in articles if a.published is not None]
+    if not dated:
+        return list(articles)
+    since = max(dated) - window
+    recent = [a for a in articles if a.published is not None and a.published >= since]
+    return recent if len({a.outlet for a in recent}) >= 2 else list(articles)
 
 
 def _headline_quality(title: str, centrality: float, freshness: float = 1.0) -> float:
