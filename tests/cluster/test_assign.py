@@ -109,14 +109,40 @@ def test_dormant_story_is_revived_or_followed_up() -> None:
     assert follow.created and follow.follows == old
 
 
+def _two_stories(config: ClusterConfig, sizes: tuple[int, int]) -> tuple[StoryClusterer, int, int]:
+    """Stories 1 and 2 (restored, so no decision joined them) with the same event's articles."""
+    clusterer = StoryClusterer(config)
+    ids = iter(range(1, 10))
+    for story, size in zip((1, 2), sizes, strict=True):
+        members = [_article(next(ids), 1, QUAKE, "teravale calveria #6.4") for _ in range(size)]
+        clusterer.restore(story, members, dormant=False)
+    return clusterer, 1, 2
+
+
 def test_merge_pass_joins_stories_that_converged_and_old_ids_resolve() -> None:
-    clusterer = StoryClusterer(ClusterConfig(threshold=0.99, merge_threshold=0.3))
-    a = clusterer.assign(_article(1, 1, QUAKE, "teravale calveria #6.4")).story_id
-    b = clusterer.assign(_article(2, 1, QUAKE, "teravale calveria #6.4")).story_id
-    assert a != b
+    clusterer, a, b = _two_stories(ClusterConfig(merge_threshold=0.3), (2, 2))
     assert clusterer.merge_pass() == [(b, a)]
     assert clusterer.resolve(b) == a
-    assert clusterer.assignments() == {1: a, 2: a}
+    assert clusterer.assignments() == {1: a, 2: a, 3: a, 4: a}
+
+
+def test_stories_of_several_articles_merge_only_above_the_merge_threshold() -> None:
+    clusterer, _, _ = _two_stories(ClusterConfig(merge_threshold=0.99), (2, 2))
+    assert clusterer.merge_pass() == []
+
+
+def test_a_single_article_story_joins_on_the_assignment_test_and_the_larger_story_survives() -> (
+    None
+):
+    """The lone article may have missed the story before it grew: it joins on the test it
+    would pass arriving now, not the merge threshold, and the established story keeps its id."""
+    clusterer, single, grown = _two_stories(ClusterConfig(merge_threshold=0.99), (1, 3))
+    assert clusterer.merge_pass(only={grown}) == [(single, grown)]
+    assert clusterer.assignments() == dict.fromkeys(range(1, 5), grown)
+    strict, single, grown = _two_stories(
+        ClusterConfig(threshold=1.01, merge_threshold=0.99), (1, 3)
+    )
+    assert strict.merge_pass() == []
 
 
 def test_replaying_the_same_arrivals_gives_the_same_stories() -> None:
@@ -162,8 +188,6 @@ def test_importance_rewards_outlets_wire_pickup_growth_and_recency() -> None:
 
 
 def test_merge_pass_can_be_limited_to_changed_stories() -> None:
-    clusterer = StoryClusterer(ClusterConfig(threshold=0.99, merge_threshold=0.3))
-    a = clusterer.assign(_article(1, 1, QUAKE, "teravale calveria #6.4")).story_id
-    b = clusterer.assign(_article(2, 1, QUAKE, "teravale calveria #6.4")).story_id
+    clusterer, a, b = _two_stories(ClusterConfig(merge_threshold=0.3), (2, 2))
     assert clusterer.merge_pass(only=set()) == []
     assert clusterer.merge_pass(only={b}) == [(b, a)]

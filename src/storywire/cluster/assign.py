@@ -312,6 +312,12 @@ class StoryClusterer:
     def merge_pass(self, only: set[int] | None = None) -> list[tuple[int, int]]:
         """Join active stories that turned out to be one; returns (absorbed, into) pairs.
 
+        Two stories of several articles each are one when they pass the (high) merge threshold.
+        A story of a single article joins another on the test that article would pass if it
+        arrived now: the story it missed on arrival may have grown since into the coverage
+        it belongs to. The larger story survives (the older one on a tie), so a reader's link
+        to an established story keeps its id.
+
         `only` limits the pass to stories that changed since the last one (their partners may be
         any active story): two unchanged stories were already compared.
         """
@@ -329,28 +335,40 @@ class StoryClusterer:
                 if other is None or other.id == story.id or other.dormant:
                     continue
                 if self._are_one(story, names, other):
-                    keep, gone = (story, other) if story.id < other.id else (other, story)
+                    keep, gone = sorted((story, other), key=lambda s: (-len(s.members), s.id))
                     self._merge(gone, keep)
                     merged.append((gone.id, keep.id))
                     break
         return merged
 
     def _are_one(self, a: StoryState, names: dict[str, float], b: StoryState) -> bool:
-        """`similarity`, story to story, against the merge threshold; `names` are a's entity
-        weights. The lexical cosine (the costly part) is computed only when the cheap parts
-        leave the threshold within reach with a perfect one."""
+        """`similarity`, story to story, against the merge threshold, or against the assignment
+        threshold when either story is a single article; `names` are a's entity weights."""
         if not (set(a.languages) & set(b.languages)) and a.languages and b.languages:
             return False
+        if len(b.members) == 1 < len(a.members):
+            a, b, names = b, a, self._entity_weights(b.entities)
+        if len(a.members) == 1:
+            recency = self._recency(a.last_seen, b)
+            return self._scores_at_least(a, names, b, self.config.threshold / recency)
+        return self._scores_at_least(a, names, b, self.config.merge_threshold)
+
+    def _scores_at_least(
+        self, a: StoryState, names: dict[str, float], b: StoryState, threshold: float
+    ) -> bool:
+        """Whether a's similarity to b reaches `threshold`. The lexical cosine (the costly part)
+        is computed only when the cheap parts leave the threshold within reach with a perfect
+        one."""
         config = self.config
         dense = float(np.dot(a.centroid, b.centroid))
         entity = _overlap(names, b.entities)
         gate = 1.0 - config.entity_gate * (1.0 - entity)
         known = config.dense_weight * dense + config.entity_weight * entity
-        if (known + config.tfidf_weight) * gate < config.merge_threshold:
+        if (known + config.tfidf_weight) * gate < threshold:
             return False
         small, large = sorted((a.tfidf, b.tfidf), key=len)
         lexical = _dot(small, large) / math.sqrt((a.tfidf_norm2 or 1.0) * (b.tfidf_norm2 or 1.0))
-        return (known + config.tfidf_weight * lexical) * gate >= config.merge_threshold
+        return (known + config.tfidf_weight * lexical) * gate >= threshold
 
     def _merge(self, gone: StoryState, keep: StoryState) -> None:
         keep.absorb(gone)
