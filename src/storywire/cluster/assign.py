@@ -249,16 +249,39 @@ class StoryClusterer:
         active: bool,
     ) -> tuple[StoryState | None, float]:
         """The candidate with the largest margin over its own threshold (which is stricter
-        across languages), and its score."""
-        best: StoryState | None = None
-        best_score, best_margin = -1.0, -math.inf
-        for story in self._candidates(article, active):
+        across languages), and its score; the first in candidate order on a tie.
+
+        Branch and bound: the lexical cosine (the costly part) is at most 1, so each candidate's
+        score has a cheap upper bound. Candidates are scored in order of that bound, and the
+        search stops when no bound left can beat the best exact margin: the same answer as
+        scoring them all, with most of the lexical cosines skipped when one story clearly fits.
+        """
+        config = self.config
+        bounded: list[tuple[float, int, StoryState]] = []
+        for rank, story in enumerate(self._candidates(article, active)):
             if not self._language_allows(article, story):
                 continue
+            if _same_language(article, story):
+                entity = _overlap(names, story.entities)
+                dense = float(np.dot(article.vector, story.centroid))
+                known = config.dense_weight * dense + config.entity_weight * entity
+                gate = 1.0 - config.entity_gate * (1.0 - entity)
+                upper = (
+                    (known + config.tfidf_weight) * gate * self._recency(article.published, story)
+                )
+            else:
+                upper = self.similarity(article, weights, names, story)
+            bounded.append((upper - self._threshold(article, story), rank, story))
+        bounded.sort(key=lambda item: (-item[0], item[1]))
+        best: StoryState | None = None
+        best_score, best_margin, best_rank = -1.0, -math.inf, 0
+        for upper_margin, rank, story in bounded:
+            if upper_margin + 1e-9 < best_margin:
+                break
             score = self.similarity(article, weights, names, story)
             margin = score - self._threshold(article, story)
-            if margin > best_margin:
-                best, best_score, best_margin = story, score, margin
+            if margin > best_margin or (margin == best_margin and rank < best_rank):
+                best, best_score, best_margin, best_rank = story, score, margin, rank
         return best, best_score
 
     def _language_allows(self, article: ArticleFeatures, story: StoryState) -> bool:
@@ -299,7 +322,7 @@ class StoryClusterer:
         """Per-name weights for the overlap: rare names weigh more (sharing "Teravale" says more
         than sharing "Monday") and so do the ones the text repeats: a report on Kestria's central
         bank that mentions Norland's once is not about Norland."""
-        return {name: self.entity_df.idf(name) * (1 + math.log(c)) for name, c in names.items()}
+        return self.entity_df.weighted(names)
 
     def _recency(self, when: datetime | None, story: StoryState) -> float:
         if when is None or story.last_seen is None:
