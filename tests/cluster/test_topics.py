@@ -63,6 +63,42 @@ def test_a_trailing_acronym_and_a_shouting_dateline_are_tidied() -> None:
     assert "United Rail Workers" in names and "Hallstad" in names
 
 
+def test_fragments_and_acronyms_of_a_longer_name_are_credited_to_it() -> None:
+    """ "Civil" opens sentences and sits inside "Calverian Civil Protection Directorate"; "CPD"
+    abbreviates its last words: neither is a topic of its own, and their support goes to the
+    full name."""
+    articles = [
+        (
+            "Quake kills nine",
+            "The Calverian Civil Protection Directorate (CPD) confirmed nine deaths in Teravale.",
+        ),
+        ("Toll rises", "Civil protection chiefs warned the toll could rise. The CPD said so."),
+        ("Rescue goes on", "Civil engineers checked bridges, the CPD told reporters in Teravale."),
+        (
+            "Aid arrives",
+            "Crews from the Calverian Civil Protection Directorate reached Teravale at dawn.",
+        ),
+    ]
+    topics = {t.name: t.weight for t in story_topics(articles)}
+    assert topics == {"Calverian Civil Protection Directorate": 4.0, "Teravale": 3.0}
+
+
+def test_names_a_comma_separates_are_not_one_name() -> None:
+    articles = [
+        (
+            "We jumped: Cruz, Ferrán and Hollweg react",
+            "The header by Mateo Cruz beat Hanseburg in the final.",
+        ),
+        (
+            "We cried: Cruz, Ferrán and Hollweg speak",
+            "In the final, Mateo Cruz said Hanseburg played well.",
+        ),
+    ]
+    names = {t.name for t in story_topics(articles)}
+    assert "Cruz Ferrán" not in names and "Ferrán Hollweg" not in names
+    assert {"Mateo Cruz", "Hanseburg"} <= names
+
+
 def test_capitalised_runs_of_one_other_language_are_not_names() -> None:
     articles = [
         ("Bank holds rates", "The Kestrian National Bank kept its rate at 3.5% in Hallstad."),

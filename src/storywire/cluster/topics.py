@@ -26,6 +26,8 @@ _CALENDAR = frozenset(
     freitag samstag sonntag utc gmt uhr cet cest est edt pst bst""".split()
 )
 _MAX_WORDS = 4
+_PIECE = re.compile(r"[^\W\d_][\w'’-]*|\d\S*|[^\w\s]")
+_OPENERS = frozenset("\"“‘'’(:—–-«")
 
 
 def _slug(name: str) -> str:
@@ -119,19 +121,72 @@ def story_topics(
             credited[best] |= seen
         else:
             credited[word] = set(seen)
-    ranked = sorted(
-        ((name, len(seen)) for name, seen in credited.items() if len(seen) >= 2),
-        key=lambda item: (-item[1], -len(item[0].split()), item[0]),
-    )
     texts = [f"{title}\n{text}" for title, text in articles]
+    credited = _fold_acronyms(credited)
     topics: list[Topic] = []
     chosen: list[set[str]] = []
-    for name, count in ranked:
+    for name, count in sorted(
+        ((name, len(seen)) for name, seen in credited.items() if len(seen) >= 2),
+        key=lambda item: (-item[1], -len(item[0].split()), item[0]),
+    ):
         words = set(name.split())
         if any(words <= other or other <= words for other in chosen):
             continue  # "United Rail Workers Urw" after "United Rail Workers"
+        if not _written_as_a_name(name, texts):
+            continue
         chosen.append(words)
         topics.append(Topic(slug=_slug(name), name=_display(name, texts), weight=float(count)))
         if len(topics) == MAX_TOPICS:
             break
     return topics
+
+
+def _fold_acronyms(credited: dict[str, set[object]]) -> dict[str, set[object]]:
+    """ "csa" is "continental space agency" and "cpd" the end of "calverian civil protection
+    directorate": an acronym of another name (or of its last words) is credited to that name."""
+    folded = {name: set(seen) for name, seen in credited.items()}
+    for name in credited:
+        if " " in name or not 2 <= len(name) <= 5:
+            continue
+        expansion = next(
+            (
+                other
+                for other in sorted(credited, key=lambda o: (-len(credited[o]), o))
+                if " " in other
+                and any(
+                    "".join(w[0] for w in other.split()[start:]) == name
+                    for start in range(len(other.split()) - 1)
+                )
+            ),
+            None,
+        )
+        if expansion is not None:
+            folded[expansion] |= folded.pop(name)
+    return folded
+
+
+def _written_as_a_name(name: str, texts: Sequence[str]) -> bool:
+    """Whether some article writes the name as one: a run of words with nothing but spaces
+    between them ("Cruz, Ferrán and …" is two names, not "Cruz Ferrán"), and a single word
+    capitalised mid-sentence on its own, not only as part of a longer name or at a sentence
+    start ("Civil protection chiefs …", "… Calverian Civil Protection Directorate")."""
+    words = name.split()
+    if len(words) > 1:
+        pattern = r"\s+".join(re.escape(w) for w in words)
+        return any(re.search(rf"\b{pattern}\b", text, re.IGNORECASE) for text in texts)
+    return any(_alone(words[0], sentence) for text in texts for sentence in split_sentences(text))
+
+
+def _alone(word: str, sentence: str) -> bool:
+    """`word` capitalised in `sentence`, neither opening it (or a quote or clause) nor next to
+    another capitalised word."""
+    pieces = [re.sub(r"['’]s$", "", piece) for piece in _PIECE.findall(sentence)]
+    for i, piece in enumerate(pieces):
+        if piece.lower() != word or not piece[0].isupper() or i == 0:
+            continue
+        before, after = pieces[i - 1], pieces[i + 1] if i + 1 < len(pieces) else ""
+        named_before = before[0].isupper() and i > 1  # "Then Lagarde": a sentence's opener
+        if before in _OPENERS or named_before or after[:1].isupper():
+            continue
+        return True
+    return False
