@@ -122,6 +122,7 @@ def story_topics(
         else:
             credited[word] = set(seen)
     texts = [f"{title}\n{text}" for title, text in articles]
+    sentences = [sentence for text in texts for sentence in split_sentences(text)]
     credited = _fold_acronyms(credited)
     topics: list[Topic] = []
     chosen: list[set[str]] = []
@@ -132,7 +133,7 @@ def story_topics(
         words = set(name.split())
         if any(words <= other or other <= words for other in chosen):
             continue  # "United Rail Workers Urw" after "United Rail Workers"
-        if not _written_as_a_name(name, texts):
+        if not _written_as_a_name(name, texts, sentences):
             continue
         chosen.append(words)
         topics.append(Topic(slug=_slug(name), name=_display(name, texts), weight=float(count)))
@@ -165,7 +166,7 @@ def _fold_acronyms(credited: dict[str, set[object]]) -> dict[str, set[object]]:
     return folded
 
 
-def _written_as_a_name(name: str, texts: Sequence[str]) -> bool:
+def _written_as_a_name(name: str, texts: Sequence[str], sentences: Sequence[str]) -> bool:
     """Whether some article writes the name as one: a run of words with nothing but spaces
     between them ("Cruz, Ferrán and …" is two names, not "Cruz Ferrán"), and a single word
     capitalised mid-sentence on its own, not only as part of a longer name or at a sentence
@@ -174,7 +175,7 @@ def _written_as_a_name(name: str, texts: Sequence[str]) -> bool:
     if len(words) > 1:
         pattern = r"\s+".join(re.escape(w) for w in words)
         return any(re.search(rf"\b{pattern}\b", text, re.IGNORECASE) for text in texts)
-    return any(_alone(words[0], sentence) for text in texts for sentence in split_sentences(text))
+    return any(_alone(words[0], sentence) for sentence in sentences)
 
 
 def _alone(word: str, sentence: str) -> bool:
