@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from storywire.dedupe import (
     SCHEME,
@@ -107,3 +108,5 @@ def test_shingles_of_texts_shorter_than_a_shingle_and_of_empty_text() -> None:
     assert shingles("one two three") != shingles("one two four")
     assert shingles("") == frozenset() and shingles("!!! ...") == frozenset()
     assert fingerprint("").bands == ()
+    with pytest.raises(ValueError, match="1 to 8 words"):
+        shingles("one two three", size=9)

@@ -117,6 +117,8 @@ def _shingle_hashes(normal: str, size: int) -> np.ndarray:
     Each word is hashed once (BLAKE2b, cached); a run's hash mixes its words' hashes, each
     times its own odd constant, through the SplitMix64 finaliser, all in NumPy.
     """
+    if not 1 <= size <= len(_POSITION_FACTORS):
+        raise ValueError(f"shingles of 1 to {len(_POSITION_FACTORS)} words, not {size}")
     words = normal.split()
     if not words:
         return np.zeros(0, dtype=np.int64)
