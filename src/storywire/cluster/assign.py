@@ -256,29 +256,28 @@ class StoryClusterer:
         search stops when no bound left can beat the best exact margin: the same answer as
         scoring them all, with most of the lexical cosines skipped when one story clearly fits.
         """
-        config = self.config
-        bounded: list[tuple[float, int, StoryState]] = []
+        bounded: list[tuple[float, int, StoryState, tuple[float, float, float] | None]] = []
         for rank, story in enumerate(self._candidates(article, active)):
             if not self._language_allows(article, story):
                 continue
             if _same_language(article, story):
-                entity = _overlap(names, story.entities)
-                dense = float(np.dot(article.vector, story.centroid))
-                known = config.dense_weight * dense + config.entity_weight * entity
-                gate = 1.0 - config.entity_gate * (1.0 - entity)
-                upper = (
-                    (known + config.tfidf_weight) * gate * self._recency(article.published, story)
-                )
+                parts = self._cheap_parts(article, names, story)
+                dense, entity, recency = parts
+                upper = self._combined(dense, 1.0, entity) * recency
             else:
-                upper = self.similarity(article, weights, names, story)
-            bounded.append((upper - self._threshold(article, story), rank, story))
+                parts, upper = None, self.similarity(article, weights, names, story)
+            bounded.append((upper - self._threshold(article, story), rank, story, parts))
         bounded.sort(key=lambda item: (-item[0], item[1]))
         best: StoryState | None = None
         best_score, best_margin, best_rank = -1.0, -math.inf, 0
-        for upper_margin, rank, story in bounded:
+        for upper_margin, rank, story, parts in bounded:
             if upper_margin + 1e-9 < best_margin:
                 break
-            score = self.similarity(article, weights, names, story)
+            if parts is None:
+                score = self.similarity(article, weights, names, story)  # cheap across languages
+            else:
+                dense, entity, recency = parts
+                score = self._combined(dense, story.lexical(weights), entity) * recency
             margin = score - self._threshold(article, story)
             if margin > best_margin or (margin == best_margin and rank < best_rank):
                 best, best_score, best_margin, best_rank = story, score, margin, rank
@@ -299,24 +298,32 @@ class StoryClusterer:
         story: StoryState,
     ) -> float:
         """`weights` are the article's TF-IDF weights and `names` its entity weights."""
-        config = self.config
         if not _same_language(article, story):
             # Across languages only names and numbers compare (the dense model is English):
             # the score is the number of shared ones, a tenth per name, capped at 1.
             shared = sum(1 for name in article.entities if name in story.entities)
             return min(1.0, shared / 10) * self._recency(article.published, story)
-        entity = _overlap(names, story.entities)
+        dense, entity, recency = self._cheap_parts(article, names, story)
+        return self._combined(dense, story.lexical(weights), entity) * recency
+
+    def _cheap_parts(
+        self, article: ArticleFeatures, names: dict[str, float], story: StoryState
+    ) -> tuple[float, float, float]:
+        """Dense cosine, names overlap and recency: everything but the lexical cosine."""
         dense = float(np.dot(article.vector, story.centroid))
-        lexical = story.lexical(weights)
+        return dense, _overlap(names, story.entities), self._recency(article.published, story)
+
+    def _combined(self, dense: float, lexical: float, entity: float) -> float:
+        """The weighted score, gated: same topic, different event (another earthquake, another
+        central bank) shows as topical similarity with names and numbers that don't match, and
+        the gate halves it."""
+        config = self.config
         score = (
             config.dense_weight * dense
             + config.tfidf_weight * lexical
             + config.entity_weight * entity
         )
-        # Same topic, different event (another earthquake, another central bank) shows as
-        # topical similarity with names and numbers that don't match: the gate halves it.
-        gate = 1.0 - config.entity_gate * (1.0 - entity)
-        return score * gate * self._recency(article.published, story)
+        return score * (1.0 - config.entity_gate * (1.0 - entity))
 
     def _entity_weights(self, names: Counter[str]) -> dict[str, float]:
         """Per-name weights for the overlap: rare names weigh more (sharing "Teravale" says more
@@ -382,16 +389,13 @@ class StoryClusterer:
         """Whether a's similarity to b reaches `threshold`. The lexical cosine (the costly part)
         is computed only when the cheap parts leave the threshold within reach with a perfect
         one."""
-        config = self.config
         dense = float(np.dot(a.centroid, b.centroid))
         entity = _overlap(names, b.entities)
-        gate = 1.0 - config.entity_gate * (1.0 - entity)
-        known = config.dense_weight * dense + config.entity_weight * entity
-        if (known + config.tfidf_weight) * gate < threshold:
+        if self._combined(dense, 1.0, entity) < threshold:
             return False
         small, large = sorted((a.tfidf, b.tfidf), key=len)
         lexical = _dot(small, large) / math.sqrt((a.tfidf_norm2 or 1.0) * (b.tfidf_norm2 or 1.0))
-        return (known + config.tfidf_weight * lexical) * gate >= threshold
+        return self._combined(dense, lexical, entity) >= threshold
 
     def _merge(self, gone: StoryState, keep: StoryState) -> None:
         keep.absorb(gone)
