@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from storywire.cli import app
 from storywire.demo.corpus import Corpus, load_corpus
 from storywire.nlp.embed import default_embedder
-from storywire.nlp.features import entities
+from storywire.nlp.features import entities, terms
 from storywire.write.extractive import (
     ExtractiveWriter,
     SourceArticle,
@@ -240,7 +240,7 @@ def test_sentences_in_the_coverage_own_words_are_more_central() -> None:
         "Inflation in Norland kept the central bank on course for a higher rate.",
         "The weather in the capital was mild for the season.",
     ]
-    centrality = _word_centrality(texts)
+    centrality = _word_centrality([terms(text) for text in texts])
     assert centrality.shape == (4,)
     assert min(centrality[:3]) > centrality[3]
-    assert _word_centrality(["Only one sentence here."]).tolist() == pytest.approx([1.0])
+    assert _word_centrality([terms("Only one sentence here.")]).tolist() == pytest.approx([1.0])

@@ -107,6 +107,8 @@ class _Sentence:
     outlet: str
     position: int
     published: datetime
+    words: Counter[str] = field(compare=False)  # content words (`terms`), scored twice
+    subjective: float  # `subjectivity`, scored twice
 
 
 def clean_sentence(text: str) -> str:
@@ -180,7 +182,17 @@ class ExtractiveWriter:
                 key = text.casefold()
                 if usable(text) and key not in seen:
                     seen.add(key)
-                    found.append(_Sentence(text, article.id, article.outlet, position, when))
+                    found.append(
+                        _Sentence(
+                            text,
+                            article.id,
+                            article.outlet,
+                            position,
+                            when,
+                            terms(text),
+                            subjectivity(text),
+                        )
+                    )
         return found
 
     def _headline(self, articles: Sequence[SourceArticle]) -> str:
@@ -265,24 +277,23 @@ def _one_per_group(articles: Sequence[SourceArticle]) -> list[SourceArticle]:
 
 def _scores(sentences: list[_Sentence], similarity: Vectors) -> np.ndarray:
     centrality = _lexrank(similarity)
-    words = np.sqrt(_word_centrality([s.text for s in sentences]))
+    words = np.sqrt(_word_centrality([s.words for s in sentences]))
     outlets = {s.outlet for s in sentences}
     scores = np.zeros(len(sentences))
     for i, sentence in enumerate(sentences):
         echoes = {sentences[j].outlet for j in np.flatnonzero(similarity[i] >= 0.75)}
         corroboration = len(echoes) / max(len(outlets), 1)
         position = 1.0 / (1.0 + 0.6 * sentence.position)
-        neutral = 1.0 - 0.6 * subjectivity(sentence.text)
+        neutral = 1.0 - 0.6 * sentence.subjective
         scores[i] = centrality[i] * words[i] * (1 + corroboration) * (0.25 + position) * neutral
     return scores
 
 
-def _word_centrality(texts: list[str]) -> np.ndarray:
+def _word_centrality(bags: list[Counter[str]]) -> np.ndarray:
     """Cosine of each sentence's TF-IDF vector with the sum of all of them (MEAD's centroid):
     how much of the coverage's own vocabulary a sentence carries. The embedding centrality
     above rewards saying what the others say; this rewards saying it with the words that
-    recur, the names and figures a reader needs."""
-    bags = [terms(text) for text in texts]
+    recur, the names and figures a reader needs. `bags` are the sentences' `terms`."""
     frequencies = DocumentFrequencies()
     for bag in bags:
         frequencies.add(bag)
@@ -325,14 +336,14 @@ def _select(
     0.7-1.3 ROUGE-1 points above maximal marginal relevance over the same scores, on each half
     of the set, with fewer subjective sentences.
     """
-    bags = [set(terms(sentence.text)) for sentence in sentences]
+    bags = [set(sentence.words) for sentence in sentences]
     weight: defaultdict[str, float] = defaultdict(float)
     for sentence, bag in zip(sentences, bags, strict=True):
         for word in bag:
             weight[word] += 1.0 / math.sqrt(1 + sentence.position)
     total = sum(weight.values()) or 1.0
     relevance = scores / max(float(scores.max()), 1e-9)
-    objective = [1.0 - subjectivity(sentence.text) for sentence in sentences]
+    objective = [1.0 - sentence.subjective for sentence in sentences]
     lengths = [len(sentence.text.split()) for sentence in sentences]
     covered: set[str] = set()
     chosen: list[int] = []
