@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -73,24 +72,23 @@ def fingerprint(text: str) -> Fingerprint:
     return Fingerprint(content_hash, frozenset(hashes.tolist()), bands)
 
 
-def band_keys(grams: Iterable[int] | np.ndarray) -> tuple[int, ...]:
+def band_keys(hashes: np.ndarray) -> tuple[int, ...]:
     """One signed 64-bit key per LSH band of the MinHash signature of the shingle hashes."""
-    values = np.asarray(grams if isinstance(grams, np.ndarray) else list(grams), dtype=np.int64)
-    signature = minhash(values.view(np.uint64))
+    signature = minhash(hashes)
     return tuple(
         _hash64(signature[band * ROWS : (band + 1) * ROWS].tobytes()) for band in range(BANDS)
     )
 
 
 def minhash(hashes: np.ndarray) -> np.ndarray:
-    """The NUM_PERM-value MinHash signature (uint32) of a set of 64-bit hashes.
+    """The NUM_PERM-value MinHash signature (uint32) of a set of 64-bit hashes (int64).
 
     Permutation i is the multiply-shift hash (a_i * x + b_i mod 2^64) >> 32 with a_i odd, a
     universal family on 64-bit keys; the signature keeps each one's minimum over the set.
     """
     multipliers, offsets = _permutations()
     signature = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint64)
-    keys = hashes.astype(np.uint64, copy=False)
+    keys = hashes.view(np.uint64)
     for start in range(0, len(keys), _CHUNK):
         block = np.multiply(keys[start : start + _CHUNK, None], multipliers)  # wraps mod 2^64
         block += offsets

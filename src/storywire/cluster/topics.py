@@ -146,15 +146,15 @@ def _fold_acronyms(credited: dict[str, set[object]]) -> dict[str, set[object]]:
     """ "csa" is "continental space agency" and "cpd" the end of "calverian civil protection
     directorate": an acronym of another name (or of its last words) is credited to that name."""
     folded = {name: set(seen) for name, seen in credited.items()}
+    longer = sorted((o for o in credited if " " in o), key=lambda o: (-len(credited[o]), o))
     for name in credited:
         if " " in name or not 2 <= len(name) <= 5:
             continue
         expansion = next(
             (
                 other
-                for other in sorted(credited, key=lambda o: (-len(credited[o]), o))
-                if " " in other
-                and any(
+                for other in longer
+                if any(
                     "".join(w[0] for w in other.split()[start:]) == name
                     for start in range(len(other.split()) - 1)
                 )
