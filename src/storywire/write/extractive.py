@@ -328,13 +328,11 @@ def _select(
 
     Each content word weighs the sum, over the sentences that use it, of 1 / sqrt(1 + position
     in the article): words the reports lead with weigh most, and words they keep coming back to
-    add up. Greedily, the sentence whose words
-    not yet covered weigh most, times the chance that it is objective, plus a tenth of its
-    score, per word of length to the power 0.3, is taken next: a budgeted coverage objective
-    (Lin and Bilmes' submodular summarisation), so a second sentence saying the same gains
-    little. Near-repeats (cosine >= 0.8) are never both taken. On Multi-News this scored
-    0.7-1.3 ROUGE-1 points above maximal marginal relevance over the same scores, on each half
-    of the set, with fewer subjective sentences.
+    add up. Greedily, the sentence whose words not yet covered weigh most, times the chance
+    that it is objective, plus a tenth of its score, per word of length to the power 0.3, is
+    taken next: a budgeted coverage objective (Lin and Bilmes' submodular summarisation), so a
+    second sentence saying the same gains little. Near-repeats (cosine >= 0.8) are never both
+    taken. docs/writing.md has the figures against maximal marginal relevance and LexRank.
     """
     bags = [set(sentence.words) for sentence in sentences]
     weight: defaultdict[str, float] = defaultdict(float)
