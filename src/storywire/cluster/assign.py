@@ -16,12 +16,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import repeat
-from operator import mul
 
 import numpy as np
 
 from storywire.cluster.index import CentroidIndex
+from storywire.cluster.lexical import TermSpace, TermVector
 from storywire.nlp.embed import Vectors
 from storywire.nlp.features import DocumentFrequencies, entities, terms, tfidf_vector
 
@@ -95,8 +94,7 @@ class Decision:
 class StoryState:
     id: int
     vector_sum: Vectors
-    tfidf: dict[str, float] = field(default_factory=dict)
-    tfidf_norm2: float = 0.0
+    terms: TermVector = field(default_factory=TermVector)
     entities: Counter[str] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
     members: list[int] = field(default_factory=list)
@@ -104,6 +102,7 @@ class StoryState:
     last_seen: datetime | None = None
     dormant: bool = False
     _centroid: Vectors | None = None
+    _terms_norm: float | None = None
 
     @property
     def centroid(self) -> Vectors:
@@ -112,18 +111,18 @@ class StoryState:
             self._centroid = self.vector_sum / max(norm, 1e-12)
         return self._centroid
 
-    def lexical(self, weights: dict[str, float]) -> float:
-        """Cosine between a unit TF-IDF vector and the story's summed member vectors."""
-        if not self.tfidf_norm2:
-            return 0.0
-        return _dot(weights, self.tfidf) / math.sqrt(self.tfidf_norm2)
+    @property
+    def terms_norm(self) -> float:
+        """The length of the story's summed TF-IDF vector, for its lexical cosines."""
+        if self._terms_norm is None:
+            self._terms_norm = self.terms.norm()
+        return self._terms_norm
 
-    def add(self, article: ArticleFeatures, weights: dict[str, float]) -> None:
+    def add(self, article: ArticleFeatures, terms: TermVector) -> None:
         self.vector_sum = self.vector_sum + article.vector
         self._centroid = None
-        self.tfidf_norm2 += 2 * _dot(weights, self.tfidf) + _dot(weights, weights)
-        for term, weight in weights.items():
-            self.tfidf[term] = self.tfidf.get(term, 0.0) + weight
+        self.terms = self.terms.plus(terms)
+        self._terms_norm = None
         self.entities.update(article.entities)
         if article.language:
             self.languages[article.language] += 1
@@ -137,9 +136,8 @@ class StoryState:
     def absorb(self, other: StoryState) -> None:
         self.vector_sum = self.vector_sum + other.vector_sum
         self._centroid = None
-        self.tfidf_norm2 += 2 * _dot(other.tfidf, self.tfidf) + other.tfidf_norm2
-        for term, weight in other.tfidf.items():
-            self.tfidf[term] = self.tfidf.get(term, 0.0) + weight
+        self.terms = self.terms.plus(other.terms)
+        self._terms_norm = None
         self.entities.update(other.entities)
         self.languages.update(other.languages)
         self.members.extend(other.members)
@@ -167,6 +165,7 @@ class StoryClusterer:
         self.article_story: dict[int, int] = {}
         self.redirects: dict[int, int] = {}
         self._index = CentroidIndex(dim)
+        self._terms = TermSpace()
         self._counter = 0
         self._next_id = next_id or self._count
 
@@ -180,28 +179,28 @@ class StoryClusterer:
         """Place one article; `new_id` makes the id of a new story (e.g. a database row)."""
         self.df.add(article.terms)
         self.entity_df.add(article.entities)
-        weights = tfidf_vector(article.terms, self.df)
+        tfidf = self._terms.vector(tfidf_vector(article.terms, self.df))
         names = self._entity_weights(article.entities)
         if article.published is not None:
             self._expire(article.published)
         group_story = self.group_story.get(article.dup_group) if article.dup_group else None
         if group_story is not None:
             story_id = self.resolve(group_story)
-            self._join(self.stories[story_id], article, weights)
+            self._join(self.stories[story_id], article, tfidf)
             return Decision(article.id, story_id, False, "syndicated copy", 1.0)
-        best, score = self._best_match(article, weights, names, active=True)
+        best, score = self._best_match(article, tfidf, names, active=True)
         if best is not None and score >= self._threshold(article, best):
             reason = "similar coverage" if _same_language(article, best) else "names and numbers"
-            self._join(best, article, weights)
+            self._join(best, article, tfidf)
             return Decision(article.id, best.id, False, reason, score)
-        dormant, dormant_score = self._best_match(article, weights, names, active=False)
+        dormant, dormant_score = self._best_match(article, tfidf, names, active=False)
         if dormant is not None and dormant_score >= self.config.revive_threshold:
             dormant.dormant = False
-            self._join(dormant, article, weights)
+            self._join(dormant, article, tfidf)
             return Decision(article.id, dormant.id, False, "revived", dormant_score)
         story = StoryState((new_id or self._next_id)(), np.zeros(self.dim, dtype=np.float32))
         self.stories[story.id] = story
-        self._join(story, article, weights)
+        self._join(story, article, tfidf)
         follows = None
         if dormant is not None and dormant_score >= self.config.follow_up_threshold:
             follows = dormant.id
@@ -214,7 +213,7 @@ class StoryClusterer:
         for article in members:
             self.df.add(article.terms)
             self.entity_df.add(article.entities)
-            story.add(article, tfidf_vector(article.terms, self.df))
+            story.add(article, self._terms.vector(tfidf_vector(article.terms, self.df)))
             self.article_story[article.id] = story_id
             if article.dup_group is not None:
                 self.group_story.setdefault(article.dup_group, story_id)
@@ -227,8 +226,8 @@ class StoryClusterer:
             return self.config.cross_lingual_threshold
         return self.config.threshold
 
-    def _join(self, story: StoryState, article: ArticleFeatures, weights: dict[str, float]) -> None:
-        story.add(article, weights)
+    def _join(self, story: StoryState, article: ArticleFeatures, terms: TermVector) -> None:
+        story.add(article, terms)
         self.article_story[article.id] = story.id
         if article.dup_group is not None:
             self.group_story.setdefault(article.dup_group, story.id)
@@ -244,43 +243,25 @@ class StoryClusterer:
     def _best_match(
         self,
         article: ArticleFeatures,
-        weights: dict[str, float],
+        terms: TermVector,
         names: dict[str, float],
         active: bool,
     ) -> tuple[StoryState | None, float]:
         """The candidate with the largest margin over its own threshold (which is stricter
-        across languages), and its score; the first in candidate order on a tie.
-
-        Branch and bound: the lexical cosine (the costly part) is at most 1, so each candidate's
-        score has a cheap upper bound. Candidates are scored in order of that bound, and the
-        search stops when no bound left can beat the best exact margin: the same answer as
-        scoring them all, with most of the lexical cosines skipped when one story clearly fits.
-        """
-        bounded: list[tuple[float, int, StoryState, tuple[float, float, float] | None]] = []
-        for rank, story in enumerate(self._candidates(article, active)):
-            if not self._language_allows(article, story):
-                continue
-            if _same_language(article, story):
-                parts = self._cheap_parts(article, names, story)
-                dense, entity, recency = parts
-                upper = self._combined(dense, 1.0, entity) * recency
-            else:
-                parts, upper = None, self.similarity(article, weights, names, story)
-            bounded.append((upper - self._threshold(article, story), rank, story, parts))
-        bounded.sort(key=lambda item: (-item[0], item[1]))
+        across languages), and its score; the first in candidate order on a tie."""
+        candidates = [
+            story
+            for story in self._candidates(article, active)
+            if self._language_allows(article, story)
+        ]
+        lexical = self._terms.dots(terms, [story.terms for story in candidates])
         best: StoryState | None = None
-        best_score, best_margin, best_rank = -1.0, -math.inf, 0
-        for upper_margin, rank, story, parts in bounded:
-            if upper_margin + 1e-9 < best_margin:
-                break
-            if parts is None:
-                score = self.similarity(article, weights, names, story)  # cheap across languages
-            else:
-                dense, entity, recency = parts
-                score = self._combined(dense, story.lexical(weights), entity) * recency
+        best_score, best_margin = -1.0, -math.inf
+        for story, dot in zip(candidates, lexical, strict=True):
+            score = self._score(article, names, story, dot / (story.terms_norm or 1.0))
             margin = score - self._threshold(article, story)
-            if margin > best_margin or (margin == best_margin and rank < best_rank):
-                best, best_score, best_margin, best_rank = story, score, margin, rank
+            if margin > best_margin:
+                best, best_score, best_margin = story, score, margin
         return best, best_score
 
     def _language_allows(self, article: ArticleFeatures, story: StoryState) -> bool:
@@ -293,25 +274,27 @@ class StoryClusterer:
     def similarity(
         self,
         article: ArticleFeatures,
-        weights: dict[str, float],
+        terms: TermVector,
         names: dict[str, float],
         story: StoryState,
     ) -> float:
-        """`weights` are the article's TF-IDF weights and `names` its entity weights."""
+        """`terms` are the article's unit TF-IDF vector and `names` its entity weights."""
+        dot = self._terms.dots(terms, [story.terms])[0]
+        return self._score(article, names, story, dot / (story.terms_norm or 1.0))
+
+    def _score(
+        self, article: ArticleFeatures, names: dict[str, float], story: StoryState, lexical: float
+    ) -> float:
+        """`similarity`, given the lexical cosine (which `_best_match` computes for all its
+        candidates at once)."""
+        recency = self._recency(article.published, story)
         if not _same_language(article, story):
             # Across languages only names and numbers compare (the dense model is English):
             # the score is the number of shared ones, a tenth per name, capped at 1.
             shared = sum(1 for name in article.entities if name in story.entities)
-            return min(1.0, shared / 10) * self._recency(article.published, story)
-        dense, entity, recency = self._cheap_parts(article, names, story)
-        return self._combined(dense, story.lexical(weights), entity) * recency
-
-    def _cheap_parts(
-        self, article: ArticleFeatures, names: dict[str, float], story: StoryState
-    ) -> tuple[float, float, float]:
-        """Dense cosine, names overlap and recency: everything but the lexical cosine."""
+            return min(1.0, shared / 10) * recency
         dense = float(np.dot(article.vector, story.centroid))
-        return dense, _overlap(names, story.entities), self._recency(article.published, story)
+        return self._combined(dense, lexical, _overlap(names, story.entities)) * recency
 
     def _combined(self, dense: float, lexical: float, entity: float) -> float:
         """The weighted score, gated: same topic, different event (another earthquake, another
@@ -360,42 +343,39 @@ class StoryClusterer:
             if story.id not in self.stories or len(self._index) < 2:
                 continue
             names = self._entity_weights(story.entities)
-            for key in self._index.search(story.centroid, self.config.candidates):
-                other = self.stories.get(key)
-                if other is None or other.id == story.id or other.dormant:
-                    continue
-                if self._are_one(story, names, other):
+            others = [
+                other
+                for key in self._index.search(story.centroid, self.config.candidates)
+                if (other := self.stories.get(key)) is not None
+                and other.id != story.id
+                and not other.dormant
+            ]
+            dots = self._terms.dots(story.terms, [other.terms for other in others])
+            for other, dot in zip(others, dots, strict=True):
+                lexical = dot / ((story.terms_norm * other.terms_norm) or 1.0)
+                if self._are_one(story, names, other, lexical):
                     keep, gone = sorted((story, other), key=lambda s: (-len(s.members), s.id))
                     self._merge(gone, keep)
                     merged.append((gone.id, keep.id))
                     break
         return merged
 
-    def _are_one(self, a: StoryState, names: dict[str, float], b: StoryState) -> bool:
+    def _are_one(
+        self, a: StoryState, names: dict[str, float], b: StoryState, lexical: float
+    ) -> bool:
         """`similarity`, story to story, against the merge threshold, or against the assignment
-        threshold when either story is a single article; `names` are a's entity weights."""
+        threshold when either story is a single article; `names` are a's entity weights and
+        `lexical` the stories' cosine."""
         if not (set(a.languages) & set(b.languages)) and a.languages and b.languages:
             return False
         if len(b.members) == 1 < len(a.members):
             a, b, names = b, a, self._entity_weights(b.entities)
         if len(a.members) == 1:
-            recency = self._recency(a.last_seen, b)
-            return self._scores_at_least(a, names, b, self.config.threshold / recency)
-        return self._scores_at_least(a, names, b, self.config.merge_threshold)
-
-    def _scores_at_least(
-        self, a: StoryState, names: dict[str, float], b: StoryState, threshold: float
-    ) -> bool:
-        """Whether a's similarity to b reaches `threshold`. The lexical cosine (the costly part)
-        is computed only when the cheap parts leave the threshold within reach with a perfect
-        one."""
+            threshold = self.config.threshold / self._recency(a.last_seen, b)
+        else:
+            threshold = self.config.merge_threshold
         dense = float(np.dot(a.centroid, b.centroid))
-        entity = _overlap(names, b.entities)
-        if self._combined(dense, 1.0, entity) < threshold:
-            return False
-        small, large = sorted((a.tfidf, b.tfidf), key=len)
-        lexical = _dot(small, large) / math.sqrt((a.tfidf_norm2 or 1.0) * (b.tfidf_norm2 or 1.0))
-        return self._combined(dense, lexical, entity) >= threshold
+        return self._combined(dense, lexical, _overlap(names, b.entities)) >= threshold
 
     def _merge(self, gone: StoryState, keep: StoryState) -> None:
         keep.absorb(gone)
@@ -430,12 +410,6 @@ class StoryClusterer:
 
     def assignments(self) -> dict[int, int]:
         return {a: self.resolve(s) for a, s in self.article_story.items()}
-
-
-def _dot(sparse: dict[str, float], other: dict[str, float]) -> float:
-    """Dot product of two sparse vectors, iterating over the first. map() keeps the loop in C:
-    this is the clusterer's innermost loop (an article's terms against every candidate)."""
-    return float(sum(map(mul, sparse.values(), map(other.get, sparse.keys(), repeat(0.0)))))
 
 
 def _overlap(names: dict[str, float], story: Counter[str]) -> float:

@@ -1,0 +1,63 @@
+"""TF-IDF vectors of articles and stories as NumPy arrays over one numbering of terms.
+
+The lexical cosine is the clusterer's innermost loop: each arriving article against each of its
+(up to 16) candidate stories, every one a few hundred to a few thousand terms. With dictionaries
+that is one Python lookup per term; with arrays over shared term ids it is the article's weights
+written once into a scratch row, then one gather and one dot product per story.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True, slots=True)
+class TermVector:
+    """A sparse vector: term ids (unique) and their weights."""
+
+    ids: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    weights: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+
+    def plus(self, other: TermVector) -> TermVector:
+        """The sum of two vectors (a story's terms after an article joins it)."""
+        unique, inverse = np.unique(np.concatenate((self.ids, other.ids)), return_inverse=True)
+        weights = np.bincount(
+            inverse, weights=np.concatenate((self.weights, other.weights)), minlength=len(unique)
+        )
+        return TermVector(unique, weights.astype(np.float64, copy=False))
+
+    def norm(self) -> float:
+        return float(np.sqrt(self.weights @ self.weights))
+
+
+class TermSpace:
+    """The clusterer's term numbering, which grows as new words arrive."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._scratch = np.zeros(4096)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def vector(self, weights: Mapping[str, float]) -> TermVector:
+        ids = self._ids
+        new = [term for term in weights if term not in ids]
+        ids.update(zip(new, range(len(ids), len(ids) + len(new)), strict=True))
+        numbered = np.fromiter(map(ids.__getitem__, weights), dtype=np.int64, count=len(weights))
+        return TermVector(numbered, np.fromiter(weights.values(), np.float64, len(weights)))
+
+    def dots(self, vector: TermVector, others: Sequence[TermVector]) -> list[float]:
+        """`vector`'s dot product with each of `others`."""
+        if len(self._scratch) < len(self._ids):
+            self._scratch = np.zeros(2 * len(self._ids))
+        scratch = self._scratch
+        scratch[vector.ids] = vector.weights
+        try:
+            return [float(scratch[other.ids] @ other.weights) for other in others]
+        finally:
+            scratch[vector.ids] = 0.0
