@@ -281,6 +281,43 @@ def test_stories_form_as_coverage_arrives_and_survive_a_restart(
     assert unwritten == [], "every story has a written, cited revision"
 
 
+def test_a_story_that_fused_two_events_is_split_and_stays_split(
+    sessions: db.Sessions, newsroom: Newsroom
+) -> None:
+    """Norland raises its rate and Kestria holds on the same afternoon, and the Kestria reports
+    mention Norland's move: the first of them joins the Norland story on arrival. The split
+    pass at the end of the round separates the two events, links them, and a restarted
+    process keeps them apart."""
+    corpus = newsroom.corpus
+    _subscribe(sessions, [newsroom.feed_url(o) for o in corpus.outlets])
+    _, first = asyncio.run(_pipeline(sessions).run_round())
+    assert first.split >= 1
+
+    def stories_of(event: str) -> set[int | None]:
+        found = set()
+        with db.transaction(sessions) as session:
+            for article in corpus.articles:
+                if article.event == event and article.kind == "news" and article.language == "en":
+                    stored = repo.get_article_by_url(session, newsroom.article_url(article.id))
+                    assert stored is not None
+                    found.add(repo.story_of_article(session, stored.id or 0))
+        return found
+
+    norland, kestria = stories_of("rates-norland"), stories_of("rates-kestria")
+    assert len(norland) == 1 and len(kestria) == 1 and norland != kestria
+    (norland_id,), (kestria_id,) = norland, kestria
+    assert norland_id is not None and kestria_id is not None
+    with db.transaction(sessions) as session:
+        # The larger Norland story kept its id; the Kestria story split off and links to it.
+        links = [(s.id, kind) for s, kind in repo.related_stories(session, kestria_id)]
+        assert links == [(norland_id, "related-event")]
+        for story_id in (norland_id, kestria_id):
+            assert repo.current_revision(session, repo.get_story(session, story_id)) is not None
+    newsroom.clock.set(timedelta(days=3))
+    asyncio.run(_pipeline(sessions).run_round(force=True))
+    assert stories_of("rates-norland") == norland and stories_of("rates-kestria") == kestria
+
+
 def test_a_configured_llm_writes_stories_and_falls_back_when_it_fails(
     sessions: db.Sessions, newsroom: Newsroom
 ) -> None:

@@ -66,6 +66,10 @@ from storywire.write.timeline import coverage_svg
 
 log = logging.getLogger(__name__)
 
+# How a story split off another is linked to it (shown as "related event"); the clusterer never
+# merges such a pair again, across restarts too.
+SPLIT_LINK = "related-event"
+
 MIN_CLASSIFIER_WORDS = 150
 
 
@@ -130,6 +134,7 @@ class StoryReport:
     clustered: int = 0
     new_stories: int = 0
     merged: int = 0
+    split: int = 0
     revised: int = 0
     touched: set[int] = field(default_factory=set)
 
@@ -242,11 +247,28 @@ class StoryDetector:
             report.touched.add(decision.story_id)
         merges = clusterer.merge_pass(only=set(report.touched))
         with db.transaction(self.sessions) as session:
+            now = datetime.now(UTC)
             for gone, keep in merges:
-                repo.move_memberships(session, gone, keep, datetime.now(UTC))
+                repo.move_memberships(session, gone, keep, now)
                 report.touched.discard(gone)
                 report.touched.add(keep)
             report.merged = len(merges)
+
+            def split_story(first: int, session: db.Session = session) -> int:
+                return _create_story(session, repo.articles_by_ids(session, [first])[0])
+
+            for split in clusterer.split_pass(only=set(report.touched), new_id=split_story):
+                repo.move_articles(
+                    session,
+                    list(split.moved),
+                    split.story_id,
+                    split.new_story_id,
+                    now,
+                    f"split from story {split.story_id}",
+                )
+                repo.link_stories(session, split.new_story_id, split.story_id, SPLIT_LINK, now)
+                report.touched.add(split.new_story_id)
+                report.split += 1
             _refresh_stories(session, report.touched, clusterer.dormant_ids())
 
     def _clusterer_state(self) -> StoryClusterer:
@@ -264,6 +286,8 @@ class StoryDetector:
                 features = [_features(a, stored.get(a.id or 0)) for a in members]
                 dormant = story.status is StoryStatus.DORMANT
                 clusterer.restore(story.id or 0, sorted(features, key=lambda f: f.id), dormant)
+            for story_id, related_id in repo.linked_pairs(session, SPLIT_LINK):
+                clusterer.keep_apart(story_id, related_id)
         self._clusterer = clusterer
         return clusterer
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from storywire.cluster.assign import ArticleFeatures, ClusterConfig, StoryClusterer
+from storywire.cluster.assign import ArticleFeatures, ClusterConfig, StoryClusterer, _normalised_cut
 from storywire.cluster.importance import Coverage, importance
 from storywire.cluster.index import CentroidIndex
 
@@ -191,3 +191,89 @@ def test_merge_pass_can_be_limited_to_changed_stories() -> None:
     clusterer, a, b = _two_stories(ClusterConfig(merge_threshold=0.3), (2, 2))
     assert clusterer.merge_pass(only=set()) == []
     assert clusterer.merge_pass(only={b}) == [(b, a)]
+
+
+LOOK_ALIKE = "earthquake magnitude struck tsunami warning islands ferries injured aftershock"
+
+
+def _fused(
+    first: int = 4, second: int = 3, groups: tuple[int | None, int | None] = (None, None)
+) -> StoryClusterer:
+    """Story 1 (restored, so no decision made it) holding two look-alike earthquakes: `first`
+    Teravale reports, then `second` Greyhaven reports."""
+    teravale = [
+        _article(i, 1, QUAKE + " teravale", "teravale calveria solen #6.4", group=groups[0])
+        for i in range(1, first + 1)
+    ]
+    greyhaven = [
+        _article(i, 1, LOOK_ALIKE + " greyhaven", "greyhaven ormsby oduya #5.9", group=groups[1])
+        for i in range(first + 1, first + second + 1)
+    ]
+    clusterer = StoryClusterer(ClusterConfig(split_min_articles=6))
+    clusterer.restore(1, teravale + greyhaven, dormant=False)
+    return clusterer
+
+
+def test_split_pass_separates_two_events_that_one_story_fused() -> None:
+    clusterer = _fused()
+    made: list[int] = []
+
+    def new_id(first: int) -> int:
+        made.append(first)
+        return 50
+
+    splits = clusterer.split_pass(new_id=new_id)
+    assert [(s.story_id, s.new_story_id, s.moved) for s in splits] == [(1, 50, (5, 6, 7))]
+    assert made == [5]  # the new story is made from its first article
+    assert clusterer.assignments() == {1: 1, 2: 1, 3: 1, 4: 1, 5: 50, 6: 50, 7: 50}
+    # The halves are never merged again, even on a merge test every pair passes, and a new
+    # report of either event joins its own story.
+    assert clusterer.merge_pass() == []
+    later = clusterer.assign(
+        _article(8, 1, LOOK_ALIKE + " greyhaven", "greyhaven ormsby oduya #5.9", hours=1)
+    )
+    assert later.story_id == 50
+
+
+def test_split_pass_leaves_one_event_and_small_or_unchanged_stories_alone() -> None:
+    one_event = StoryClusterer(ClusterConfig(split_min_articles=6))
+    members = [_article(i, 1, QUAKE, "teravale calveria #6.4") for i in range(1, 9)]
+    one_event.restore(1, members, dormant=False)
+    assert one_event.split_pass() == []
+    assert _fused(first=3, second=2).split_pass() == []  # fewer than split_min_articles
+    assert _fused().split_pass(only=set()) == []
+    assert _fused(first=5, second=1).split_pass() == []  # a half needs two articles
+    # Two threads of one event (the quake, the aid effort) share its names: not split, though
+    # their words differ enough that without the names test they would be.
+    names = "teravale calveria solen #6.4"
+    members = [_article(i, 1, QUAKE, names) for i in range(1, 5)]
+    members += [_article(i, 2, BANK + " aid convoy", names) for i in range(5, 8)]
+    for names_test, expected in ((0.4, 0), (1.01, 1)):
+        threads = StoryClusterer(ClusterConfig(split_min_articles=6, split_names=names_test))
+        threads.restore(1, members, dormant=False)
+        assert len(threads.split_pass()) == expected
+
+
+def test_split_pass_checks_a_story_again_only_once_it_has_grown_by_a_quarter() -> None:
+    clusterer = _fused()
+    clusterer.stories[1].split_checked = 6  # checked at six articles; seven is not 7.5
+    assert clusterer.split_pass() == []
+    clusterer.stories[1].split_checked = 5
+    assert len(clusterer.split_pass()) == 1
+
+
+def test_split_pass_never_separates_syndicated_copies() -> None:
+    assert _fused(groups=(7, 7)).split_pass() == []
+
+
+def test_normalised_cut_finds_the_two_blocks() -> None:
+    similarity = np.full((6, 6), 0.05)
+    similarity[:4, :4] = similarity[4:, 4:] = 0.6
+    side = _normalised_cut(similarity)
+    assert sorted(np.flatnonzero(side).tolist()) in ([0, 1, 2, 3], [4, 5])
+
+
+def test_stories_kept_apart_are_never_merged() -> None:
+    clusterer, a, b = _two_stories(ClusterConfig(merge_threshold=0.3), (2, 2))
+    clusterer.keep_apart(b, a)
+    assert clusterer.merge_pass() == []

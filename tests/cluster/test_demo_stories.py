@@ -104,12 +104,10 @@ def test_look_alike_earthquakes_stay_apart(corpus: Corpus, stories: dict[str, in
     assert not teravale & ormsby
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: the Kestrian rate hold joins the Norland rate rise "
-    "(same day, same vocabulary, and the Kestria reports mention Norland's move)",
-)
 def test_look_alike_rate_decisions_stay_apart(corpus: Corpus, stories: dict[str, int]) -> None:
+    """Norland raises and Kestria holds on the same afternoon, and the Kestria reports mention
+    Norland's move: in the published order the first Kestria report joins the Norland story,
+    and the split pass separates the two."""
     norland = {stories[a.id] for a in corpus.articles if a.event == "rates-norland"}
     kestria = {stories[a.id] for a in corpus.articles if a.event == "rates-kestria"}
     assert not norland & kestria
@@ -141,13 +139,6 @@ def test_overall_quality_on_the_manifest(corpus: Corpus, stories: dict[str, int]
     assert bcubed_f1(stories, gold) >= 0.9
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: whether the Kestrian rate hold joins the Norland story depends "
-    "on which arrives first (apart in 7 of 10 within-day shuffles), which moves F1 by ~0.04 on "
-    "this small corpus (0.035 on ECB+ and 0.010 on Multi-News over ten arrival orders, "
-    "bench/clustering.py)",
-)
 def test_arrival_order_within_a_day_barely_matters(corpus: Corpus, embedder: _Cached) -> None:
     """Shuffling arrivals within each day moves BCubed F1 by less than 0.02."""
     gold = {a.id: a.event for a in corpus.articles}

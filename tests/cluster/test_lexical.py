@@ -82,3 +82,14 @@ def test_a_story_keeps_the_sum_of_its_articles_tfidf_through_joins_and_merges() 
     assert a.terms_norm == pytest.approx(math.sqrt(_dict_dot(total, total)))
     probe = space.vector({"toll": 1.0})
     assert space.dots(probe, [a.terms]) == pytest.approx([1.8])
+
+
+def test_the_gram_matrix_holds_every_pairwise_dot_product() -> None:
+    rng = random.Random(3)
+    vocabulary = [f"w{i}" for i in range(300)]
+    space = TermSpace()
+    plain = [_random_weights(rng, vocabulary, rng.randint(1, 80)) for _ in range(7)] + [{}]
+    gram = space.gram([space.vector(weights) for weights in plain])
+    expected = [[_dict_dot(a, b) for b in plain] for a in plain]
+    assert np.allclose(gram, np.array(expected))
+    assert space.gram([]).shape == (0, 0)

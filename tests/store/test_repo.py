@@ -212,6 +212,25 @@ def test_merged_story_id_keeps_resolving(sessions: db.Sessions) -> None:
             repo.get_story(session, "\u00b9")  # "¹" passes str.isdigit() but is no id
 
 
+def test_a_split_moves_articles_to_the_new_story_and_links_it(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        story, articles = _story_with_revision(session)
+        split = repo.add_story(
+            session, Story(slug="opinion", headline="Build", published_at=T0, updated_at=T0)
+        )
+        moved = [articles[2].id or 0]
+        repo.move_articles(session, moved, story.id or 0, split.id or 0, T0, "split from story 1")
+        repo.link_stories(session, split.id or 0, story.id or 0, "related-event", T0)
+        repo.link_stories(session, split.id or 0, story.id or 0, "follow-up", T0)
+    with db.transaction(sessions) as session:
+        assert [a.id for a, _ in repo.story_articles(session, split.id or 0)] == moved
+        (member,) = [m for _, m in repo.story_articles(session, split.id or 0)]
+        assert member.reason == "split from story 1" and member.score == 0.8
+        counts = {s.story.id: s.article_count for s in repo.list_stories(session, limit=10)}
+        assert counts[story.id] == 2 and counts[split.id] == 1
+        assert repo.linked_pairs(session, "related-event") == [(split.id, story.id)]
+
+
 def test_full_text_search_over_stories_and_articles(sessions: db.Sessions) -> None:
     with db.transaction(sessions) as session:
         story, articles = _story_with_revision(session)

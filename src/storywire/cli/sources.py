@@ -188,7 +188,7 @@ def _round(pipeline: Pipeline, sessions: db.Sessions, all_feeds: bool) -> None:
         f"checked {len(result.feeds)} feeds: {result.new_articles} new articles, "
         f"{sum(r.not_modified for r in result.feeds)} unchanged, {len(result.errors)} failed; "
         f"stories: {stories.clustered} articles placed, {stories.new_stories} new, "
-        f"{stories.merged} merged"
+        f"{stories.merged} merged, {stories.split} split"
     )
 
 

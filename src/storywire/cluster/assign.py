@@ -5,19 +5,22 @@ arrivals gives the same stories. Similarity combines the dense embedding of titl
 TF-IDF over the full text (document frequencies grow as articles arrive), overlap of names and
 numbers, and the time gap. Candidates come from a nearest-neighbour index over story centroids
   restricted to active stories; syndicated copies skip the search and follow their group.
-A merge pass joins stories that converged; stories with no new coverage go dormant, and a later
-article can revive one or start a follow-up story linked to it.
+A merge pass joins stories that converged and a split pass separates stories that turned out to
+be two events; stories with no new coverage go dormant, and a later article can revive one or
+start a follow-up story linked to it.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from storywire.cluster.index import CentroidIndex
 from storywire.cluster.lexical import TermSpace, TermVector
@@ -40,6 +43,9 @@ class ClusterConfig:
     follow_up_threshold: float = 0.45
     cross_lingual_entities: int = 4
     cross_lingual_threshold: float = 0.4
+    split_ratio: float = 0.6
+    split_names: float = 0.4
+    split_min_articles: int = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +96,20 @@ class Decision:
     follows: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Split:
+    """The articles `moved` out of story `story_id` into the new story `new_story_id`."""
+
+    story_id: int
+    new_story_id: int
+    moved: tuple[int, ...]
+
+
+# A story's articles are checked for a split again each time the story grows by this factor.
+SPLIT_RECHECK_GROWTH = 1.25
+Score = TypeVar("Score", float, npt.NDArray[np.float64])
+
+
 @dataclass
 class StoryState:
     id: int
@@ -98,6 +118,9 @@ class StoryState:
     entities: Counter[str] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
     members: list[int] = field(default_factory=list)
+    # The members' features, for the split pass; emptied when the story goes dormant.
+    articles: list[ArticleFeatures] = field(default_factory=list)
+    split_checked: int = 0  # the size at the last split check
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     dormant: bool = False
@@ -127,6 +150,7 @@ class StoryState:
         if article.language:
             self.languages[article.language] += 1
         self.members.append(article.id)
+        self.articles.append(article)
         if article.published is not None:
             if self.first_seen is None or article.published < self.first_seen:
                 self.first_seen = article.published
@@ -141,6 +165,7 @@ class StoryState:
         self.entities.update(other.entities)
         self.languages.update(other.languages)
         self.members.extend(other.members)
+        self.articles.extend(other.articles)
         times = [t for t in (self.first_seen, other.first_seen) if t]
         self.first_seen = min(times) if times else None
         times = [t for t in (self.last_seen, other.last_seen) if t]
@@ -166,6 +191,7 @@ class StoryClusterer:
         self.redirects: dict[int, int] = {}
         self._index = CentroidIndex(dim)
         self._terms = TermSpace()
+        self._apart: set[frozenset[int]] = set()  # stories split apart, never merged again
         self._counter = 0
         self._next_id = next_id or self._count
 
@@ -220,6 +246,10 @@ class StoryClusterer:
         if not dormant:
             self._index.upsert(story_id, story.centroid)
         self._counter = max(self._counter, story_id)
+
+    def keep_apart(self, a: int, b: int) -> None:
+        """Never merge stories a and b (a split that was made before a restart)."""
+        self._apart.add(frozenset((a, b)))
 
     def _threshold(self, article: ArticleFeatures, story: StoryState) -> float:
         if article.language and story.languages and article.language not in story.languages:
@@ -296,7 +326,7 @@ class StoryClusterer:
         dense = float(np.dot(article.vector, story.centroid))
         return self._combined(dense, lexical, _overlap(names, story.entities)) * recency
 
-    def _combined(self, dense: float, lexical: float, entity: float) -> float:
+    def _combined(self, dense: Score, lexical: Score, entity: Score) -> Score:
         """The weighted score, gated: same topic, different event (another earthquake, another
         central bank) shows as topical similarity with names and numbers that don't match, and
         the gate halves it."""
@@ -349,6 +379,7 @@ class StoryClusterer:
                 if (other := self.stories.get(key)) is not None
                 and other.id != story.id
                 and not other.dormant
+                and frozenset((story.id, other.id)) not in self._apart
             ]
             dots = self._terms.dots(story.terms, [other.terms for other in others])
             for other, dot in zip(others, dots, strict=True):
@@ -389,6 +420,145 @@ class StoryClusterer:
             if story_id == gone.id:
                 self.group_story[group] = keep.id
 
+    # ------------------------------------------------------------------------------- split
+
+    def split_pass(
+        self, only: set[int] | None = None, new_id: Callable[[int], int] | None = None
+    ) -> list[Split]:
+        """Separate active stories that turned out to be two events; returns the splits made.
+
+        An online clusterer fuses look-alike events (another earthquake, another central bank)
+        when the first report of the second event finds the first event's story its best match,
+        so which one arrives first decides the stories. The split pass is the merge pass's
+        counterpart: a story's articles are scored pairwise with the assignment formula, cut in
+        two by the normalised cut of that graph, and separated when the halves are less alike
+        than `split_ratio` times the articles within them and share less than `split_names` of
+        their names (two threads of one event, the quake and the aid effort, share the place
+        and the toll; two earthquakes don't). A story is checked once it has
+        `split_min_articles` articles and again whenever it has grown by a quarter. The larger
+        half keeps the story's id, the other becomes a new story, and the two are never merged
+        again. `new_id` makes the new story's id (e.g. a database row) from its first article's.
+        """
+        splits: list[Split] = []
+        for story in sorted(self.stories.values(), key=lambda s: s.id):
+            size = len(story.members)
+            if (
+                story.dormant
+                or (only is not None and story.id not in only)
+                or size
+                < max(self.config.split_min_articles, SPLIT_RECHECK_GROWTH * story.split_checked)
+                or len(story.articles) != size  # features lost while dormant
+            ):
+                continue
+            story.split_checked = size
+            moved = self._split_off(story)
+            if moved:
+                splits.append(self._separate(story, moved, new_id))
+        return splits
+
+    def _split_off(self, story: StoryState) -> list[ArticleFeatures]:
+        """The articles of the second event in `story`, or none when it is one event.
+
+        Only articles in the story's main language are scored against each other (the dense
+        model and TF-IDF compare within a language); the others go with the half whose names
+        they share most. Syndicated copies never end up on both sides."""
+        main = story.languages.most_common(1)[0][0] if story.languages else None
+        core = [a for a in story.articles if main is None or a.language in (main, None)]
+        if len(core) < self.config.split_min_articles:
+            return []
+        similarity = self._pairwise(core)
+        side = _normalised_cut(similarity)
+        if min(side.sum(), (~side).sum()) < 2:
+            return []
+        within = np.concatenate(
+            [
+                similarity[np.ix_(half, half)][np.triu_indices(int(half.sum()), 1)]
+                for half in (side, ~side)
+            ]
+        )
+        between = similarity[np.ix_(side, ~side)]
+        if between.mean() >= self.config.split_ratio * within.mean():
+            return []
+        halves = [
+            [a for a, s in zip(core, side, strict=True) if s == flag] for flag in (True, False)
+        ]
+        halves.sort(key=lambda half: (-len(half), story.members.index(half[0].id)))
+        kept, moved = halves
+        groups = {a.dup_group for a in kept if a.dup_group is not None}
+        if any(a.dup_group in groups for a in moved):
+            return []
+        if self._names_overlap(kept, moved) >= self.config.split_names:
+            return []  # the same names: one event's threads (the rescue, the aid), not two events
+        names = [set().union(*(a.entities for a in half)) for half in (kept, moved)]
+        scored = {a.id for a in core}
+        for article in story.articles:
+            if article.id not in scored and sum(map(names[1].__contains__, article.entities)) > sum(
+                map(names[0].__contains__, article.entities)
+            ):
+                moved.append(article)
+        return moved
+
+    def _names_overlap(self, a: list[ArticleFeatures], b: list[ArticleFeatures]) -> float:
+        """How much the names of two groups of articles overlap, each way, averaged."""
+        names_a: Counter[str] = Counter()
+        names_b: Counter[str] = Counter()
+        for article in a:
+            names_a.update(article.entities)
+        for article in b:
+            names_b.update(article.entities)
+        return 0.5 * (
+            _overlap(self._entity_weights(names_a), names_b)
+            + _overlap(self._entity_weights(names_b), names_a)
+        )
+
+    def _pairwise(self, articles: Sequence[ArticleFeatures]) -> npt.NDArray[np.float64]:
+        """The assignment score (without recency) of every pair of articles; names overlap
+        taken both ways and averaged."""
+        vectors = np.stack([a.vector for a in articles]).astype(np.float64)
+        terms = [self._terms.vector(tfidf_vector(a.terms, self.df)) for a in articles]
+        lexical = self._terms.gram(terms)
+        numbering: dict[str, int] = {}
+        for article in articles:
+            for name in article.entities:
+                numbering.setdefault(name, len(numbering))
+        weights = np.zeros((len(articles), len(numbering)))
+        present = np.zeros_like(weights)
+        for row, article in enumerate(articles):
+            for name, weight in self._entity_weights(article.entities).items():
+                weights[row, numbering[name]] = weight
+                present[row, numbering[name]] = 1.0
+        weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
+        overlap = weights @ present.T
+        return self._combined(vectors @ vectors.T, lexical, (overlap + overlap.T) / 2)
+
+    def _separate(
+        self,
+        story: StoryState,
+        moved: list[ArticleFeatures],
+        new_id: Callable[[int], int] | None,
+    ) -> Split:
+        moved_ids = {a.id for a in moved}
+        kept = self._rebuilt(story.id, [a for a in story.articles if a.id not in moved_ids])
+        first = next(a.id for a in story.articles if a.id in moved_ids)
+        split_off = self._rebuilt(new_id(first) if new_id else self._next_id(), moved)
+        for part in (kept, split_off):
+            part.split_checked = len(part.members)
+            self.stories[part.id] = part
+            self._index.upsert(part.id, part.centroid)
+        for article in moved:
+            self.article_story[article.id] = split_off.id
+            if article.dup_group is not None:
+                self.group_story[article.dup_group] = split_off.id
+        self.keep_apart(kept.id, split_off.id)
+        return Split(story.id, split_off.id, tuple(sorted(moved_ids)))
+
+    def _rebuilt(self, story_id: int, articles: list[ArticleFeatures]) -> StoryState:
+        """A story of these articles, weighted by today's document frequencies."""
+        story = StoryState(story_id, np.zeros(self.dim, dtype=np.float32))
+        for article in articles:
+            story.add(article, self._terms.vector(tfidf_vector(article.terms, self.df)))
+        return story
+
     def resolve(self, story_id: int) -> int:
         while story_id in self.redirects:
             story_id = self.redirects[story_id]
@@ -406,6 +576,7 @@ class StoryClusterer:
                 continue
             if now - story.last_seen > self.config.window:
                 story.dormant = True
+                story.articles = []
                 self._index.remove(story.id)
 
     def assignments(self) -> dict[int, int]:
@@ -417,6 +588,28 @@ def _overlap(names: dict[str, float], story: Counter[str]) -> float:
     total = sum(names.values())
     shared = sum(map(names.__getitem__, filter(story.__contains__, names)))
     return shared / total if total else 0.0
+
+
+def _normalised_cut(similarity: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """One side (a mask) of the two-way normalised cut of a similarity graph (Shi and Malik,
+    2000): the nodes ordered by the Fiedler vector of the normalised Laplacian, cut where the
+    normalised cut is smallest."""
+    weights = np.maximum(similarity, 0.0)
+    np.fill_diagonal(weights, 0.0)
+    degree = np.maximum(weights.sum(axis=1), 1e-12)
+    scale = 1.0 / np.sqrt(degree)
+    laplacian = np.eye(len(weights)) - scale[:, None] * weights * scale[None, :]
+    fiedler = scale * np.linalg.eigh(laplacian)[1][:, 1]
+    order = np.argsort(fiedler, kind="stable")
+    best, best_cut = np.zeros(len(weights), dtype=bool), math.inf
+    for k in range(1, len(weights)):
+        side = np.zeros(len(weights), dtype=bool)
+        side[order[:k]] = True
+        cut = float(weights[np.ix_(side, ~side)].sum())
+        normalised = cut / degree[side].sum() + cut / degree[~side].sum()
+        if normalised < best_cut:
+            best, best_cut = side, normalised
+    return best
 
 
 def _same_language(article: ArticleFeatures, story: StoryState) -> bool:

@@ -53,11 +53,32 @@ class TermSpace:
 
     def dots(self, vector: TermVector, others: Sequence[TermVector]) -> list[float]:
         """`vector`'s dot product with each of `others`."""
-        if len(self._scratch) < len(self._ids):
-            self._scratch = np.zeros(2 * len(self._ids))
-        scratch = self._scratch
+        scratch = self._scratch_row()
         scratch[vector.ids] = vector.weights
         try:
             return [float(scratch[other.ids] @ other.weights) for other in others]
         finally:
             scratch[vector.ids] = 0.0
+
+    def gram(self, vectors: Sequence[TermVector]) -> npt.NDArray[np.float64]:
+        """Every pairwise dot product of `vectors` (a story's articles): one row per vector,
+        each a gather over all of them and a sum per owner."""
+        count = len(vectors)
+        gram = np.zeros((count, count))
+        if not count:
+            return gram
+        ids = np.concatenate([v.ids for v in vectors])
+        weights = np.concatenate([v.weights for v in vectors])
+        owner = np.repeat(np.arange(count), [len(v.ids) for v in vectors])
+        scratch = self._scratch_row()
+        for row, vector in enumerate(vectors):
+            scratch[vector.ids] = vector.weights
+            gram[row] = np.bincount(owner, weights=scratch[ids] * weights, minlength=count)
+            scratch[vector.ids] = 0.0
+        return gram
+
+    def _scratch_row(self) -> npt.NDArray[np.float64]:
+        """A zero row as long as the numbering, where one vector is spread out at a time."""
+        if len(self._scratch) < len(self._ids):
+            self._scratch = np.zeros(2 * len(self._ids))
+        return self._scratch

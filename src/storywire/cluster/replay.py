@@ -54,6 +54,7 @@ def replay(
             )
         )
     clusterer.merge_pass()
+    clusterer.split_pass()
     stories = clusterer.assignments()
     return [(article.id, stories[index]) for index, article in enumerate(articles)]
 

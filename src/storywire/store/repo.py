@@ -551,25 +551,39 @@ def story_articles(session: Session, story_id: int) -> list[tuple[Article, Membe
 
 def move_memberships(session: Session, gone: int, keep: int, when: datetime) -> None:
     """After a merge: every article of `gone` now belongs to `keep`; `gone` keeps resolving."""
-    members = session.scalars(select(StoryArticleRow).where(StoryArticleRow.story_id == gone))
-    for member in list(members):
-        session.delete(member)
-        session.flush()
-        if session.get(StoryArticleRow, (keep, member.article_id)) is None:
-            session.add(
-                StoryArticleRow(
-                    story_id=keep,
-                    article_id=member.article_id,
-                    joined_at=when,
-                    reason=f"merged from story {gone}",
-                    score=member.score,
-                )
-            )
+    members = session.scalars(
+        select(StoryArticleRow.article_id).where(StoryArticleRow.story_id == gone)
+    )
+    move_articles(session, list(members), gone, keep, when, f"merged from story {gone}")
     row = _get(session, StoryRow, gone, "story")
     row.status, row.merged_into_id = StoryStatus.MERGED.value, keep
     session.flush()
-    _recount(session, gone)
-    _recount(session, keep)
+
+
+def move_articles(
+    session: Session, article_ids: list[int], source: int, target: int, when: datetime, reason: str
+) -> None:
+    """These articles of story `source` now belong to story `target` (a merge or a split); each
+    keeps the score it joined with."""
+    for article_id in article_ids:
+        member = session.get(StoryArticleRow, (source, article_id))
+        if member is None:
+            continue
+        session.delete(member)
+        session.flush()
+        if session.get(StoryArticleRow, (target, article_id)) is None:
+            session.add(
+                StoryArticleRow(
+                    story_id=target,
+                    article_id=article_id,
+                    joined_at=when,
+                    reason=reason,
+                    score=member.score,
+                )
+            )
+    session.flush()
+    _recount(session, source)
+    _recount(session, target)
 
 
 def story_of_article(session: Session, article_id: int) -> int | None:
@@ -586,6 +600,14 @@ def link_stories(
             StoryLinkRow(story_id=story_id, related_id=related_id, kind=kind, created_at=when)
         )
         session.flush()
+
+
+def linked_pairs(session: Session, kind: str) -> list[tuple[int, int]]:
+    """(story, related story) for every link of one kind, e.g. the splits to keep apart."""
+    rows = session.execute(
+        select(StoryLinkRow.story_id, StoryLinkRow.related_id).where(StoryLinkRow.kind == kind)
+    )
+    return [(story_id, related_id) for story_id, related_id in rows]
 
 
 _STORY_LINKS = _columns(StoryLinkRow).where(
