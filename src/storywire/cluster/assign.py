@@ -593,22 +593,26 @@ def _overlap(names: dict[str, float], story: Counter[str]) -> float:
 def _normalised_cut(similarity: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     """One side (a mask) of the two-way normalised cut of a similarity graph (Shi and Malik,
     2000): the nodes ordered by the Fiedler vector of the normalised Laplacian, cut where the
-    normalised cut is smallest."""
+    normalised cut is smallest. The sweep moves one node at a time across the cut, so it
+    updates the cut in O(n) per step."""
     weights = np.maximum(similarity, 0.0)
     np.fill_diagonal(weights, 0.0)
     degree = np.maximum(weights.sum(axis=1), 1e-12)
     scale = 1.0 / np.sqrt(degree)
     laplacian = np.eye(len(weights)) - scale[:, None] * weights * scale[None, :]
-    fiedler = scale * np.linalg.eigh(laplacian)[1][:, 1]
-    order = np.argsort(fiedler, kind="stable")
-    best, best_cut = np.zeros(len(weights), dtype=bool), math.inf
-    for k in range(1, len(weights)):
-        side = np.zeros(len(weights), dtype=bool)
-        side[order[:k]] = True
-        cut = float(weights[np.ix_(side, ~side)].sum())
-        normalised = cut / degree[side].sum() + cut / degree[~side].sum()
+    order = np.argsort(scale * np.linalg.eigh(laplacian)[1][:, 1], kind="stable")
+    side = np.zeros(len(weights), dtype=bool)
+    cut, volume, total = 0.0, 0.0, float(degree.sum())
+    best_k, best_cut = 1, math.inf
+    for k, node in enumerate(order[:-1], start=1):
+        cut += float(weights[node, ~side].sum() - weights[node, side].sum())
+        side[node] = True
+        volume += float(degree[node])
+        normalised = cut / volume + cut / (total - volume)
         if normalised < best_cut:
-            best, best_cut = side, normalised
+            best_k, best_cut = k, normalised
+    best = np.zeros(len(weights), dtype=bool)
+    best[order[:best_k]] = True
     return best
 
 
