@@ -301,22 +301,11 @@ class StoryClusterer:
         shared = sum(1 for e in article.entities if e in story.entities)
         return shared >= self.config.cross_lingual_entities
 
-    def similarity(
-        self,
-        article: ArticleFeatures,
-        terms: TermVector,
-        names: dict[str, float],
-        story: StoryState,
-    ) -> float:
-        """`terms` are the article's unit TF-IDF vector and `names` its entity weights."""
-        dot = self._terms.dots(terms, [story.terms])[0]
-        return self._score(article, names, story, dot / (story.terms_norm or 1.0))
-
     def _score(
         self, article: ArticleFeatures, names: dict[str, float], story: StoryState, lexical: float
     ) -> float:
-        """`similarity`, given the lexical cosine (which `_best_match` computes for all its
-        candidates at once)."""
+        """The article's score for the story, given their lexical cosine (which `_best_match`
+        computes for all its candidates at once)."""
         recency = self._recency(article.published, story)
         if not _same_language(article, story):
             # Across languages only names and numbers compare (the dense model is English):
@@ -394,7 +383,7 @@ class StoryClusterer:
     def _are_one(
         self, a: StoryState, names: dict[str, float], b: StoryState, lexical: float
     ) -> bool:
-        """`similarity`, story to story, against the merge threshold, or against the assignment
+        """The score, story to story, against the merge threshold, or against the assignment
         threshold when either story is a single article; `names` are a's entity weights and
         `lexical` the stories' cosine."""
         if not (set(a.languages) & set(b.languages)) and a.languages and b.languages:
