@@ -12,10 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from storywire.cluster.assign import ClusterConfig
 from storywire.config import Settings
 from storywire.demo.server import Newsroom, SimClock
 from storywire.models import Article, ArticleKind, Feed, RawDocument, Stage, TextSource
-from storywire.pipeline import Pipeline, story_writer
+from storywire.pipeline import Pipeline, StoryDetector, story_writer
 from storywire.sources.fetch import Fetcher, FetchPolicy
 from storywire.sources.schedule import SchedulePolicy
 from storywire.store import db, repo
@@ -316,6 +317,11 @@ def test_a_story_that_fused_two_events_is_split_and_stays_split(
     newsroom.clock.set(timedelta(days=3))
     asyncio.run(_pipeline(sessions).run_round(force=True))
     assert stories_of("rates-norland") == norland and stories_of("rates-kestria") == kestria
+    # A restarted clusterer reloads the split from the links: even on a merge test every pair
+    # passes, the Kestria story joins some other story, never the Norland one.
+    permissive = StoryDetector(sessions, config=ClusterConfig(merge_threshold=-1.0))
+    merges = permissive._clusterer_state().merge_pass(only={kestria_id})
+    assert merges and norland_id not in merges[0]
 
 
 def test_a_configured_llm_writes_stories_and_falls_back_when_it_fails(
