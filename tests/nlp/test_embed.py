@@ -83,3 +83,16 @@ def test_a_model_file_that_does_not_match_its_pin_is_refused(tmp_path: Path) -> 
 
 def test_empty_input_gives_no_rows(cache: Path) -> None:
     assert MiniLMEmbedder(cache_dir=cache).embed([]).shape == (0, 384)
+
+
+def test_the_text_is_cut_at_96_tokens(cache: Path) -> None:
+    """What runs past 96 tokens is not embedded (bench/embedding.py measures the cut against
+    128: faster, and the same clustering)."""
+    lead = " ".join(["The central bank of Norland raised its main interest rate."] * 12)
+    embedder = MiniLMEmbedder(cache_dir=cache)
+    assert len(embedder._tokenizer.encode(lead).ids) == 96
+    long, longer, early = embedder.embed(
+        [lead + " Markets fell.", lead + " A storm hit the coast.", "Markets fell. " + lead]
+    )
+    assert float(long @ longer) > 0.9999
+    assert float(long @ early) < 0.9999

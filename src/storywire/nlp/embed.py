@@ -67,7 +67,12 @@ def _packaged_files() -> tuple[Path, Path]:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2: mean-pooled, normalised 384-dimensional vectors."""
+    """all-MiniLM-L6-v2: mean-pooled, normalised 384-dimensional vectors.
+
+    Texts are cut at `max_tokens` (96): a headline and two lead sentences run 81 tokens at the
+    median, and the cut embeds 10-15% faster than 128 with the same clustering quality
+    (docs/stories.md has the figures).
+    """
 
     name = MINILM_NAME
     dim = 384
@@ -76,7 +81,7 @@ class MiniLMEmbedder:
         self,
         model_path: Path | None = None,
         tokenizer_path: Path | None = None,
-        max_tokens: int = 128,
+        max_tokens: int = 96,
         batch_size: int = 32,
         threads: int | None = None,
         verify: bool = True,
