@@ -211,7 +211,8 @@ def embed(embedder: MiniLMEmbedder, docs: list[Doc], cache: Path | None) -> tupl
     timer = Timer()
     path = None
     if cache is not None:
-        key = hashlib.sha256("\x00".join([embedder.name, *texts]).encode()).hexdigest()[:16]
+        model = f"{embedder.name}/{embedder.max_tokens}"
+        key = hashlib.sha256("\x00".join([model, *texts]).encode()).hexdigest()[:16]
         path = cache / f"clustering-{key}.npy"
         if path.is_file():
             return np.load(path), Timer(float("nan"), float("nan"))

@@ -277,3 +277,17 @@ def test_stories_kept_apart_are_never_merged() -> None:
     clusterer, a, b = _two_stories(ClusterConfig(merge_threshold=0.3), (2, 2))
     clusterer.keep_apart(b, a)
     assert clusterer.merge_pass() == []
+
+
+def test_split_pass_does_not_cut_off_outliers_that_are_no_event_of_their_own() -> None:
+    """A story's odd pieces (a local angle, an editorial) share a few words with its reports
+    and none with each other: the cut puts them on one side, but that side is no event."""
+    members = [_article(i, 1, QUAKE, "teravale calveria #6.4") for i in range(1, 7)]
+    members += [
+        _article(7, 3, "rescue dead toll homeowners mortgage bills", "skarnes"),
+        _article(8, 4, "buildings collapsed aftershock editorial courage readers", "board"),
+    ]
+    clusterer = StoryClusterer(ClusterConfig(split_min_articles=6))
+    clusterer.restore(1, members, dormant=False)
+    assert clusterer.split_pass() == []
+    assert _fused().split_pass() != []  # two events, each of a piece, are still separated

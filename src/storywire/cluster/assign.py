@@ -421,9 +421,11 @@ class StoryClusterer:
         so which one arrives first decides the stories. The split pass is the merge pass's
         counterpart: a story's articles are scored pairwise with the assignment formula, cut in
         two by the normalised cut of that graph, and separated when the halves are less alike
-        than `split_ratio` times the articles within them and share less than `split_names` of
-        their names (two threads of one event, the quake and the aid effort, share the place
-        and the toll; two earthquakes don't). A story is checked once it has
+        than `split_ratio` times the articles within them, each half is more alike within
+        itself than to the other (a local angle and an editorial, cut off together, are two
+        outliers, not an event), and they share less than `split_names` of their names (two
+        threads of one event, the quake and the aid effort, share the place and the toll; two
+        earthquakes don't). A story is checked once it has
         `split_min_articles` articles and again whenever it has grown by a quarter. The larger
         half keeps the story's id, the other becomes a new story, and the two are never merged
         again. `new_id` makes the new story's id (e.g. a database row) from its first article's.
@@ -459,15 +461,15 @@ class StoryClusterer:
         side = _normalised_cut(similarity)
         if min(side.sum(), (~side).sum()) < 2:
             return []
-        within = np.concatenate(
-            [
-                similarity[np.ix_(half, half)][np.triu_indices(int(half.sum()), 1)]
-                for half in (side, ~side)
-            ]
-        )
-        between = similarity[np.ix_(side, ~side)]
-        if between.mean() >= self.config.split_ratio * within.mean():
+        inside = [
+            similarity[np.ix_(half, half)][np.triu_indices(int(half.sum()), 1)]
+            for half in (side, ~side)
+        ]
+        between = float(similarity[np.ix_(side, ~side)].mean())
+        if between >= self.config.split_ratio * float(np.concatenate(inside).mean()):
             return []
+        if between >= min(float(pairs.mean()) for pairs in inside):
+            return []  # a half that does not hang together is outliers, not a second event
         halves = [
             [a for a, s in zip(core, side, strict=True) if s == flag] for flag in (True, False)
         ]

@@ -115,6 +115,7 @@ class MiniLMEmbedder:
             str(model_path), options, providers=["CPUExecutionProvider"]
         )
         self.batch_size = batch_size
+        self.max_tokens = max_tokens
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
