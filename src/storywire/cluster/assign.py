@@ -425,10 +425,10 @@ class StoryClusterer:
         itself than to the other (a local angle and an editorial, cut off together, are two
         outliers, not an event), and they share less than `split_names` of their names (two
         threads of one event, the quake and the aid effort, share the place and the toll; two
-        earthquakes don't). A story is checked once it has
-        `split_min_articles` articles and again whenever it has grown by a quarter. The larger
-        half keeps the story's id, the other becomes a new story, and the two are never merged
-        again. `new_id` makes the new story's id (e.g. a database row) from its first article's.
+        earthquakes don't). A story is checked once it has `split_min_articles` articles and
+        again whenever it has grown by a quarter. The larger half keeps the story's id, the
+        other becomes a new story, and the two are never merged again. `new_id` makes the new
+        story's id (e.g. a database row) from its first article's.
         """
         splits: list[Split] = []
         for story in sorted(self.stories.values(), key=lambda s: s.id):
