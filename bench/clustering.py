@@ -273,11 +273,9 @@ def cluster(
     counts = [0, 0]
 
     def run_passes(only: set[int] | None) -> None:
-        merged = clusterer.merge_pass(only=only)
-        if only is not None:
-            only = {clusterer.resolve(story) for story in only}
+        merged, split = clusterer.passes(only)
         counts[0] += len(merged)
-        counts[1] += len(clusterer.split_pass(only=only))
+        counts[1] += len(split)
 
     step = round_size or len(order)
     for start in range(0, len(order), step):

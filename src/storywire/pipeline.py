@@ -245,19 +245,19 @@ class StoryDetector:
             report.clustered += 1
             report.new_stories += decision.created
             report.touched.add(decision.story_id)
-        merges = clusterer.merge_pass(only=set(report.touched))
         with db.transaction(self.sessions) as session:
             now = datetime.now(UTC)
+
+            def split_story(first: int, session: db.Session = session) -> int:
+                return _create_story(session, repo.articles_by_ids(session, [first])[0])
+
+            merges, splits = clusterer.passes(set(report.touched), new_id=split_story)
             for gone, keep in merges:
                 repo.move_memberships(session, gone, keep, now)
                 report.touched.discard(gone)
                 report.touched.add(keep)
             report.merged = len(merges)
-
-            def split_story(first: int, session: db.Session = session) -> int:
-                return _create_story(session, repo.articles_by_ids(session, [first])[0])
-
-            for split in clusterer.split_pass(only=set(report.touched), new_id=split_story):
+            for split in splits:
                 repo.move_articles(
                     session,
                     list(split.moved),

@@ -339,6 +339,18 @@ class StoryClusterer:
         gap = abs((when - story.last_seen).total_seconds()) / self.config.time_scale.total_seconds()
         return 0.75 + 0.25 * math.exp(-gap)
 
+    # ------------------------------------------------------------------------ after a round
+
+    def passes(
+        self, only: set[int] | None = None, new_id: Callable[[int], int] | None = None
+    ) -> tuple[list[tuple[int, int]], list[Split]]:
+        """The merge pass, then the split pass over the stories the merges left of `only`:
+        what runs after each round of arrivals (the pipeline, replay and the benchmark)."""
+        merged = self.merge_pass(only)
+        if only is not None:
+            only = {self.resolve(story_id) for story_id in only}
+        return merged, self.split_pass(only, new_id)
+
     # ------------------------------------------------------------------------------- merge
 
     def merge_pass(self, only: set[int] | None = None) -> list[tuple[int, int]]:

@@ -53,8 +53,7 @@ def replay(
                 dup_group=groups[index],
             )
         )
-    clusterer.merge_pass()
-    clusterer.split_pass()
+    clusterer.passes()
     stories = clusterer.assignments()
     return [(article.id, stories[index]) for index, article in enumerate(articles)]
 
