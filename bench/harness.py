@@ -31,3 +31,59 @@ def save_results(path: Path, report: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"results: {path}")
+
+
+STREAMS = DATA / "streams"
+
+
+def load_stream(name: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+    """The stream's items published from `first_day` to `last_day` (ISO dates, inclusive), in
+    file order; read at run time from the shared data, never copied into the repository."""
+    import gzip
+
+    items = []
+    with gzip.open(STREAMS / f"{name}.jsonl.gz", "rt", encoding="utf-8") as handle:
+        for line in handle:
+            item = json.loads(line)
+            if first_day <= item["published"][:10] <= last_day:
+                items.append(item)
+    return items
+
+
+class CachedEmbedder:
+    """An embedder that remembers vectors by text in a file under bench/results (development
+    only: a benchmark's speed figures must come from a run without it)."""
+
+    def __init__(self, inner: Any, path: Path) -> None:
+        import numpy as np
+
+        self.inner, self.path = inner, path
+        self.name, self.dim = inner.name, inner.dim
+        self._np = np
+        self._known: dict[str, Any] = {}
+        if path.is_file():
+            stored = np.load(path)
+            self._known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+
+    def embed(self, texts: list[str]) -> Any:
+        import hashlib
+
+        np = self._np
+        keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
+        missing = sorted(
+            {k: t for k, t in zip(keys, texts, strict=True) if k not in self._known}.items()
+        )
+        if missing:
+            fresh = self.inner.embed([t for _, t in missing])
+            self._known.update(zip([k for k, _ in missing], fresh, strict=True))
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(
+                self.path,
+                keys=np.array(list(self._known)),
+                vectors=np.stack(list(self._known.values())),
+            )
+        return (
+            np.stack([self._known[k] for k in keys])
+            if keys
+            else np.zeros((0, self.dim), np.float32)
+        )

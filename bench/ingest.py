@@ -76,7 +76,7 @@ EPOCH = datetime(2024, 11, 18, tzinfo=UTC)
 REPO_DETAIL = (  # repository calls timed on their own (without the commit), for the detail line
     "add_article",
     "save_article",
-    "find_article_by_hash",
+    "find_articles_by_hash",
     "articles_sharing_bands",
     "articles_by_ids",
     "save_bands",

@@ -27,6 +27,7 @@ NUM_PERM = 126
 BANDS, ROWS = 42, 3  # candidate when Jaccard >= ~0.29: catches copies trimmed to a third
 CONTAINMENT = 0.8
 MIN_SHINGLES = 20
+MIN_COPY_WORDS = 8  # a shorter shared text ("null", "Read more") says nothing
 SCHEME = 2  # 1: datasketch 2.0's affine32 MinHash over SHA-1 of each shingle hash
 _SEED = 20261129
 _CHUNK = 1024  # shingles per block of the (block x NUM_PERM) matrix: 1 MB, cache-sized
@@ -107,6 +108,31 @@ def containment(a: frozenset[int], b: frozenset[int]) -> float:
 
 def is_near_duplicate(a: frozenset[int], b: frozenset[int]) -> bool:
     return min(len(a), len(b)) >= MIN_SHINGLES and containment(a, b) >= CONTAINMENT
+
+
+def is_copy(
+    text_a: str,
+    text_b: str,
+    same_text: bool,
+    near: bool,
+    *,
+    same_outlet: bool,
+    title_a: str,
+    title_b: str,
+) -> bool:
+    """Whether two articles whose texts match (`same_text`: one content hash; `near`: a
+    near-duplicate) are copies of one report, i.e. syndication.
+
+    Text that matches is not enough when it is boilerplate: an outlet that gives every item the
+    same description (an image tag, "subscribe to read", a consent page) or a series' standing
+    line would make all its items copies. So an outlet's own items are copies only under the
+    same headline (a re-post), and a short text (a feed's standfirst, not an article) must have
+    at least `MIN_COPY_WORDS` words."""
+    if not (same_text or near):
+        return False
+    if same_outlet and normalise(title_a) != normalise(title_b):
+        return False
+    return min(len(text_a.split()), len(text_b.split())) >= MIN_COPY_WORDS
 
 
 def _shingle_hashes(normal: str, size: int) -> np.ndarray:

@@ -31,7 +31,7 @@ from storywire.cluster.category import story_category
 from storywire.cluster.importance import Coverage, importance
 from storywire.cluster.topics import story_topics
 from storywire.config import Settings
-from storywire.dedupe import fingerprint, is_near_duplicate, shingles
+from storywire.dedupe import fingerprint, is_copy, is_near_duplicate, normalise, shingles
 from storywire.errors import ExtractError, FetchError, ParseError
 from storywire.extract.article import ExtractedArticle, extract_article
 from storywire.extract.language import identify_language
@@ -159,12 +159,13 @@ class StoryDetector:
         self.cluster_config = config or ClusterConfig()
         self._clusterer: StoryClusterer | None = None
 
-    def detect(self) -> StoryReport:
+    def detect(self, write: bool = True) -> StoryReport:
         """Embed deduplicated articles, assign them to stories, merge converged stories, and
-        write the stories that changed."""
+        (unless `write` is off, as in an evaluation replay) write the stories that changed."""
         report = StoryReport(embedded=self.embed_pending())
         self.cluster_pending(report)
-        report.revised = self.write_stories(report.touched)
+        if write:
+            report.revised = self.write_stories(report.touched)
         return report
 
     def write_stories(self, story_ids: set[int]) -> int:
@@ -212,17 +213,26 @@ class StoryDetector:
             done += len(pending)
 
     def cluster_pending(self, report: StoryReport) -> None:
+        """Assign every embedded article, then run the passes: one transaction per round, so
+        the stored stories and the in-memory clusterer move together (after a failure the
+        clusterer is rebuilt from what was committed)."""
+        try:
+            self._cluster_round(report)
+        except BaseException:
+            self._clusterer = None
+            raise
+
+    def _cluster_round(self, report: StoryReport) -> None:
         clusterer = self._clusterer_state()
         model = self._embedder_factory().name
         with db.transaction(self.sessions) as session:
             pending = repo.articles_at_stage(session, Stage.EMBEDDED, limit=1_000_000)
             stored = repo.vectors(session, [a.id or 0 for a in pending], model)
-        pending.sort(key=lambda a: (_when(a), a.id or 0))
-        for article in pending:
-            features = _features(article, stored.get(article.id or 0))
-            with db.transaction(self.sessions) as session:
+            pending.sort(key=lambda a: (_when(a), a.id or 0))
+            for article in pending:
+                features = _features(article, stored.get(article.id or 0))
 
-                def new_story(article: Article = article, session: db.Session = session) -> int:
+                def new_story(article: Article = article) -> int:
                     return _create_story(session, article)
 
                 decision = clusterer.assign(features, new_id=new_story)
@@ -236,19 +246,19 @@ class StoryDetector:
                         reason=decision.reason,
                         score=decision.score,
                     ),
+                    recount=False,
                 )
                 if decision.follows is not None:
                     repo.link_stories(
                         session, decision.story_id, decision.follows, "follow-up", when
                     )
                 repo.save_article(session, replace(article, stage=Stage.CLUSTERED))
-            report.clustered += 1
-            report.new_stories += decision.created
-            report.touched.add(decision.story_id)
-        with db.transaction(self.sessions) as session:
+                report.clustered += 1
+                report.new_stories += decision.created
+                report.touched.add(decision.story_id)
             now = datetime.now(UTC)
 
-            def split_story(first: int, session: db.Session = session) -> int:
+            def split_story(first: int) -> int:
                 return _create_story(session, repo.articles_by_ids(session, [first])[0])
 
             merges, splits = clusterer.passes(set(report.touched), new_id=split_story)
@@ -269,6 +279,7 @@ class StoryDetector:
                 repo.link_stories(session, split.new_story_id, split.story_id, SPLIT_LINK, now)
                 report.touched.add(split.new_story_id)
                 report.split += 1
+            repo.recount(session, report.touched)
             _refresh_stories(session, report.touched, clusterer.dormant_ids())
 
     def _clusterer_state(self) -> StoryClusterer:
@@ -532,12 +543,16 @@ class Pipeline:
         for entry in parsed.entries:
             if not entry.url:
                 continue
-            article = _article_from_entry(entry, feed, self.now())
-            with db.transaction(self.sessions) as session:
-                stored, created = repo.add_article(session, article)
+            stored, created = self.store_entry(feed, entry)
             if created:
                 new.append(stored)
         return new
+
+    def store_entry(self, feed: Feed, entry: FeedEntry) -> tuple[Article, bool]:
+        """One feed entry as an article at stage FETCHED (or the article its URL already is)."""
+        article = _article_from_entry(entry, feed, self.now())
+        with db.transaction(self.sessions) as session:
+            return repo.add_article(session, article)
 
     def _save_feed(self, feed: Feed) -> None:
         with db.transaction(self.sessions) as session:
@@ -561,13 +576,20 @@ class Pipeline:
             page = await fetcher.fetch_page(article.url)
             extracted = await self._extract(page.text(), page.final_url)
         except (FetchError, ExtractError) as exc:
-            article = _without_page(replace(article, text_source=TextSource.FEED, error=str(exc)))
             log.info("keeping the feed's text", extra={"url": article.url, "error": str(exc)})
-        else:
-            article = _apply_extraction(article, extracted, self.now())
+            self.finish_from_feed(replace(article, error=str(exc)))
+            return
+        article = _apply_extraction(article, extracted, self.now())
         with db.transaction(self.sessions) as session:
             article = repo.save_article(session, article)
         self._dedupe(article)
+
+    def finish_from_feed(self, article: Article) -> Article:
+        """Carry a fetched article through extraction and dedupe on the feed's text alone: what
+        happens when its page cannot be read, and all that a replayed stream of feed items has."""
+        article = _without_page(replace(article, text_source=TextSource.FEED))
+        with db.transaction(self.sessions) as session:
+            return dedupe_article(session, article)
 
     async def _extract(self, html: str, url: str) -> ExtractedArticle:
         if self._pool is None:
@@ -647,19 +669,42 @@ class Pipeline:
 
 
 def dedupe_article(session: db.Session, article: Article) -> Article:
-    """Put the article in its near-duplicate group (the group id is its first member's id)."""
+    """Put the article in its near-duplicate group (the group id is its first member's id).
+
+    A page whose text is its outlet's boilerplate (the same text as another of the outlet's
+    articles under another headline: a paywall, consent or error page) is not the article's
+    text: the article falls back to its feed description, and is grouped on that."""
     assert article.id is not None
     mark = fingerprint(article.text)
+    same = repo.find_articles_by_hash(session, mark.content_hash, exclude=article.id)
+    if article.text_source is TextSource.PAGE and any(
+        other.outlet_id == article.outlet_id and normalise(other.title) != normalise(article.title)
+        for other in same
+    ):
+        article = replace(article, text=article.summary or "", text_source=TextSource.FEED)
+        mark = fingerprint(article.text)
+        same = repo.find_articles_by_hash(session, mark.content_hash, exclude=article.id)
+    candidates = same + [
+        other
+        for other in repo.articles_by_ids(
+            session, repo.articles_sharing_bands(session, list(mark.bands), article.id or 0)
+        )
+        if other.content_hash != mark.content_hash
+    ]
     group: int | None = None
-    same = repo.find_article_by_hash(session, mark.content_hash, exclude=article.id)
-    if same is not None:
-        group = same.near_dup_group or same.id
-    else:
-        candidate_ids = repo.articles_sharing_bands(session, list(mark.bands), article.id)
-        for candidate in repo.articles_by_ids(session, candidate_ids):
-            if is_near_duplicate(mark.shingles, shingles(candidate.text)):
-                group = candidate.near_dup_group or candidate.id
-                break
+    for other in candidates:
+        exact = other.content_hash == mark.content_hash
+        if is_copy(
+            article.text,
+            other.text,
+            exact,
+            not exact and is_near_duplicate(mark.shingles, shingles(other.text)),
+            same_outlet=other.outlet_id == article.outlet_id,
+            title_a=article.title,
+            title_b=other.title,
+        ):
+            group = other.near_dup_group or other.id
+            break
     article = replace(
         article,
         content_hash=mark.content_hash,

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from storywire.cli.common import command_session, console, fail
-from storywire.cluster.replay import ReplayArticle, replay
+from storywire.cluster.replay import StreamItem, replay
 from storywire.errors import ParseError, StorywireError
 from storywire.extract.language import identify_language
 from storywire.extract.opinion import classify_kind
@@ -75,33 +75,35 @@ def cluster(
         typer.Option("--input", exists=True, dir_okay=False, help="JSONL (default: stdin)."),
     ] = None,
 ) -> None:
-    """Replay articles ({id, title, text, published, source[, url, language]}) through the
-    online clusterer and print {id, story} lines: the offline evaluation entry point."""
+    """Replay feed items ({id, title, text, published, source[, url]}) through the service's
+    stages in a scratch database and print {id, story, thread} lines: the offline evaluation
+    entry point."""
     handle = input_file.open(encoding="utf-8") if input_file else sys.stdin
-    articles: list[ReplayArticle] = []
+    items: list[StreamItem] = []
     with handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-                articles.append(
-                    ReplayArticle(
+                items.append(
+                    StreamItem(
                         id=str(row["id"]),
                         title=str(row.get("title") or ""),
                         text=str(row.get("text") or ""),
                         published=parse_timestamp(row.get("published")),
                         source=str(row["source"]) if row.get("source") else None,
-                        language=row.get("language") or None,
+                        url=str(row["url"]) if row.get("url") else None,
                     )
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 raise fail(ParseError(f"line {number}: {exc!r}")) from exc
     try:
-        for article_id, story in replay(articles, default_embedder()):
-            typer.echo(json.dumps({"id": article_id, "story": story}))
+        replayed = replay(items, default_embedder())
     except StorywireError as exc:
         raise fail(exc) from exc
+    for item_id, story, thread in replayed.rows:
+        typer.echo(json.dumps({"id": item_id, "story": story, "thread": thread}))
 
 
 class WriteFormat(StrEnum):

@@ -1,85 +1,170 @@
-"""Offline replay: a file of articles through the same online clusterer the service uses.
+"""Offline replay: a stream of feed items through the service's own stages.
 
-This is the evaluation entry point (`storywire cluster`): no database, no network. Articles are
-replayed in time order (input order breaks ties), near-duplicates are grouped exactly as the
-pipeline groups them, and the merge pass runs once at the end.
+This is the evaluation entry point (`storywire cluster`, `bench/stream.py`). It runs no
+clusterer of its own: each item becomes a feed entry of its outlet's feed in a scratch
+database, and rounds of arrivals (by publication time) go through exactly what a fetch round
+does when a page can't be read: the feed item's cleaning, language and kind, dedupe, then the
+story stages (embedding, assignment, the merge and split passes and, if asked, the writer).
+Only the clock and the network are simulated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from storywire.cluster.assign import ClusterConfig, StoryClusterer, article_features
-from storywire.dedupe import fingerprint, is_near_duplicate
-from storywire.extract.language import identify_language
+from storywire.cluster.assign import ClusterConfig
+from storywire.models import Feed, Outlet
 from storywire.nlp.embed import Embedder
-from storywire.nlp.features import embedding_text
+from storywire.pipeline import Pipeline, StoryReport, outlet_slug
+from storywire.sources.feeds import FeedEntry, clean_description
+from storywire.sources.fetch import FetchPolicy
+from storywire.store import db, repo
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+ROUND = timedelta(minutes=30)  # how often the replayed service checks its feeds
 
 
 @dataclass(frozen=True, slots=True)
-class ReplayArticle:
+class StreamItem:
+    """One feed item as the streams and `storywire cluster` give it."""
+
     id: str
     title: str
     text: str
     published: datetime | None = None
     source: str | None = None
+    url: str | None = None
     language: str | None = None
 
 
+@dataclass
+class Replayed:
+    """Where each item ended up: (item id, story id, thread id), in input order."""
+
+    rows: list[tuple[str, int, int]]
+    rounds: int = 0
+    report: StoryReport = field(default_factory=StoryReport)
+
+
 def replay(
-    articles: Sequence[ReplayArticle], embedder: Embedder, config: ClusterConfig | None = None
-) -> list[tuple[str, int]]:
-    """(article id, story number) for every article, in input order."""
-    order = sorted(range(len(articles)), key=lambda i: (articles[i].published or _EARLIEST, i))
-    vectors = embedder.embed([embedding_text(a.title, a.text) for a in articles])
-    groups = _duplicate_groups(articles)
-    clusterer = StoryClusterer(config, dim=embedder.dim)
-    for index in order:
-        article = articles[index]
-        body = f"{article.title}\n\n{article.text}"
-        clusterer.assign(
-            article_features(
-                index,
-                article.title,
-                article.text,
-                vectors[index],
-                published=article.published,
-                language=article.language or identify_language(body),
-                outlet=article.source,
-                dup_group=groups[index],
-            )
+    items: Sequence[StreamItem],
+    embedder: Embedder,
+    config: ClusterConfig | None = None,
+    write: bool = False,
+    every: timedelta = ROUND,
+    after_round: Callable[[db.Sessions, datetime], None] | None = None,
+) -> Replayed:
+    """Replay `items` in time order (input order breaks ties), a round per `every` of
+    publication time; the writer runs after each round only when `write` is set.
+    `after_round` sees the database and the clock after every round (a front page then)."""
+    with _scratch_database() as sessions:
+        clock = [_EARLIEST]
+        pipeline = Pipeline(
+            sessions,
+            FetchPolicy(),
+            now=lambda: clock[0],
+            embedder=lambda: embedder,
+            cluster_config=config,
         )
-    clusterer.passes()
-    stories = clusterer.assignments()
-    return [(article.id, stories[index]) for index, article in enumerate(articles)]
+        feeds = _feeds(sessions, items)
+        order = sorted(range(len(items)), key=lambda i: (items[i].published or _EARLIEST, i))
+        article_of: dict[int, int] = {}
+        total = StoryReport()
+        rounds = 0
+        position = 0
+        while position < len(order):
+            first = items[order[position]].published
+            end = (first or _EARLIEST) + every if first is not None else None
+            batch = []
+            while position < len(order) and (
+                end is None or (items[order[position]].published or _EARLIEST) < end
+            ):
+                batch.append(order[position])
+                position += 1
+            clock[0] = end or datetime.now(UTC)
+            for index in batch:
+                item = items[index]
+                article, created = pipeline.store_entry(feeds[item.source or ""], _entry(item))
+                if created:
+                    article = pipeline.finish_from_feed(article)
+                article_of[index] = article.id or 0
+            report = pipeline.stories.detect(write=write)
+            _add(total, report)
+            rounds += 1
+            if after_round:
+                after_round(sessions, clock[0])
+        with db.transaction(sessions) as session:
+            story_of = repo.article_stories(session)
+            thread_of = repo.story_threads(session)
+        rows = []
+        for index, item in enumerate(items):
+            story = story_of[article_of[index]]
+            rows.append((item.id, story, thread_of.get(story, story)))
+        return Replayed(rows, rounds, total)
 
 
-def _duplicate_groups(articles: Sequence[ReplayArticle]) -> list[int]:
-    """Near-duplicate group of each article: the index of the first copy seen."""
-    prints = [fingerprint(f"{a.title}\n\n{a.text}") for a in articles]
-    by_hash: dict[str, int] = {}
-    by_band: dict[tuple[int, int], list[int]] = {}
-    groups: list[int] = []
-    for index, mark in enumerate(prints):
-        group = by_hash.get(mark.content_hash)
-        if group is None:
-            candidates = sorted(
-                {other for band in enumerate(mark.bands) for other in by_band.get(band, [])}
-            )
-            group = next(
-                (
-                    groups[other]
-                    for other in candidates
-                    if is_near_duplicate(mark.shingles, prints[other].shingles)
+@contextmanager
+def _scratch_database() -> Iterator[db.Sessions]:
+    with tempfile.TemporaryDirectory(prefix="storywire-replay-") as folder:
+        url = f"sqlite:///{Path(folder) / 'replay.db'}"
+        with db.engine_for(url) as engine:
+            db.upgrade(engine)
+        with db.connect(url) as sessions:
+            yield sessions
+
+
+def _feeds(sessions: db.Sessions, items: Sequence[StreamItem]) -> dict[str, Feed]:
+    """One outlet and one feed per source, as `storywire feeds add` would make them."""
+    feeds: dict[str, Feed] = {}
+    with db.transaction(sessions) as session:
+        for item in items:
+            source = item.source or ""
+            if source in feeds:
+                continue
+            host = urlsplit(item.url or "").netloc
+            homepage = f"https://{host}/" if host else f"https://{outlet_slug(source)}.invalid/"
+            outlet = repo.upsert_outlet(
+                session,
+                Outlet(
+                    name=source or host or "unknown", homepage=homepage, slug=_slug(source, host)
                 ),
-                index,
             )
-        by_hash.setdefault(mark.content_hash, group)
-        for band in enumerate(mark.bands):
-            by_band.setdefault(band, []).append(index)
-        groups.append(group)
-    return groups
+            feed, _ = repo.add_feed(
+                session, Feed(url=f"{homepage}replay-feed/{outlet.slug}", outlet_id=outlet.id)
+            )
+            feeds[source] = feed
+    return feeds
+
+
+def _slug(source: str, host: str) -> str:
+    return outlet_slug(source) if source else outlet_slug(host or "unknown")
+
+
+def _entry(item: StreamItem) -> FeedEntry:
+    return FeedEntry(
+        guid=item.id,
+        url=item.url or f"https://replay.invalid/{item.id}",
+        title=clean_description(item.title),
+        summary=clean_description(item.text) or None,
+        content_html=None,
+        authors=(),
+        published=item.published,
+        updated=None,
+        categories=(),
+        image=None,
+    )
+
+
+def _add(total: StoryReport, report: StoryReport) -> None:
+    total.embedded += report.embedded
+    total.clustered += report.clustered
+    total.new_stories += report.new_stories
+    total.merged += report.merged
+    total.split += report.split
+    total.revised += report.revised

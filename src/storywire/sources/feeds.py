@@ -472,6 +472,13 @@ def _plain(value: str | None) -> str:
     return _plain_text(value) if _LOOKS_LIKE_HTML.search(value) else " ".join(value.split())
 
 
+def clean_description(value: str | None) -> str:
+    """A feed item's title or description as plain text: markup removed (some outlets'
+    descriptions are nothing but an image tag), paragraphs kept apart, whitespace collapsed."""
+    paragraphs = re.split(r"\n\s*\n", value or "")
+    return "\n\n".join(filter(None, (_plain(p) for p in paragraphs)))
+
+
 class _TextCollector(HTMLParser):
     _BLOCKS = frozenset(
         {"p", "br", "div", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",

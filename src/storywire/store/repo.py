@@ -256,14 +256,14 @@ def get_article(session: Session, article_id: int) -> Article:
     return _article(_get(session, ArticleRow, article_id, "article"))
 
 
-def find_article_by_hash(
-    session: Session, content_hash: str, exclude: int | None = None
-) -> Article | None:
+def find_articles_by_hash(
+    session: Session, content_hash: str, exclude: int | None = None, limit: int = 20
+) -> list[Article]:
+    """The first `limit` articles (oldest first) whose normalised text has this hash."""
     query = select(ArticleRow).where(ArticleRow.content_hash == content_hash)
     if exclude is not None:
         query = query.where(ArticleRow.id != exclude)
-    row = session.scalar(query.order_by(ArticleRow.id).limit(1))
-    return _article(row) if row is not None else None
+    return [_article(row) for row in session.scalars(query.order_by(ArticleRow.id).limit(limit))]
 
 
 def articles_at_stage(session: Session, stage: Stage, limit: int = 1000) -> list[Article]:
@@ -514,13 +514,21 @@ def _recount(session: Session, story_id: int) -> None:
     session.flush()
 
 
-def add_membership(session: Session, membership: Membership) -> None:
-    """Put an article in a story; an article already in that story keeps its first record."""
+def add_membership(session: Session, membership: Membership, recount: bool = True) -> None:
+    """Put an article in a story; an article already in that story keeps its first record.
+    With `recount` off the story's counts wait for `recount` (once per round, not per article)."""
     key = (membership.story_id, membership.article_id)
     if session.get(StoryArticleRow, key) is None:
         session.add(StoryArticleRow(**asdict(membership)))
         session.flush()
-        _recount(session, membership.story_id)
+        if recount:
+            _recount(session, membership.story_id)
+
+
+def recount(session: Session, story_ids: Iterable[int]) -> None:
+    """Refresh the stored article and outlet counts of these stories."""
+    for story_id in sorted(story_ids):
+        _recount(session, story_id)
 
 
 _STORY_ARTICLES = (
@@ -590,6 +598,31 @@ def story_of_article(session: Session, article_id: int) -> int | None:
     return session.scalar(
         select(StoryArticleRow.story_id).where(StoryArticleRow.article_id == article_id).limit(1)
     )
+
+
+def article_stories(session: Session) -> dict[int, int]:
+    """Every clustered article's story."""
+    rows = session.execute(select(StoryArticleRow.article_id, StoryArticleRow.story_id))
+    return {article_id: story_id for article_id, story_id in rows}
+
+
+def story_threads(session: Session) -> dict[int, int]:
+    """The thread of every linked story: the smallest story id among the stories its links
+    connect it to, in either direction (a story without links is its own thread)."""
+    parent: dict[int, int] = {}
+
+    def root(story: int) -> int:
+        while parent.setdefault(story, story) != story:
+            parent[story] = parent[parent[story]]
+            story = parent[story]
+        return story
+
+    for story_id, related_id in session.execute(
+        select(StoryLinkRow.story_id, StoryLinkRow.related_id)
+    ):
+        a, b = root(story_id), root(related_id)
+        parent[max(a, b)] = min(a, b)
+    return {story: root(story) for story in list(parent)}
 
 
 def link_stories(

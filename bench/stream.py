@@ -1,0 +1,340 @@
+"""Stories on real news: a fortnight of a real multi-outlet stream through the service's path,
+scored against labels we made (`bench/labels/`), next to two peers in the same run.
+
+    .venv/bin/python bench/stream.py                   # both streams, a few minutes each
+    .venv/bin/python bench/stream.py --streams gn24 --no-write --cache   # a quick check
+
+Streams (`../shared/data/streams/`, read at run time): gn24, 2026-06-08 to 2026-06-21 (about
+8,300 items of 21 outlets, headline and standfirst), and newsapi, 2023-10-01 to 2023-10-14
+(about 10,800 headlines of 1,200 outlets in six languages). The fortnights are in
+`bench/label.py`.
+
+Protocol. `storywire.cluster.replay.replay` carries every item through the stages a fetch
+round runs when a page can't be read (feed-item cleaning, language and kind, dedupe), then the
+story stages (embedding, assignment, the merge and split passes, and the writer unless
+`--no-write`), in rounds of 30 minutes of publication time, with the default
+`ClusterConfig()`. Nothing here tunes anything.
+
+Gold. `bench/labels/<stream>-{tune,report}.tsv`: events and threads of the labelled articles,
+by half. The first week is the tune half (constants are chosen on it), the second the report
+half (the results). Each figure is printed for both halves, with its half named.
+
+Metrics, over the labelled articles of a half:
+- BCubed precision, recall and F1 of stories against events;
+- cross-language recall: the share of same-event pairs in different languages that share a
+  story;
+- blobs: stories with 5 or more labelled members of which more than 10% belong to events other
+  than the story's main one;
+- threads: BCubed F1 of the system's threads against the labelled ones (an event without a
+  thread is a thread of its own).
+
+Peers, on the same items in the same time order, with their constant chosen on the tune half
+and reported on both: TF-IDF single pass (`TfidfVectorizer(sublinear_tf=True)` over headline
+and text, join the most cosine-similar centroid at >= t) and HDBSCAN over the same MiniLM
+vectors (noise points are singletons; min_samples m).
+
+Also printed per stream: the story-size histogram, the share of multi-outlet stories, the front
+page (top 20 by importance) at 18:00 UTC on five days with each story's headline and member
+titles, and articles per second end to end (the replay's wall time, embedding included; with
+`--cache` the vectors come from a file and the speed is not a result).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from clustering import hdbscan, score, single_pass
+from harness import RESULTS_DIR, CachedEmbedder, data_missing, load_stream, save_results
+from label import WINDOWS, read_labels
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from storywire.cluster.replay import StreamItem, replay
+from storywire.nlp.embed import MiniLMEmbedder
+from storywire.nlp.features import embedding_text
+from storywire.store import db, repo
+from storywire.timestamps import parse_timestamp
+
+THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(2, 19))
+MIN_SAMPLES = (1, 2, 3)
+FRONT_PAGE_DAYS = 5
+FRONT_PAGE_SIZE = 20
+BLOB_SIZE, BLOB_SHARE = 5, 0.10
+STORYWIRE, TFIDF, HDB = "storywire", "TF-IDF single pass", "HDBSCAN MiniLM"
+
+
+def stream_items(raw: list[dict[str, Any]]) -> list[StreamItem]:
+    return [
+        StreamItem(
+            id=r["id"],
+            title=r["title"],
+            text=r["text"],
+            published=parse_timestamp(r["published"]),
+            source=r["source"],
+            url=r["url"],
+        )
+        for r in raw
+    ]
+
+
+# ----------------------------------------------------------------------------------- metrics
+
+
+def bcubed(predicted: dict[str, object], gold: dict[str, str]) -> dict[str, float]:
+    ids = sorted(gold)
+    if not ids:
+        return {"P": 0.0, "R": 0.0, "F1": 0.0}
+    result = score([predicted[i] for i in ids], [gold[i] for i in ids])
+    return {"P": result.bcubed_p, "R": result.bcubed_r, "F1": result.bcubed_f1}
+
+
+def cross_language_recall(
+    predicted: dict[str, object], gold: dict[str, str], language: dict[str, str]
+) -> tuple[float | None, int]:
+    """Share of same-event pairs in different languages that share a story, and their count."""
+    by_event: defaultdict[str, list[str]] = defaultdict(list)
+    for article, event in gold.items():
+        by_event[event].append(article)
+    pairs = together = 0
+    for members in by_event.values():
+        for k, a in enumerate(members):
+            for b in members[k + 1 :]:
+                if language[a] != language[b]:
+                    pairs += 1
+                    together += predicted[a] == predicted[b]
+    return (round(together / pairs, 4) if pairs else None), pairs
+
+
+def blobs(predicted: dict[str, object], gold: dict[str, str]) -> list[dict[str, Any]]:
+    """Stories of BLOB_SIZE+ labelled members with more than BLOB_SHARE from other events."""
+    members: defaultdict[object, list[str]] = defaultdict(list)
+    for article in sorted(gold):
+        members[predicted[article]].append(article)
+    found = []
+    for story, own in members.items():
+        if len(own) < BLOB_SIZE:
+            continue
+        events = Counter(gold[a] for a in own)
+        main, count = events.most_common(1)[0]
+        if 1 - count / len(own) > BLOB_SHARE:
+            found.append(
+                {"story": story, "labelled": len(own), "events": len(events), "main": main}
+            )
+    return found
+
+
+# ------------------------------------------------------------------------------------- peers
+
+
+def tfidf_gram(items: Sequence[StreamItem]) -> np.ndarray:
+    matrix = TfidfVectorizer(sublinear_tf=True).fit_transform(
+        [f"{i.title}\n\n{i.text}" for i in items]
+    )
+    gram: np.ndarray = (matrix @ matrix.T).toarray()
+    return gram
+
+
+def tuned(
+    run: Any, choices: Sequence[Any], halves: dict[str, dict[str, str]], ids: list[str]
+) -> dict[str, Any]:
+    """A peer run at each choice, the choice with the best tune-half F1, scored on both."""
+    found = {c: dict(zip(ids, run(c), strict=True)) for c in choices}
+    best = max(choices, key=lambda c: (bcubed(found[c], halves["tune"])["F1"], -c))
+    return {"choice": best, "labels": found[best]}
+
+
+# ----------------------------------------------------------------------------------- running
+
+
+def run_stream(name: str, write: bool, cache: bool) -> dict[str, Any]:
+    window = WINDOWS[name]
+    raw = load_stream(name, window.first, window.last)
+    items = stream_items(raw)
+    ids = [i.id for i in items]
+    language = {r["id"]: r["language"] for r in raw}
+    halves = {half: read_events(name, half) for half in ("tune", "report")}
+    threads = {half: read_threads(name, half) for half in ("tune", "report")}
+
+    embedder: Any = MiniLMEmbedder()
+    embedder.embed(["warm up"])
+    if cache:
+        embedder = CachedEmbedder(embedder, RESULTS_DIR / "cache" / f"stream-{name}.npz")
+    pages: dict[str, list[dict[str, Any]]] = {}
+    page_times = front_page_times(window.first, window.last)
+
+    def front_page(sessions: db.Sessions, now: datetime) -> None:
+        due = [t for t in page_times if t <= now and t.isoformat() not in pages]
+        if due:
+            pages[due[-1].isoformat()] = read_front_page(sessions)
+
+    started = time.perf_counter()
+    replayed = replay(items, embedder, write=write, after_round=front_page)
+    seconds = time.perf_counter() - started
+    story = {item: s for item, s, _ in replayed.rows}
+    thread = {item: t for item, _, t in replayed.rows}
+
+    gram = tfidf_gram(items)
+    order = sorted(range(len(items)), key=lambda i: (raw[i]["published"], i))
+    vectors = embedder.embed([embedding_text(i.title, i.text) for i in items])
+    peers = {
+        TFIDF: tuned(lambda t: single_pass(gram, order, t), THRESHOLDS, halves, ids),
+        HDB: tuned(lambda m: hdbscan(vectors, order, m), MIN_SAMPLES, halves, ids),
+    }
+
+    result: dict[str, Any] = {
+        "items": len(items),
+        "outlets": len({i.source for i in items}),
+        "rounds": replayed.rounds,
+        "seconds": round(seconds, 1),
+        "articles_per_s": round(len(items) / seconds, 1),
+        "cached_vectors": cache,
+        "writer": write,
+        "report": {k: v for k, v in asdict(replayed.report).items() if k != "touched"},
+        "sizes": size_histogram(story),
+        "multi_outlet_share": multi_outlet_share(story, {i.id: i.source for i in items}),
+        "front_pages": pages,
+        "halves": {},
+    }
+    for half in ("tune", "report"):
+        gold = halves[half]
+        if not gold:
+            continue
+        entry: dict[str, Any] = {
+            "labelled": len(gold),
+            "events": len(set(gold.values())),
+            STORYWIRE: bcubed(story, gold),
+            "cross_language": cross_language_recall(story, gold, language),
+            "blobs": blobs(story, gold),
+            "threads": bcubed(thread, threads[half]),
+        }
+        for peer, found in peers.items():
+            entry[peer] = {**bcubed(found["labels"], gold), "choice": found["choice"]}
+            entry[f"{peer} cross_language"] = cross_language_recall(found["labels"], gold, language)
+        result["halves"][half] = entry
+    return result
+
+
+def read_events(name: str, half: str) -> dict[str, str]:
+    return {article: event for article, (event, _) in read_labels(name, half).items()}
+
+
+def read_threads(name: str, half: str) -> dict[str, str]:
+    return {
+        article: thread or event for article, (event, thread) in read_labels(name, half).items()
+    }
+
+
+def front_page_times(first: str, last: str) -> list[datetime]:
+    """18:00 UTC on FRONT_PAGE_DAYS days spread over the window."""
+    start = datetime.fromisoformat(f"{first}T18:00:00+00:00")
+    days = (datetime.fromisoformat(last) - datetime.fromisoformat(first)).days
+    step = days / (FRONT_PAGE_DAYS - 1)
+    return [start + timedelta(days=round(k * step)) for k in range(FRONT_PAGE_DAYS)]
+
+
+def read_front_page(sessions: db.Sessions) -> list[dict[str, Any]]:
+    with db.transaction(sessions) as session:
+        rows = repo.list_stories(session, limit=FRONT_PAGE_SIZE)
+        names = repo.outlet_names(session)
+        page = []
+        for row in rows:
+            members = [a for a, _ in repo.story_articles(session, row.story.id or 0)]
+            page.append(
+                {
+                    "story": row.story.id,
+                    "headline": row.story.headline,
+                    "outlets": row.outlet_count,
+                    "articles": row.article_count,
+                    "members": [f"{names.get(a.outlet_id, '?')}: {a.title}" for a in members[:8]],
+                }
+            )
+    return page
+
+
+def size_histogram(story: dict[str, int]) -> dict[str, int]:
+    sizes = Counter(Counter(story.values()).values())
+    buckets = {"1": 0, "2": 0, "3-4": 0, "5-9": 0, "10-19": 0, "20-49": 0, "50+": 0}
+    for size, count in sizes.items():
+        key = next(
+            k for k, top in zip(buckets, (1, 2, 4, 9, 19, 49, 10**9), strict=True) if size <= top
+        )
+        buckets[key] += count
+    return buckets
+
+
+def multi_outlet_share(story: dict[str, int], source: dict[str, str | None]) -> float:
+    outlets: defaultdict[int, set[str | None]] = defaultdict(set)
+    sizes = Counter(story.values())
+    for item, s in story.items():
+        outlets[s].add(source[item])
+    multi = [s for s in sizes if sizes[s] >= 2]
+    return round(sum(len(outlets[s]) >= 2 for s in multi) / max(len(multi), 1), 4)
+
+
+# ----------------------------------------------------------------------------------- printing
+
+
+def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
+    print(f"\n== {name}: {result['items']} items, {result['outlets']} outlets, "
+          f"{result['rounds']} rounds, {result['articles_per_s']} articles/s end to end"
+          f"{' (cached vectors: not a speed result)' if result['cached_vectors'] else ''}, "
+          f"writer {'on' if result['writer'] else 'off'}")  # fmt: skip
+    print(f"   story sizes: {result['sizes']}; multi-outlet share of 2+ stories: "
+          f"{result['multi_outlet_share']}")  # fmt: skip
+    for half, entry in result["halves"].items():
+        ours = entry[STORYWIRE]
+        print(f"   [{half} half] {entry['labelled']} labelled articles, {entry['events']} events")
+        for system in (STORYWIRE, TFIDF, HDB):
+            scores = entry[system]
+            choice = f" (chosen on tune: {scores['choice']})" if "choice" in scores else ""
+            ratio = ours["F1"] / scores["F1"] if scores["F1"] else float("nan")
+            print(f"     {system:<20} BCubed P {scores['P']:.3f} R {scores['R']:.3f} "
+                  f"F1 {scores['F1']:.3f}{choice}"
+                  f"{'' if system == STORYWIRE else f'  storywire/peer {ratio:.3f}'}")  # fmt: skip
+        recall, pairs = entry["cross_language"]
+        print(f"     cross-language recall {recall} over {pairs} pairs "
+              f"(TF-IDF {entry[f'{TFIDF} cross_language'][0]}, "
+              f"HDBSCAN {entry[f'{HDB} cross_language'][0]})")  # fmt: skip
+        found = [(b["story"], b["labelled"], b["events"]) for b in entry["blobs"]]
+        print(f"     blobs (5+ labelled, >10% other events): {len(found)} {found[:10]}")
+        threads = entry["threads"]
+        print(
+            f"     threads BCubed P {threads['P']:.3f} R {threads['R']:.3f} F1 {threads['F1']:.3f}"
+        )
+    if pages:
+        for when, page in result["front_pages"].items():
+            print(f"   front page at {when}:")
+            for rank, row in enumerate(page, start=1):
+                print(f"     {rank:>2}. [{row['outlets']} outlets, {row['articles']} articles] "
+                      f"{row['headline']}")  # fmt: skip
+                for member in row["members"]:
+                    print(f"           - {member}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--streams", nargs="+", choices=sorted(WINDOWS), default=sorted(WINDOWS))
+    parser.add_argument("--no-write", action="store_true", help="skip the writer (faster)")
+    parser.add_argument("--cache", action="store_true", help="reuse vectors (development only)")
+    parser.add_argument("--pages", action="store_true", help="print the front pages")
+    args = parser.parse_args(argv)
+    paths = [load_stream.__globals__["STREAMS"] / f"{s}.jsonl.gz" for s in args.streams]
+    if data_missing(paths, "the real streams"):
+        return 2
+    results = {}
+    for name in args.streams:
+        results[name] = run_stream(name, write=not args.no_write, cache=args.cache)
+        print_stream(name, results[name], args.pages)
+    save_results(RESULTS_DIR / "stream.json", results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
