@@ -7,6 +7,7 @@ from storywire.dedupe import (
     SCHEME,
     containment,
     fingerprint,
+    is_copy,
     is_near_duplicate,
     minhash,
     normalise,
@@ -110,3 +111,47 @@ def test_shingles_of_texts_shorter_than_a_shingle_and_of_empty_text() -> None:
     assert fingerprint("").bands == ()
     with pytest.raises(ValueError, match="1 to 8 words"):
         shingles("one two three", size=9)
+
+
+STANDFIRST = (
+    "The regional transport authority said on Tuesday that the night trains between the two "
+    "cities will stop running from March after a review found too few passengers."
+)
+
+
+def test_copies_across_outlets_are_syndication() -> None:
+    assert is_copy(STANDFIRST, STANDFIRST, True, False, same_outlet=False, title_a="A", title_b="B")
+
+
+def test_an_outlets_boilerplate_under_other_headlines_is_not_a_copy() -> None:
+    """One outlet's items that share a text (a paywall notice, an image-only description, a
+    series' standing line) are different articles unless the headline is the same too."""
+    assert not is_copy(
+        STANDFIRST,
+        STANDFIRST,
+        True,
+        False,
+        same_outlet=True,
+        title_a="Night trains end",
+        title_b="Budget",
+    )
+    assert is_copy(
+        STANDFIRST,
+        STANDFIRST,
+        True,
+        False,
+        same_outlet=True,
+        title_a="Night trains end",
+        title_b="Night trains end",
+    )
+
+
+def test_a_few_shared_words_are_not_a_copy() -> None:
+    assert not is_copy("null", "null", True, False, same_outlet=False, title_a="A", title_b="B")
+    assert not is_copy(
+        "Read the full story.", "Read the full story.", True, False,
+        same_outlet=False, title_a="A", title_b="B",
+    )  # fmt: skip
+    assert not is_copy(
+        STANDFIRST, STANDFIRST, False, False, same_outlet=False, title_a="A", title_b="A"
+    )

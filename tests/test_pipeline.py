@@ -338,3 +338,49 @@ def test_a_configured_llm_writes_stories_and_falls_back_when_it_fails(
     with db.transaction(sessions) as session:
         written = [repo.current_revision(session, s.story) for s in repo.list_stories(session)]
     assert all(r is not None and r.body for r in written), "the extractive fallback wrote them"
+
+
+PAYWALL = (
+    "Subscribe to keep reading. Our journalism is funded by readers like you: start your "
+    "free trial today and cancel any time you like."
+)
+
+
+def test_a_page_that_is_its_outlets_boilerplate_falls_back_to_the_feed_text(
+    sessions: db.Sessions,
+) -> None:
+    """Two of one outlet's pages came back as the same paywall notice: they are neither copies
+    of each other nor their articles' text; each keeps its feed description."""
+    from storywire.models import Outlet
+    from storywire.pipeline import dedupe_article
+
+    with db.transaction(sessions) as session:
+        outlet = repo.upsert_outlet(
+            session, Outlet(name="The Ledger", homepage="https://ledger.example/", slug="ledger")
+        )
+        stored = []
+        for n, (title, summary) in enumerate(
+            [
+                ("Harbour bridge closes for repairs", "The harbour bridge shuts for six weeks."),
+                ("City budget passes after long debate", "Councillors approved the budget."),
+            ]
+        ):
+            article, _ = repo.add_article(
+                session,
+                Article(
+                    url=f"https://ledger.example/{n}",
+                    canonical_url=f"https://ledger.example/{n}",
+                    title=title,
+                    text=PAYWALL,
+                    summary=summary,
+                    outlet_id=outlet.id,
+                    stage=Stage.EXTRACTED,
+                    text_source=TextSource.PAGE,
+                ),
+            )
+            stored.append(dedupe_article(session, article))
+    first, second = stored
+    assert first.text == PAYWALL  # alone, it can't be told from a real page yet
+    assert second.text == "Councillors approved the budget."
+    assert second.text_source is TextSource.FEED
+    assert second.near_dup_group == second.id != first.near_dup_group

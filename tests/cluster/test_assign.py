@@ -291,3 +291,71 @@ def test_split_pass_does_not_cut_off_outliers_that_are_no_event_of_their_own() -
     clusterer.restore(1, members, dormant=False)
     assert clusterer.split_pass() == []
     assert _fused().split_pass() != []  # two events, each of a piece, are still separated
+
+
+def _item(
+    article_id: int, vector: np.ndarray, words: str, names: str, hours: float
+) -> ArticleFeatures:
+    """A feed item: a headline and a line, so few words (`words` counts them)."""
+    return ArticleFeatures(
+        id=article_id,
+        vector=vector,
+        terms=Counter(words.split()),
+        entities=Counter(names.split()),
+        published=T0 + timedelta(hours=hours),
+        language="en",
+        words=len(words.split()),
+    )
+
+
+def _between(a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
+    mixed = (1 - weight) * a + weight * b
+    return (mixed / np.linalg.norm(mixed)).astype(np.float32)
+
+
+def test_a_topic_story_does_not_absorb_a_new_event_on_its_topic() -> None:
+    """Feed items on one tournament: each match's items join each other, and a new match's
+    first item, close to the topic's centroid but to no member, starts its own story."""
+    topic = _vector(100)
+    words = "world cup match live stream how to watch group kick off"
+    clusterer = StoryClusterer()
+    matches = [_between(topic, _vector(200 + k), 0.55) for k in range(4)]
+    stories = set()
+    for k, match in enumerate(matches):
+        for copy in range(2):
+            item = _item(10 * k + copy, _between(match, _vector(300 + 10 * k + copy), 0.1), words,
+                         "World Cup", hours=k + copy / 4)  # fmt: skip
+            stories.add(clusterer.assign(item).story_id)
+    assert len(stories) == 4
+    new_match = _between(topic, _vector(299), 0.55)
+    decision = clusterer.assign(_item(99, new_match, words, "World Cup", hours=5))
+    assert decision.created
+
+
+def test_the_member_check_leaves_long_articles_to_the_story_score() -> None:
+    topic = _vector(100)
+    long_words = " ".join(f"word{k}" for k in range(90))
+    clusterer = StoryClusterer()
+    first = clusterer.assign(_item(1, _between(topic, _vector(201), 0.55), long_words, "Cup", 0))
+    other = clusterer.assign(_item(2, _between(topic, _vector(202), 0.55), long_words, "Cup", 1))
+    assert other.story_id == first.story_id  # same words and names: the score decides
+
+
+def test_dormant_stories_are_revived_from_their_index_and_forgotten_later() -> None:
+    config = ClusterConfig()
+    clusterer = StoryClusterer(config)
+    first = clusterer.assign(_article(1, 1, QUAKE, "teravale calveria #6.4"))
+    later = config.window + timedelta(hours=1)
+    clusterer.assign(_article(2, 2, BANK, "norland", hours=later.total_seconds() / 3600))
+    assert first.story_id in clusterer.dormant_ids()
+    revived = clusterer.assign(
+        _article(3, 1, QUAKE, "teravale calveria #6.4", hours=later.total_seconds() / 3600 + 1)
+    )
+    assert revived.story_id == first.story_id and revived.reason == "revived"
+    much_later = later + timedelta(hours=2) + 2 * config.window
+    clusterer.assign(_article(4, 2, BANK, "norland", hours=much_later.total_seconds() / 3600))
+    assert first.story_id not in clusterer.stories
+    again = clusterer.assign(
+        _article(5, 1, QUAKE, "teravale calveria #6.4", hours=much_later.total_seconds() / 3600)
+    )
+    assert again.created  # forgotten, as a restarted pipeline would not restore it

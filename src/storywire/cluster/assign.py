@@ -46,6 +46,9 @@ class ClusterConfig:
     split_ratio: float = 0.6
     split_names: float = 0.4
     split_min_articles: int = 6
+    sparse_words: int = 80
+    member_similarity: float = 0.7
+    member_window: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,7 @@ class ArticleFeatures:
     language: str | None = None
     outlet: str | None = None
     dup_group: int | None = None
+    words: int = 0  # headline and text
 
 
 def article_features(
@@ -83,6 +87,7 @@ def article_features(
         language=language,
         outlet=outlet,
         dup_group=dup_group,
+        words=len(body.split()),
     )
 
 
@@ -107,6 +112,7 @@ class Split:
 
 # A story's articles are checked for a split again each time the story grows by this factor.
 SPLIT_RECHECK_GROWTH = 1.25
+EXPIRY_STEP = timedelta(minutes=10)
 Score = TypeVar("Score", float, npt.NDArray[np.float64])
 
 
@@ -118,7 +124,8 @@ class StoryState:
     entities: Counter[str] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
     members: list[int] = field(default_factory=list)
-    # The members' features, for the split pass; emptied when the story goes dormant.
+    # The members' features, for the split pass and the member check; emptied when the story
+    # goes dormant.
     articles: list[ArticleFeatures] = field(default_factory=list)
     split_checked: int = 0  # the size at the last split check
     first_seen: datetime | None = None
@@ -190,6 +197,8 @@ class StoryClusterer:
         self.article_story: dict[int, int] = {}
         self.redirects: dict[int, int] = {}
         self._index = CentroidIndex(dim)
+        self._dormant = CentroidIndex(dim)  # dormant stories, searched for a revival
+        self._expired_at: datetime | None = None
         self._terms = TermSpace()
         self._apart: set[frozenset[int]] = set()  # stories split apart, never merged again
         self._counter = 0
@@ -222,6 +231,7 @@ class StoryClusterer:
         dormant, dormant_score = self._best_match(article, tfidf, names, active=False)
         if dormant is not None and dormant_score >= self.config.revive_threshold:
             dormant.dormant = False
+            self._dormant.remove(dormant.id)
             self._join(dormant, article, tfidf)
             return Decision(article.id, dormant.id, False, "revived", dormant_score)
         story = StoryState((new_id or self._next_id)(), np.zeros(self.dim, dtype=np.float32))
@@ -243,8 +253,7 @@ class StoryClusterer:
             self.article_story[article.id] = story_id
             if article.dup_group is not None:
                 self.group_story.setdefault(article.dup_group, story_id)
-        if not dormant:
-            self._index.upsert(story_id, story.centroid)
+        (self._dormant if dormant else self._index).upsert(story_id, story.centroid)
         self._counter = max(self._counter, story_id)
 
     def keep_apart(self, a: int, b: int) -> None:
@@ -265,10 +274,10 @@ class StoryClusterer:
             self._index.upsert(story.id, story.centroid)
 
     def _candidates(self, article: ArticleFeatures, active: bool) -> list[StoryState]:
-        if active:
-            keys = self._index.search(article.vector, self.config.candidates)
-            return [self.stories[k] for k in keys if k in self.stories]
-        return [s for s in self.stories.values() if s.dormant]
+        """The stories nearest to the article: active ones, or dormant ones for a revival."""
+        index = self._index if active else self._dormant
+        keys = index.search(article.vector, self.config.candidates)
+        return [self.stories[k] for k in keys if k in self.stories]
 
     def _best_match(
         self,
@@ -290,9 +299,28 @@ class StoryClusterer:
         for story, dot in zip(candidates, lexical, strict=True):
             score = self._score(article, names, story, dot / (story.terms_norm or 1.0))
             margin = score - self._threshold(article, story)
+            if margin >= 0 and active and not self._near_a_member(article, story):
+                continue
             if margin > best_margin:
                 best, best_score, best_margin = story, score, margin
         return best, best_score
+
+    def _near_a_member(self, article: ArticleFeatures, story: StoryState) -> bool:
+        """Whether a feed item (a headline and a line or two) is close to one of the story's
+        latest members, not only to its centroid.
+
+        A story that grew over a topic (a tournament, a wave of IPOs) has a centroid near every
+        item on that topic, and a short item has too few words for TF-IDF and names to tell a
+        new event from the topic. The dense vector of a headline tells a paraphrase of one of
+        the story's reports from another event on its topic. Longer articles carry enough
+        words for the story score alone."""
+        if article.words >= self.config.sparse_words or not _same_language(article, story):
+            return True
+        members = story.articles[-self.config.member_window :]
+        if not members:
+            return True
+        similarity = np.stack([m.vector for m in members]) @ article.vector
+        return bool(similarity.max() >= self.config.member_similarity)
 
     def _language_allows(self, article: ArticleFeatures, story: StoryState) -> bool:
         """Per-language stories, unless names and numbers tie the article to the story."""
@@ -407,7 +435,18 @@ class StoryClusterer:
         else:
             threshold = self.config.merge_threshold
         dense = float(np.dot(a.centroid, b.centroid))
-        return self._combined(dense, lexical, _overlap(names, b.entities)) >= threshold
+        if self._combined(dense, lexical, _overlap(names, b.entities)) < threshold:
+            return False
+        return self._members_meet(a, b)
+
+    def _members_meet(self, a: StoryState, b: StoryState) -> bool:
+        """Whether most of the smaller story's latest members pass the member check against
+        the other: the merge pass's version of it, so that two stories of feed items that
+        only share a topic don't merge."""
+        small, large = sorted((a, b), key=lambda s: len(s.members))
+        recent = small.articles[-self.config.member_window :]
+        near = sum(self._near_a_member(article, large) for article in recent)
+        return 2 * near >= len(recent)
 
     def _merge(self, gone: StoryState, keep: StoryState) -> None:
         keep.absorb(gone)
@@ -573,14 +612,24 @@ class StoryClusterer:
         return {story.id for story in self.stories.values() if story.dormant}
 
     def _expire(self, now: datetime) -> None:
-        """Stories without coverage for `window` go dormant: out of the index, still revivable."""
-        for story in self.stories.values():
-            if story.dormant or story.last_seen is None:
+        """Stories without coverage for `window` go dormant: out of the index, still revivable.
+        After twice that they are forgotten, as a restarted pipeline would not restore them.
+        The sweep runs once per `EXPIRY_STEP` of arrival time, not for every article."""
+        if self._expired_at is not None and now - self._expired_at < EXPIRY_STEP:
+            return
+        self._expired_at = now
+        for story in list(self.stories.values()):
+            if story.last_seen is None or now - story.last_seen <= self.config.window:
                 continue
-            if now - story.last_seen > self.config.window:
+            if now - story.last_seen > 2 * self.config.window:
+                self._index.remove(story.id)
+                self._dormant.remove(story.id)
+                del self.stories[story.id]
+            elif not story.dormant:
                 story.dormant = True
                 story.articles = []
                 self._index.remove(story.id)
+                self._dormant.upsert(story.id, story.centroid)
 
     def assignments(self) -> dict[int, int]:
         return {a: self.resolve(s) for a, s in self.article_story.items()}
