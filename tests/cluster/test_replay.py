@@ -31,7 +31,7 @@ def _items() -> list[StreamItem]:
                 T0 + timedelta(minutes=20 * n),
                 "Picture Post",
                 f"https://picture.example/{n}",
-            )  # fmt: skip
+            )
         )
         items.append(
             StreamItem(
@@ -41,7 +41,7 @@ def _items() -> list[StreamItem]:
                 T0 + timedelta(minutes=20 * n + 5),
                 "Paywalled Times",
                 f"https://paywall.example/{n}",
-            )  # fmt: skip
+            )
         )
     return items
 
