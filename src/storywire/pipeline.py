@@ -69,6 +69,8 @@ log = logging.getLogger(__name__)
 # How a story split off another is linked to it (shown as "related event"); the clusterer never
 # merges such a pair again, across restarts too.
 SPLIT_LINK = "related-event"
+# How a story is linked to an earlier story of the same ongoing saga (its thread).
+THREAD_LINK = "same-thread"
 
 MIN_CLASSIFIER_WORDS = 150
 
@@ -279,6 +281,8 @@ class StoryDetector:
                 repo.link_stories(session, split.new_story_id, split.story_id, SPLIT_LINK, now)
                 report.touched.add(split.new_story_id)
                 report.split += 1
+            for story_id, earlier in clusterer.thread_links(report.touched):
+                repo.link_stories(session, story_id, earlier, THREAD_LINK, now)
             repo.recount(session, report.touched)
             _refresh_stories(session, report.touched, clusterer.dormant_ids())
 

@@ -359,3 +359,19 @@ def test_dormant_stories_are_revived_from_their_index_and_forgotten_later() -> N
         _article(5, 1, QUAKE, "teravale calveria #6.4", hours=much_later.total_seconds() / 3600)
     )
     assert again.created  # forgotten, as a restarted pipeline would not restore it
+
+
+def test_stories_of_one_saga_are_linked_into_a_thread_and_kept_apart() -> None:
+    """The trial's opening and its verdict days later are two stories of one thread; an
+    unrelated story is in no thread with them."""
+    clusterer = StoryClusterer()
+    trial = "trial court jury testimony prosecutors defence judge fraud"
+    opening = clusterer.assign(_article(1, 1, trial + " opening", "Halvorsen Kestria #2026"))
+    clusterer.assign(_article(2, 1, trial + " witness", "Halvorsen Kestria", hours=2))
+    verdict = clusterer.assign(
+        _article(3, 7, trial + " verdict guilty sentence", "Halvorsen Kestria #12", hours=24 * 4)
+    )
+    other = clusterer.assign(_article(4, 2, BANK, "norland saelen", hours=24 * 4 + 1))
+    assert verdict.created and verdict.story_id != opening.story_id
+    links = clusterer.thread_links({verdict.story_id, other.story_id})
+    assert links == [(verdict.story_id, opening.story_id)]

@@ -49,6 +49,7 @@ class ClusterConfig:
     sparse_words: int = 80
     member_similarity: float = 0.7
     member_window: int = 30
+    thread_threshold: float = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +379,51 @@ class StoryClusterer:
         if only is not None:
             only = {self.resolve(story_id) for story_id in only}
         return merged, self.split_pass(only, new_id)
+
+    # ------------------------------------------------------------------------------ threads
+
+    def thread_links(self, only: set[int]) -> list[tuple[int, int]]:
+        """(story, earlier story) pairs that belong to one ongoing saga: a trial over weeks, a
+        war, a tournament. Stories stay as they are; a thread only links them.
+
+        Each story in `only` is compared with the stories nearest its centroid, active or
+        dormant, that started before it. A pair is linked when the story score (centroid
+        cosine, TF-IDF cosine and names overlap taken both ways, gated as in assignment)
+        reaches `thread_threshold`: well under the merge threshold, because two events of one
+        saga share names and vocabulary but not what happened."""
+        links: list[tuple[int, int]] = []
+        for story_id in sorted(only):
+            story = self.stories.get(self.resolve(story_id))
+            if story is None or story.first_seen is None:
+                continue
+            others = [
+                other
+                for index in (self._index, self._dormant)
+                for key in index.search(story.centroid, self.config.candidates)
+                if (other := self.stories.get(key)) is not None
+                and other.id != story.id
+                and other.first_seen is not None
+                and other.first_seen < story.first_seen
+                and set(other.languages) & set(story.languages)
+            ]
+            if not others:
+                continue
+            dots = self._terms.dots(story.terms, [other.terms for other in others])
+            names = self._entity_weights(story.entities)
+            best: tuple[float, int] | None = None
+            for other, dot in zip(others, dots, strict=True):
+                lexical = dot / ((story.terms_norm * other.terms_norm) or 1.0)
+                overlap = 0.5 * (
+                    _overlap(names, other.entities)
+                    + _overlap(self._entity_weights(other.entities), story.entities)
+                )
+                dense = float(np.dot(story.centroid, other.centroid))
+                score = self._combined(dense, lexical, overlap)
+                if score >= self.config.thread_threshold and (best is None or score > best[0]):
+                    best = (score, other.id)
+            if best is not None:
+                links.append((story.id, best[1]))
+        return links
 
     # ------------------------------------------------------------------------------- merge
 
