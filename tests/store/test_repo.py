@@ -257,3 +257,25 @@ def test_follow_up_links_read_from_both_sides(sessions: db.Sessions) -> None:
         ]
         assert [s.id for s, _ in repo.related_stories(session, new.id or 0)] == [old.id]
         assert repo.outlet_names(session) == {o.id: o.name for o in repo.list_outlets(session)}
+
+
+def test_topics_with_one_slug_are_stored_once(sessions: db.Sessions) -> None:
+    """Real headlines write "L’Huillier" and "L'Huillier": two topic names, one slug, and the
+    database takes each slug once per story. The first (best supported) is kept."""
+    from storywire.models import Topic
+
+    with db.transaction(sessions) as session:
+        story = repo.add_story(
+            session, Story(slug="nobel", headline="Nobel", published_at=T0, updated_at=T0)
+        )
+        topics = [
+            Topic(slug="anne-l-huillier", name="Anne L’Huillier", weight=4.0),
+            Topic(slug="lund", name="Lund", weight=3.0),
+            Topic(slug="anne-l-huillier", name="Anne L'Huillier", weight=2.0),
+        ]
+        repo.save_topics(session, story.id or 0, topics)
+        stored = repo.story_topics(session, story.id or 0)
+    assert [(t.slug, t.name) for t in stored] == [
+        ("anne-l-huillier", "Anne L’Huillier"),
+        ("lund", "Lund"),
+    ]

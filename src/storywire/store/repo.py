@@ -792,9 +792,11 @@ def current_revisions(session: Session, stories: list[Story]) -> dict[int, Story
 
 
 def save_topics(session: Session, story_id: int, topics: list[Topic]) -> None:
-    """Replace a story's topics with these."""
+    """Replace a story's topics with these; of two with one slug (names that differ only in
+    an apostrophe, as real headlines write them) the first, best supported, is kept."""
     session.execute(delete(StoryTopicRow).where(StoryTopicRow.story_id == story_id))
-    for topic in topics:
+    unique = {topic.slug: topic for topic in reversed(topics)}
+    for topic in sorted(unique.values(), key=topics.index):
         session.add(
             StoryTopicRow(story_id=story_id, slug=topic.slug, name=topic.name, weight=topic.weight)
         )
