@@ -68,3 +68,17 @@ def test_descriptions_lose_their_markup_and_keep_their_paragraphs() -> None:
     assert clean_description('<img src="x.jpg"/>') == ""
     assert clean_description("<p>One &amp; two</p>\n\n<p>Three</p>") == "One & two\n\nThree"
     assert clean_description("Plain   text\nwrapped") == "Plain text wrapped"
+
+
+def test_an_undated_item_arrives_in_the_first_round_and_splits_nothing_else() -> None:
+    """Before, an item without a date ended the replay's rounds: every later item went into
+    one round with it."""
+    from storywire.cluster.replay import _rounds
+
+    items = _items()
+    undated = StreamItem("undated", "Ferry timetable changes", "", None, "Picture Post")
+    rounds = _rounds([undated, *items], timedelta(minutes=30))
+    assert [len(batch) for _, batch in rounds] == [5, 4]
+    assert 0 in rounds[0][1] and rounds[0][0] == T0 + timedelta(minutes=30)
+    rows = replay([undated, *items], default_embedder()).rows
+    assert [item for item, _, _ in rows][0] == "undated"

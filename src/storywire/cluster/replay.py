@@ -26,7 +26,6 @@ from storywire.sources.feeds import FeedEntry, clean_description
 from storywire.sources.fetch import FetchPolicy
 from storywire.store import db, repo
 
-_EARLIEST = datetime.min.replace(tzinfo=UTC)
 ROUND = timedelta(minutes=30)  # how often the replayed service checks its feeds
 
 
@@ -64,7 +63,7 @@ def replay(
     publication time; the writer runs after each round only when `write` is set.
     `after_round` sees the database and the clock after every round (a front page then)."""
     with _scratch_database() as sessions:
-        clock = [_EARLIEST]
+        clock = [datetime.now(UTC)]
         pipeline = Pipeline(
             sessions,
             FetchPolicy(),
@@ -73,21 +72,11 @@ def replay(
             cluster_config=config,
         )
         feeds = _feeds(sessions, items)
-        order = sorted(range(len(items)), key=lambda i: (items[i].published or _EARLIEST, i))
         article_of: dict[int, int] = {}
         total = StoryReport()
-        rounds = 0
-        position = 0
-        while position < len(order):
-            first = items[order[position]].published
-            end = (first or _EARLIEST) + every if first is not None else None
-            batch = []
-            while position < len(order) and (
-                end is None or (items[order[position]].published or _EARLIEST) < end
-            ):
-                batch.append(order[position])
-                position += 1
-            clock[0] = end or datetime.now(UTC)
+        batches = _rounds(items, every)
+        for end, batch in batches:
+            clock[0] = end
             for index in batch:
                 item = items[index]
                 article, created = pipeline.store_entry(feeds[item.source or ""], _entry(item))
@@ -95,10 +84,10 @@ def replay(
                     article = pipeline.finish_from_feed(article)
                 article_of[index] = article.id or 0
             report = pipeline.stories.detect(write=write)
-            _add(total, report)
-            rounds += 1
+            for name in ("embedded", "clustered", "new_stories", "merged", "split", "revised"):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
             if after_round:
-                after_round(sessions, clock[0])
+                after_round(sessions, end)
         with db.transaction(sessions) as session:
             story_of = repo.article_stories(session)
             thread_of = repo.story_threads(session)
@@ -106,7 +95,7 @@ def replay(
         for index, item in enumerate(items):
             story = story_of[article_of[index]]
             rows.append((item.id, story, thread_of.get(story, story)))
-        return Replayed(rows, rounds, total)
+        return Replayed(rows, len(batches), total)
 
 
 @contextmanager
@@ -161,10 +150,16 @@ def _entry(item: StreamItem) -> FeedEntry:
     )
 
 
-def _add(total: StoryReport, report: StoryReport) -> None:
-    total.embedded += report.embedded
-    total.clustered += report.clustered
-    total.new_stories += report.new_stories
-    total.merged += report.merged
-    total.split += report.split
-    total.revised += report.revised
+def _rounds(items: Sequence[StreamItem], every: timedelta) -> list[tuple[datetime, list[int]]]:
+    """The fetch rounds that would see the items: (the round's clock, item positions), in
+    time order with input order breaking ties. A round starts at its first item and lasts
+    `every`; an item without a date arrives in the first round, as a fetch would find it."""
+    dated = [item.published for item in items if item.published is not None]
+    start = min(dated) if dated else datetime.now(UTC)
+    arrival = [item.published or start for item in items]
+    rounds: list[tuple[datetime, list[int]]] = []
+    for index in sorted(range(len(items)), key=lambda i: (arrival[i], i)):
+        if not rounds or arrival[index] >= rounds[-1][0]:
+            rounds.append((arrival[index] + every, []))
+        rounds[-1][1].append(index)
+    return rounds
