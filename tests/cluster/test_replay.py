@@ -80,5 +80,5 @@ def test_an_undated_item_arrives_in_the_first_round_and_splits_nothing_else() ->
     rounds = _rounds([undated, *items], timedelta(minutes=30))
     assert [len(batch) for _, batch in rounds] == [5, 4]
     assert 0 in rounds[0][1] and rounds[0][0] == T0 + timedelta(minutes=30)
-    rows = replay([undated, *items], default_embedder()).rows
-    assert [item for item, _, _ in rows][0] == "undated"
+    replayed = replay([undated, *items], default_embedder())
+    assert replayed.rounds == 2 and replayed.report.clustered == len(items) + 1
