@@ -279,3 +279,24 @@ def test_topics_with_one_slug_are_stored_once(sessions: db.Sessions) -> None:
         ("anne-l-huillier", "Anne L’Huillier"),
         ("lund", "Lund"),
     ]
+
+
+def test_threads_reach_through_merged_stories_to_a_live_story(sessions: db.Sessions) -> None:
+    """Story 2 was linked to story 1, then story 1 merged into story 3: the thread holds 2 and
+    3, and its id is a story a reader can open (3), not the merged one."""
+    with db.transaction(sessions) as session:
+        ids = [
+            repo.add_story(
+                session, Story(slug=f"s{n}", headline=f"S{n}", published_at=T0, updated_at=T0)
+            ).id
+            or 0
+            for n in range(4)
+        ]
+        first, second, third, alone = ids
+        repo.link_stories(session, second, first, "same-thread", T0)
+        story = repo.get_story(session, first)
+        story.status, story.merged_into_id = StoryStatus.MERGED, third
+        repo.save_story(session, story)
+        threads = repo.story_threads(session)
+    assert threads[second] == threads[third] == min(second, third)
+    assert threads.get(alone, alone) == alone

@@ -607,8 +607,10 @@ def article_stories(session: Session) -> dict[int, int]:
 
 
 def story_threads(session: Session) -> dict[int, int]:
-    """The thread of every linked story: the smallest story id among the stories its links
-    connect it to, in either direction (a story without links is its own thread)."""
+    """The thread of every linked story: the smallest id of a live (unmerged) story among the
+    stories its links reach, in either direction. A merged story counts as linked to the
+    story it was merged into, so a link to it still reaches that story. A story without links
+    is its own thread and is left out."""
     parent: dict[int, int] = {}
 
     def root(story: int) -> int:
@@ -617,12 +619,23 @@ def story_threads(session: Session) -> dict[int, int]:
             story = parent[story]
         return story
 
-    for story_id, related_id in session.execute(
-        select(StoryLinkRow.story_id, StoryLinkRow.related_id)
-    ):
-        a, b = root(story_id), root(related_id)
-        parent[max(a, b)] = min(a, b)
-    return {story: root(story) for story in list(parent)}
+    links = [
+        (a, b) for a, b in session.execute(select(StoryLinkRow.story_id, StoryLinkRow.related_id))
+    ]
+    merged = [
+        (a, b)
+        for a, b in session.execute(select(StoryRow.id, StoryRow.merged_into_id))
+        if b is not None
+    ]
+    for a, b in links + merged:
+        first, second = root(a), root(b)
+        parent[max(first, second)] = min(first, second)
+    gone = {story for story, _ in merged}
+    threads: dict[int, int] = {}
+    for story in sorted(parent):
+        if story not in gone:
+            threads.setdefault(root(story), story)
+    return {story: threads[root(story)] for story in parent if root(story) in threads}
 
 
 def link_stories(
@@ -795,8 +808,11 @@ def save_topics(session: Session, story_id: int, topics: list[Topic]) -> None:
     """Replace a story's topics with these; of two with one slug (names that differ only in
     an apostrophe, as real headlines write them) the first, best supported, is kept."""
     session.execute(delete(StoryTopicRow).where(StoryTopicRow.story_id == story_id))
-    unique = {topic.slug: topic for topic in reversed(topics)}
-    for topic in sorted(unique.values(), key=topics.index):
+    saved: set[str] = set()
+    for topic in topics:
+        if topic.slug in saved:
+            continue
+        saved.add(topic.slug)
         session.add(
             StoryTopicRow(story_id=story_id, slug=topic.slug, name=topic.name, weight=topic.weight)
         )
