@@ -50,18 +50,38 @@ def load_stream(name: str, first_day: str, last_day: str) -> list[dict[str, Any]
     return items
 
 
-class CachedEmbedder:
-    """An embedder that remembers vectors by text in a file under bench/results (development
-    only: a benchmark's speed figures must come from a run without it)."""
+def stream_items(raw: list[dict[str, Any]]) -> list[Any]:
+    """The stream's items as `storywire.cluster.replay.StreamItem`s (the language is left for
+    the service to identify, as it would from a feed)."""
+    from storywire.cluster.replay import StreamItem
+    from storywire.timestamps import parse_timestamp
 
-    def __init__(self, inner: Any, path: Path) -> None:
+    return [
+        StreamItem(
+            id=r["id"],
+            title=r["title"],
+            text=r["text"],
+            published=parse_timestamp(r["published"]),
+            source=r["source"],
+            url=r["url"],
+        )
+        for r in raw
+    ]
+
+
+class CachedEmbedder:
+    """An embedder that remembers vectors by text, in memory and, given a `path`, in a file
+    under bench/results (development only: a benchmark's speed figures must come from a run
+    that embedded every text itself)."""
+
+    def __init__(self, inner: Any, path: Path | None = None) -> None:
         import numpy as np
 
         self.inner, self.path = inner, path
         self.name, self.dim = inner.name, inner.dim
         self._np = np
         self._known: dict[str, Any] = {}
-        if path.is_file():
+        if path is not None and path.is_file():
             stored = np.load(path)
             self._known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
 
@@ -76,6 +96,7 @@ class CachedEmbedder:
         if missing:
             fresh = self.inner.embed([t for _, t in missing])
             self._known.update(zip([k for k, _ in missing], fresh, strict=True))
+        if missing and self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             np.savez(
                 self.path,

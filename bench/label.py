@@ -31,8 +31,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from harness import RESULTS_DIR, CachedEmbedder, data_missing, load_stream
+from harness import (
+    RESULTS_DIR,
+    STREAMS,
+    CachedEmbedder,
+    data_missing,
+    load_stream,
+    stream_items,
+)
 
+from storywire.cluster.replay import replay
 from storywire.nlp.embed import MiniLMEmbedder
 from storywire.nlp.features import embedding_text, entities
 
@@ -101,19 +109,11 @@ def read_labels(stream: str, half: str) -> dict[str, tuple[str, str]]:
 # ----------------------------------------------------------------------------------- sheets
 
 
-def system_stories(stream: str, items: list[dict]) -> list[int]:
-    """The story of each item as the service's path forms them on the whole window."""
-    from storywire.cluster.replay import replay_stream
-
-    embedder = CachedEmbedder(MiniLMEmbedder(), CACHE / f"stream-{stream}.npz")
-    return [story for _, story, _ in replay_stream(items, embedder)]
-
-
 def make_sheets(stream: str) -> None:
     window = WINDOWS[stream]
     items = load_stream(stream, window.first, window.last)
-    stories = system_stories(stream, items)
     embedder = CachedEmbedder(MiniLMEmbedder(), CACHE / f"stream-{stream}.npz")
+    stories = [story for _, story, _ in replay(stream_items(items), embedder).rows]
     vectors = embedder.embed([embedding_text(i["title"], i["text"]) for i in items])
     names = [set(entities(f"{i['title']}\n\n{i['text']}")) for i in items]
     days = [i["published"][:10] for i in items]
@@ -288,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("stream", choices=sorted(WINDOWS))
     parser.add_argument("event", nargs="?")
     args = parser.parse_args(argv)
-    if data_missing([load_stream.__globals__["STREAMS"] / f"{args.stream}.jsonl.gz"]):
+    if data_missing([STREAMS / f"{args.stream}.jsonl.gz"]):
         return 2
     if args.command == "sheet":
         make_sheets(args.stream)

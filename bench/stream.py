@@ -52,7 +52,15 @@ from typing import Any
 
 import numpy as np
 from clustering import hdbscan, score, single_pass
-from harness import RESULTS_DIR, CachedEmbedder, data_missing, load_stream, save_results
+from harness import (
+    RESULTS_DIR,
+    STREAMS,
+    CachedEmbedder,
+    data_missing,
+    load_stream,
+    save_results,
+    stream_items,
+)
 from label import WINDOWS, read_labels
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -60,7 +68,6 @@ from storywire.cluster.replay import StreamItem, replay
 from storywire.nlp.embed import MiniLMEmbedder
 from storywire.nlp.features import embedding_text
 from storywire.store import db, repo
-from storywire.timestamps import parse_timestamp
 
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(2, 19))
 MIN_SAMPLES = (1, 2, 3)
@@ -68,20 +75,6 @@ FRONT_PAGE_DAYS = 5
 FRONT_PAGE_SIZE = 20
 BLOB_SIZE, BLOB_SHARE = 5, 0.10
 STORYWIRE, TFIDF, HDB = "storywire", "TF-IDF single pass", "HDBSCAN MiniLM"
-
-
-def stream_items(raw: list[dict[str, Any]]) -> list[StreamItem]:
-    return [
-        StreamItem(
-            id=r["id"],
-            title=r["title"],
-            text=r["text"],
-            published=parse_timestamp(r["published"]),
-            source=r["source"],
-            url=r["url"],
-        )
-        for r in raw
-    ]
 
 
 # ----------------------------------------------------------------------------------- metrics
@@ -162,10 +155,11 @@ def run_stream(name: str, write: bool, cache: bool) -> dict[str, Any]:
     halves = {half: read_events(name, half) for half in ("tune", "report")}
     threads = {half: read_threads(name, half) for half in ("tune", "report")}
 
-    embedder: Any = MiniLMEmbedder()
-    embedder.embed(["warm up"])
-    if cache:
-        embedder = CachedEmbedder(embedder, RESULTS_DIR / "cache" / f"stream-{name}.npz")
+    model = MiniLMEmbedder()
+    model.embed(["warm up"])
+    # In memory, so the peers reuse the replay's vectors; in a file only with --cache.
+    path = RESULTS_DIR / "cache" / f"stream-{name}.npz" if cache else None
+    embedder = CachedEmbedder(model, path)
     pages: dict[str, list[dict[str, Any]]] = {}
     page_times = front_page_times(window.first, window.last)
 
@@ -325,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", action="store_true", help="reuse vectors (development only)")
     parser.add_argument("--pages", action="store_true", help="print the front pages")
     args = parser.parse_args(argv)
-    paths = [load_stream.__globals__["STREAMS"] / f"{s}.jsonl.gz" for s in args.streams]
+    paths = [STREAMS / f"{s}.jsonl.gz" for s in args.streams]
     if data_missing(paths, "the real streams"):
         return 2
     results = {}
