@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import feedparser
 import httpx
 
+from storywire.models import StoryStatus
 from storywire.store import db, repo
 from storywire.web.app import create_app
 from tests.web.conftest import story_with_two_outlets
@@ -274,3 +276,48 @@ def test_markup_in_titles_and_links_renders_inert(sessions: db.Sessions, tmp_pat
     assert json.loads(bodies["/api/v1/stories/evil"])["headline"] == evil
     api = _get(sessions, "/api/v1/stories/evil")
     assert api.headers["content-type"] == "application/json"
+
+
+def test_threads_show_on_story_pages_in_the_api_and_as_feeds(sessions: db.Sessions) -> None:
+    """Links of every kind and merges make a thread; a link to a merged story reaches the story
+    it went into; an unlinked story is in none."""
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    with db.transaction(sessions) as session:
+        made = {
+            n: story_with_two_outlets(session, f"t{n}", f"Saga part {n}", now + timedelta(days=n))
+            for n in range(1, 6)
+        }
+        alone = story_with_two_outlets(session, "alone", "Unrelated event", now)
+        ids = {n: story.id or 0 for n, story in made.items()}
+        repo.link_stories(session, ids[2], ids[1], "same-thread", now)
+        repo.link_stories(session, ids[3], ids[2], "related-event", now)
+        repo.save_story(session, replace(made[4], status=StoryStatus.MERGED, merged_into_id=ids[3]))
+        repo.link_stories(session, ids[5], ids[4], "follow-up", now)
+        assert repo.story_threads(session) == {i: ids[1] for i in ids.values()}
+    live = [ids[1], ids[2], ids[3], ids[5]]
+
+    page = _get(sessions, "/stories/t2").text
+    earlier, later = page.split("Earlier in this thread")[1].split("Later in this thread")
+    assert "Saga part 1" in earlier and "Saga part 3" not in earlier
+    assert "Saga part 3" in later and "Saga part 5" in later and "Saga part 4" not in later
+    assert f'href="/threads/{ids[1]}">All 4 stories in this thread' in page
+    assert "in this thread" not in _get(sessions, "/stories/alone").text
+
+    thread = _get(sessions, f"/threads/{ids[1]}")
+    assert thread.status_code == 200
+    positions = [thread.text.index(f"Saga part {n}</a>") for n in (1, 2, 3, 5)]
+    assert positions == sorted(positions), "oldest first"
+    moved = _get(sessions, f"/threads/{ids[5]}", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["location"] == f"/threads/{ids[1]}"
+    assert _get(sessions, f"/threads/{alone.id}").status_code == 404
+    assert _get(sessions, "/threads/no-such-story").status_code == 404
+
+    assert _get(sessions, "/api/v1/stories/t5").json()["thread"] == ids[1]
+    assert _get(sessions, "/api/v1/stories/alone").json()["thread"] is None
+    api = _get(sessions, f"/api/v1/threads/{ids[3]}").json()
+    assert api["id"] == ids[1] and [s["id"] for s in api["stories"]] == live
+    assert _get(sessions, f"/api/v1/threads/{alone.id}").status_code == 404
+
+    feed = feedparser.parse(_get(sessions, f"/feeds/threads/{ids[1]}.atom").content)
+    assert [e.title for e in feed.entries] == [f"Saga part {n}" for n in (5, 3, 2, 1)]
+    assert _get(sessions, f"/feeds/threads/{alone.id}.json").status_code == 404

@@ -638,6 +638,39 @@ def story_threads(session: Session) -> dict[int, int]:
     return {story: threads[root(story)] for story in parent if root(story) in threads}
 
 
+THREAD_LIMIT = 500
+
+
+def thread_stories(session: Session, story_id: int) -> list[Story]:
+    """The live stories of a story's thread, oldest first: every story its links reach, in
+    either direction, a merged story standing for the one it went into (the same relation as
+    `story_threads`, walked from one story, so a page view reads only its own thread). A
+    story without links is a thread of one. The walk stops past THREAD_LIMIT stories."""
+    seen = {story_id}
+    frontier = [story_id]
+    while frontier and len(seen) < THREAD_LIMIT:
+        links = session.execute(
+            select(StoryLinkRow.story_id, StoryLinkRow.related_id).where(
+                or_(StoryLinkRow.story_id.in_(frontier), StoryLinkRow.related_id.in_(frontier))
+            )
+        )
+        merges = session.execute(
+            select(StoryRow.id, StoryRow.merged_into_id).where(
+                or_(StoryRow.id.in_(frontier), StoryRow.merged_into_id.in_(frontier))
+            )
+        )
+        reached = {story for pair in [*links, *merges] for story in pair if story is not None}
+        frontier = sorted(reached - seen)
+        seen |= reached
+    rows = _read(
+        session,
+        _columns(StoryRow)
+        .where(StoryRow.id.in_(seen), StoryRow.status != StoryStatus.MERGED.value)
+        .order_by(StoryRow.published_at, StoryRow.id),
+    )
+    return [_story(row) for row in rows]
+
+
 def link_stories(
     session: Session, story_id: int, related_id: int, kind: str, when: datetime
 ) -> None:

@@ -156,7 +156,8 @@ class ArticleVectorRow(Base):
 
 
 class StoryLinkRow(Base):
-    """A relation between stories, e.g. a follow-up that developed from a dormant story."""
+    """A relation between stories, e.g. a follow-up that developed from a dormant story. Every
+    kind of link joins the two stories' thread."""
 
     __tablename__ = "story_links"
 
@@ -168,6 +169,9 @@ class StoryLinkRow(Base):
     )
     kind: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
+
+    # A thread is walked from a story page in both directions.
+    __table_args__ = (Index("ix_story_links_related_id", "related_id"),)
 
 
 class StoryRow(Base):
@@ -196,6 +200,7 @@ class StoryRow(Base):
     __table_args__ = (
         Index("ix_stories_importance", "importance"),
         Index("ix_stories_category", "category"),
+        Index("ix_stories_merged_into_id", "merged_into_id"),
     )
 
 

@@ -14,7 +14,7 @@ from pydantic import AnyHttpUrl, BaseModel, Field, StrictBool
 from storywire.models import Article, Feed, Story
 from storywire.store import repo
 from storywire.web.deps import SessionDep
-from storywire.web.views import Card, StoryView, cards, story_cards, story_view
+from storywire.web.views import Card, StoryView, cards, story_cards, story_view, thread_view
 
 # The server answers 400 to a NUL byte anywhere in a request (web.app.RejectNulBytes); the
 # schema says so, so that clients and schemathesis know.
@@ -89,7 +89,16 @@ class StoryDetail(StoryOut):
     sources: list[ArticleOut]
     revisions: list[RevisionOut]
     topics: list[TopicOut]
-    related: list[StoryOut]
+    related: list[StoryOut] = Field(description="Stories linked to this one directly")
+    thread: int | None = Field(
+        description="The thread (ongoing saga) this story belongs to, at /api/v1/threads/{id}; "
+        "null when it is in none"
+    )
+
+
+class ThreadOut(BaseModel):
+    id: int
+    stories: list[StoryOut] = Field(description="The thread's stories, oldest first")
 
 
 class ArticleDetail(ArticleOut):
@@ -207,6 +216,7 @@ def _detail(view: StoryView, related: list[Card]) -> StoryDetail:
         ],
         topics=[TopicOut(slug=t.slug, name=t.name) for t in view.topics],
         related=[_card_out(card) for card in related],
+        thread=view.thread.id if view.thread else None,
     )
 
 
@@ -240,6 +250,14 @@ async def story(key: Annotated[str, Path(pattern=NO_NUL)], store: SessionDep) ->
     view = story_view(store, key)
     related = cards(store, repo.story_summaries(store, [story for story, _ in view.related]))
     return _detail(view, related)
+
+
+@router.get("/threads/{key}", response_model=ThreadOut, responses=NOT_FOUND)
+async def thread(key: Annotated[str, Path(pattern=NO_NUL)], store: SessionDep) -> ThreadOut:
+    """The thread of a story (by the thread's id or any of its stories' ids or slugs): the
+    stories of one ongoing saga, oldest first. 404 when the story is in no thread."""
+    found = thread_view(store, key)
+    return ThreadOut(id=found.id, stories=[_card_out(card) for card in found.cards])
 
 
 @router.get("/articles", response_model=list[ArticleOut], responses=NOT_FOUND)

@@ -15,7 +15,7 @@ from storywire.web import syndication
 from storywire.web.api import NO_NUL
 from storywire.web.deps import SessionDep
 from storywire.web.pages import section_name
-from storywire.web.views import Card, story_cards
+from storywire.web.views import Card, story_cards, thread_view
 
 FEED_SIZE = 30
 _DOCUMENTED: dict[int | str, dict[str, Any]] = {
@@ -26,7 +26,7 @@ _DOCUMENTED: dict[int | str, dict[str, Any]] = {
         },
     },
     400: {"description": "A NUL byte in the request"},
-    404: {"description": "No such section, topic or outlet"},
+    404: {"description": "No such section, topic, outlet or thread"},
 }
 Slug = Annotated[str, Path(pattern=NO_NUL)]
 router = APIRouter(
@@ -113,3 +113,13 @@ async def outlet(request: Request, slug: Slug, fmt: Format, store: SessionDep) -
     found, _ = story_cards(store, order=repo.Order.LATEST, limit=FEED_SIZE, outlet=slug)
     title = f"stories covered by {found_outlet.name}"
     return _respond(request, fmt, f"/feeds/outlets/{slug}", title, f"/outlets/{slug}", found)
+
+
+@router.get("/threads/{key}.{fmt}")
+async def thread(request: Request, key: Slug, fmt: Format, store: SessionDep) -> Response:
+    """Follow one ongoing saga: a new story in the thread is a new entry."""
+    found = thread_view(store, key)
+    newest_first = sorted(found.cards, key=lambda c: c.story.updated_at, reverse=True)
+    title = f"the thread of {found.cards[-1].story.headline}"
+    path = f"/feeds/threads/{found.id}"
+    return _respond(request, fmt, path, title, f"/threads/{found.id}", newest_first[:FEED_SIZE])

@@ -17,7 +17,14 @@ from storywire.cluster.category import CATEGORIES
 from storywire.errors import NotFoundError
 from storywire.store import repo
 from storywire.web.deps import SessionDep
-from storywire.web.views import highlight, relative, safe_url, story_cards, story_view
+from storywire.web.views import (
+    highlight,
+    relative,
+    safe_url,
+    story_cards,
+    story_view,
+    thread_view,
+)
 from storywire.write.page import format_time
 
 PAGE_SIZE = 20
@@ -120,6 +127,15 @@ async def story(request: Request, key: str, store: SessionDep) -> Response:
         # A merged story's old slug: send readers (and search engines) to where it lives now.
         return RedirectResponse(f"/stories/{view.story.slug}", status_code=301)
     return render(request, "story.html", view=view, story=view.story, revision=view.revision)
+
+
+@router.get("/threads/{key}")
+async def thread(request: Request, key: str, store: SessionDep) -> Response:
+    found = thread_view(store, key)
+    if key != str(found.id):
+        # Any story of the thread finds it; the thread lives at its first story's id.
+        return RedirectResponse(f"/threads/{found.id}", status_code=301)
+    return render(request, "thread.html", thread=found)
 
 
 @router.get("/outlets")

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 
+from storywire.errors import NotFoundError
 from storywire.models import (
     Article,
     ArticleKind,
@@ -105,6 +106,7 @@ class StoryView:
     topics: list[Topic]
     timeline_svg: str = ""
     opinions: list[Source] = field(default_factory=list)
+    thread: Thread | None = None
 
     def markers(self, item: CitedText) -> Markup:
         """A sentence's citation markers, each a link to the cited article. Built here, not in a
@@ -158,7 +160,48 @@ def story_view(session: db.Session, key: str) -> StoryView:
         topics=repo.story_topics(session, story.id),
         timeline_svg=timeline,
         opinions=[s for s in sources.values() if s.article.kind is ArticleKind.OPINION],
+        thread=_thread(session, story.id),
     )
+
+
+SHOWN_EARLIER = 8
+SHOWN_LATER = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """The ongoing saga a story belongs to: its stories oldest first, named by the id of its
+    first live story, as `storywire cluster` and the API name it."""
+
+    id: int
+    cards: list[Card]
+
+    def around(self, story_id: int) -> tuple[list[Card], list[Card]]:
+        """The thread's stories just before and just after one of them, for its page."""
+        at = next(i for i, card in enumerate(self.cards) if card.story.id == story_id)
+        return self.cards[max(0, at - SHOWN_EARLIER) : at], self.cards[
+            at + 1 : at + 1 + SHOWN_LATER
+        ]
+
+
+def _thread(session: db.Session, story_id: int) -> Thread | None:
+    stories = repo.thread_stories(session, story_id)
+    if len(stories) < 2:
+        return None
+    return Thread(
+        id=min(s.id for s in stories if s.id is not None),
+        cards=cards(session, repo.story_summaries(session, stories)),
+    )
+
+
+def thread_view(session: db.Session, key: str) -> Thread:
+    """The thread of the story `key` names; NotFoundError when that story is in none."""
+    story = repo.get_story(session, key)
+    assert story.id is not None
+    found = _thread(session, story.id)
+    if found is None:
+        raise NotFoundError(f"story {key!r} is in no thread")
+    return found
 
 
 def _numbered(
