@@ -246,7 +246,7 @@ def story_time(i: int, n: int) -> datetime:
 
 
 def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> dict[str, int]:
-    from storywire.cluster.importance import Coverage, importance
+    from storywire.cluster.importance import Coverage, front_rank
     from storywire.models import (
         Article,
         CitedText,
@@ -328,7 +328,7 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
                             headline=headline,
                             published_at=first,
                             updated_at=latest,
-                            importance=importance(coverage, END),
+                            front_rank=front_rank(coverage),
                             timeline_svg=chart,
                         ),
                     )

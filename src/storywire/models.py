@@ -159,7 +159,8 @@ class Story:
     published_at: datetime
     updated_at: datetime
     status: StoryStatus = StoryStatus.ACTIVE
-    importance: float = 0.0
+    # The front page's order, which never goes stale: cluster/importance.py.
+    front_rank: float = 0.0
     category: str | None = None
     current_revision_id: int | None = None
     merged_into_id: int | None = None

@@ -28,7 +28,7 @@ from storywire.cluster.assign import (
     article_features,
 )
 from storywire.cluster.category import story_category
-from storywire.cluster.importance import Coverage, importance
+from storywire.cluster.importance import Coverage, front_rank
 from storywire.cluster.topics import story_topics
 from storywire.config import Settings
 from storywire.dedupe import fingerprint, is_copy, is_near_duplicate, normalise, shingles
@@ -58,6 +58,7 @@ from storywire.sources.feeds import FeedEntry, ParsedFeed, parse_feed
 from storywire.sources.fetch import Fetcher, FetchPolicy, HTTPStatusError
 from storywire.sources.schedule import Outcome, SchedulePolicy, next_check
 from storywire.store import db, repo
+from storywire.timestamps import not_in_future
 from storywire.write.extractive import ExtractiveWriter, SourceArticle, WrittenStory
 from storywire.write.llm import LLMWriter
 from storywire.write.revisions import changes, worth_a_revision
@@ -376,7 +377,6 @@ def _create_story(session: db.Session, article: Article) -> int:
 def _refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int]) -> None:
     """Coverage-derived fields of touched stories: times, status, category, importance, lead
     image and topics."""
-    latest = repo.latest_article_time(session) or datetime.now(UTC)
     feed_categories = {feed.id: feed.category for feed in repo.list_feeds(session)}
     names = repo.outlet_names(session)
     for story_id in sorted(story_ids):
@@ -392,9 +392,8 @@ def _refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int]
         story.category = story_category(
             [a.section for a in members], [feed_categories.get(a.feed_id) for a in members]
         )
-        story.importance = importance(
-            [Coverage(a.outlet_id, _when(a), a.near_dup_group, a.id or 0) for a in members],
-            latest,
+        story.front_rank = front_rank(
+            [Coverage(a.outlet_id, _when(a), a.near_dup_group, a.id or 0) for a in members]
         )
         news = [a for a in members if a.kind is ArticleKind.NEWS]
         pictured = next((a for a in news if a.image_url), None)
@@ -623,7 +622,7 @@ class Pipeline:
             text=document.text or "",
             outlet_id=outlet_id,
             authors=list(document.authors),
-            published_at=document.published,
+            published_at=not_in_future(document.published, self.now()),
             fetched_at=self.now(),
             summary=document.summary,
             text_source=TextSource.IMPORT,
@@ -738,8 +737,8 @@ def _article_from_entry(entry: FeedEntry, feed: Feed, now: datetime) -> Article:
         outlet_id=feed.outlet_id,
         feed_id=feed.id,
         authors=list(entry.authors),
-        published_at=entry.published,
-        updated_at=entry.updated,
+        published_at=not_in_future(entry.published, now),
+        updated_at=not_in_future(entry.updated, now),
         fetched_at=now,
         section=entry.categories[0] if entry.categories else None,
         image_url=entry.image,
@@ -771,8 +770,8 @@ def _apply_extraction(article: Article, page: ExtractedArticle, now: datetime) -
         title=page.title or article.title,
         text=page.text,
         authors=list(page.authors) or article.authors,
-        published_at=article.published_at or page.published,
-        updated_at=page.updated or article.updated_at,
+        published_at=article.published_at or not_in_future(page.published, now),
+        updated_at=not_in_future(page.updated, now) or article.updated_at,
         fetched_at=now,
         language=page.language,
         section=page.section or article.section,

@@ -9,7 +9,7 @@ means the same instant whichever path it arrives by.
 from __future__ import annotations
 
 import re
-from datetime import MAXYEAR, MINYEAR, UTC, datetime
+from datetime import MAXYEAR, MINYEAR, UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 # datetime's first and last years hold placeholders, not publication times: Go's zero time
@@ -90,3 +90,16 @@ def _rfc_822(text: str) -> datetime | None:
     # releases (CPython gh-95087, gh-153406); both mean "not a date" here.
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+# Outlets' clocks and zone labels run a little ahead at times; more than this is a wrong date.
+FUTURE_SKEW = timedelta(minutes=10)
+
+
+def not_in_future(moment: datetime | None, now: datetime) -> datetime | None:
+    """`moment` no later than `now` plus FUTURE_SKEW. A feed that dates an item 2999 (or a zone
+    mix-up that puts it hours ahead) must not become the newest news: the front page ranks by
+    the latest article, and stories match on time."""
+    if moment is None:
+        return None
+    return min(moment, now + FUTURE_SKEW)

@@ -6,9 +6,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
 from storywire.cluster.assign import ArticleFeatures, ClusterConfig, StoryClusterer, _normalised_cut
-from storywire.cluster.importance import Coverage, importance
+from storywire.cluster.importance import Coverage, front_rank, importance
 from storywire.cluster.index import CentroidIndex
 
 T0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
@@ -180,11 +181,29 @@ def test_importance_rewards_outlets_wire_pickup_growth_and_recency() -> None:
     now = T0 + timedelta(hours=1)
     one_outlet = [Coverage(1, T0, None, i) for i in range(4)]
     four_outlets = [Coverage(i, T0, None, i) for i in range(4)]
-    assert importance(four_outlets, now) > importance(one_outlet, now)
+    assert front_rank(four_outlets) > front_rank(one_outlet)
     wire = [Coverage(i, T0, 100, i) for i in range(4)]
-    assert importance(wire, now) > importance(four_outlets, now)
-    assert importance(four_outlets, now + timedelta(days=2)) < importance(four_outlets, now) / 3
-    assert importance([], now) == 0.0
+    assert front_rank(wire) > front_rank(four_outlets)
+    spread = [Coverage(i, T0 - timedelta(hours=12 * i), None, i) for i in range(4)]
+    assert front_rank(four_outlets) > front_rank(spread), "growing when last touched"
+    rank = front_rank(four_outlets)
+    assert importance(rank, now + timedelta(days=2)) < importance(rank, now) / 3
+    assert importance(front_rank([]), now) == 0.0
+    assert importance(rank, now + timedelta(days=1)) == pytest.approx(
+        importance(rank, now) / 2, abs=1e-3
+    )
+
+
+def test_front_rank_sinks_a_story_nobody_touched_below_fresh_news() -> None:
+    """The order at any moment follows from the stored ranks alone: a big story last covered
+    three days ago ranks below a small one covered today, with neither rescored."""
+    big_old = front_rank([Coverage(i, T0, None, i) for i in range(12)])
+    small_new = front_rank([Coverage(i, T0 + timedelta(days=3), None, i) for i in range(3)])
+    assert small_new > big_old
+    for now in (T0 + timedelta(days=3), T0 + timedelta(days=5)):
+        assert importance(small_new, now) > importance(big_old, now)
+    same_day = front_rank([Coverage(i, T0 + timedelta(hours=2), None, i) for i in range(3)])
+    assert big_old > same_day, "on the same day, twelve outlets beat three"
 
 
 def test_merge_pass_can_be_limited_to_changed_stories() -> None:

@@ -351,7 +351,7 @@ def articles_sharing_bands(session: Session, keys: list[int], exclude: int) -> l
 _STORY_FIELDS = (
     "slug",
     "headline",
-    "importance",
+    "front_rank",
     "category",
     "published_at",
     "updated_at",
@@ -446,7 +446,7 @@ def list_stories(
     query = _columns(StoryRow)
     if order is Order.TOP:
         query = query.order_by(
-            StoryRow.importance.desc(), StoryRow.updated_at.desc(), StoryRow.id.desc()
+            StoryRow.front_rank.desc(), StoryRow.updated_at.desc(), StoryRow.id.desc()
         )
     else:
         query = query.order_by(StoryRow.updated_at.desc(), StoryRow.id.desc())

@@ -181,7 +181,7 @@ class StoryRow(Base):
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     headline: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
-    importance: Mapped[float] = mapped_column(Float, default=0.0)
+    front_rank: Mapped[float] = mapped_column(Float, default=0.0)
     category: Mapped[str | None] = mapped_column(String(100))
     published_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(index=True)
@@ -198,7 +198,7 @@ class StoryRow(Base):
     timeline_svg: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_stories_importance", "importance"),
+        Index("ix_stories_front_rank", "front_rank"),
         Index("ix_stories_category", "category"),
         Index("ix_stories_merged_into_id", "merged_into_id"),
     )

@@ -4,13 +4,14 @@ contract that the tests check every route against. Feed management needs the adm
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AnyHttpUrl, BaseModel, Field, StrictBool
 
+from storywire.cluster.importance import importance
 from storywire.models import Article, Feed, Story
 from storywire.store import repo
 from storywire.web.deps import SessionDep
@@ -30,7 +31,10 @@ class StoryOut(BaseModel):
     slug: str
     headline: str
     category: str | None
-    importance: float
+    importance: float = Field(
+        description="How prominent the story is now: outlets, wire pickup and growth, halved "
+        "for every day since its latest article"
+    )
     published: datetime
     updated: datetime
     image: str | None
@@ -149,7 +153,7 @@ def _story_out(story: Story, outlets: int, articles: int, first: str) -> StoryOu
         slug=story.slug,
         headline=story.headline,
         category=story.category,
-        importance=story.importance,
+        importance=importance(story.front_rank, datetime.now(UTC)),
         published=story.published_at,
         updated=story.updated_at,
         image=story.image_url,
