@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import time
+
+import pytest
+
 from storywire.nlp.sentences import split_sentences
 
 
@@ -38,3 +42,15 @@ def test_spanish_and_german() -> None:
         "Die Bahn fährt wieder, z.B. nach Brennmark.",
         "Der Streik ist vorbei.",
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["A" + "." * 50_000 + "b", ". " * 50_000 + "x", "Yes" + "!?" * 50_000, "A." + " " * 50_000],
+    ids=["dots", "dot-space", "marks", "spaces"],
+)
+def test_runs_of_punctuation_split_in_linear_time(text: str) -> None:
+    """A hostile page of 100 KB of dots took minutes when every dot started a new attempt."""
+    started = time.perf_counter()
+    split_sentences(text)
+    assert time.perf_counter() - started < 0.5

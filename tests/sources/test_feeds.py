@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -514,6 +515,17 @@ _BILLION_LAUGHS = (
     b"<item><title>x</title><link>https://a.example/1</link></item></channel></rss>"
 )
 
+# One flat entity of 100 KB referenced 10,000 times: a gigabyte once expanded.
+_FLAT_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + b"x" * 100_000 + b'">]>'
+    b'<rss version="2.0"><channel><title>' + b"&a;" * 10_000 + b"</title>"
+    b"<item><title>x</title><link>https://a.example/1</link></item></channel></rss>"
+)
+_EXTERNAL_ENTITY = (
+    b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    b'<rss version="2.0"><channel><title>&x;</title></channel></rss>'
+)
+
 
 @pytest.mark.parametrize(
     ("body", "content_type", "message"),
@@ -540,17 +552,25 @@ _BILLION_LAUGHS = (
         (b"not json", "application/json", "invalid JSON"),
         (_BILLION_LAUGHS, None, "entity expansion"),
         (_BILLION_LAUGHS.decode().encode("utf-16"), None, "entity expansion"),
+        (_FLAT_BOMB, None, "entity expansion"),
+        (_FLAT_BOMB.replace(b" [", b" [\n"), None, "entity expansion"),
+        (_EXTERNAL_ENTITY, None, "entity expansion"),
+        (b"<!---->" * 60 + b"<title>x</title>", None, "not a feed"),
+        (b"<!-- a -->\n<!---->  <HTML><body>x</body></html>", None, "HTML page"),
     ],
     ids=[
         "empty", "whitespace", "malformed-xml", "html-page", "html-no-doctype", "png",
         "png-as-json", "gzip", "binary", "text", "other-xml", "truncated-json", "bad-json",
         "json-not-feed", "json-array", "json-feed-without-items", "text-as-json",
-        "billion-laughs", "billion-laughs-utf16",
+        "billion-laughs", "billion-laughs-utf16", "flat-entity", "flat-entity-own-line",
+        "external-entity", "comment-run", "html-after-comments",
     ],
 )  # fmt: skip
 def test_not_a_feed_raises_parse_error(body: bytes, content_type: str | None, message: str) -> None:
+    started = time.perf_counter()
     with pytest.raises(ParseError, match=message) as caught:
         parse_feed(body, FEED_URL, content_type)
+    assert time.perf_counter() - started < 1.0, "refused in bounded time"
 
     assert FEED_URL in str(caught.value)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -124,9 +125,16 @@ def test_headline_follows_the_latest_development(
     written: dict[str, tuple[list[SourceArticle], WrittenStory]],
 ) -> None:
     """Day two's reports (two outlets) put the Teravale toll at 23: the day-one "Nine dead"
-    headline is out of date by then."""
-    _, story = written["quake-teravale"]
-    assert "23" in story.headline, story.headline
+    headline is out of date by then, and the headline comes from day two's coverage. Which of
+    day two's titles wins is a close call of centrality ("Hallstad rescue team at work…" leads
+    "…death toll climbs to 23" by 0.03 on an AMD EPYC, float or int8, while the machine this
+    test was written on picked the latter), so the test holds the day, not the title."""
+    sources, story = written["quake-teravale"]
+    day_two = {clean_headline(s.title, s.outlet) for s in latest_coverage(sources)}
+    assert story.headline in day_two and "Nine dead" not in story.headline, story.headline
+    assert min(s.published for s in latest_coverage(sources) if s.published) > EPOCH + timedelta(
+        hours=24
+    ), "the window holds day two only"
 
 
 def test_latest_coverage_needs_two_outlets_before_it_replaces_the_story() -> None:
@@ -198,6 +206,14 @@ def test_headlines_lose_outlet_tails_and_labels() -> None:
     assert clean_headline("Opinion | Build better schools") == "Build better schools"
     subtitle = "Vellmar-Abkommen unterzeichnet – Kestria meldet Vorbehalte an"
     assert clean_headline(subtitle, herald) == subtitle
+
+
+@pytest.mark.parametrize("title", ["a" + " " * 50_000 + "b", "a" + " -" * 50_000 + "b"])
+def test_a_title_of_blanks_is_cleaned_in_linear_time(title: str) -> None:
+    """Every blank of a long run used to start a scan to the end of the run: quadratic."""
+    started = time.perf_counter()
+    clean_headline(title, "The Herald")
+    assert time.perf_counter() - started < 0.5
 
 
 def test_write_command_text_and_json(corpus: Corpus, tmp_path: Path) -> None:

@@ -11,7 +11,9 @@ _ABBREVIATIONS = frozenset(
     "sra srta dña lic ing av dra núm pág aprox "
     "bzw ca evtl ggf inkl nr str usw vgl z.b d.h u.a dt".split()
 )
-_CANDIDATE = re.compile(r"([.!?…]+[\"'”’»)]*)(\s+)(?=[\"'“‘«(¿¡]?[A-ZÀ-ÖØ-Þ0-9])")
+# Starts only at the first mark of a run and never gives back what it took (possessive), so a
+# run of ten thousand dots is one attempt, not ten thousand: linear, not quadratic.
+_CANDIDATE = re.compile(r"(?<![.!?…])([.!?…]++[\"'”’»)]*+)(\s++)(?=[\"'“‘«(¿¡]?[A-ZÀ-ÖØ-Þ0-9])")
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 
 

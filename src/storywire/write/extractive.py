@@ -43,7 +43,8 @@ _BOILERPLATE = re.compile(
 )
 _WORDS = re.compile(r"[^\W\d_][\w'’-]*")
 _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re.IGNORECASE)
-_TITLE_TAIL = re.compile(r"\s+[|–—-]\s+([^|–—-]{2,40})$")
+# Starts only at the first blank of a run (a run of spaces was quadratic).
+_TITLE_TAIL = re.compile(r"(?<!\s)\s++[|–—-]\s++([^|–—-]{2,40})$")
 # "Quake: what the state of emergency means", "Strike: what you need to know", "Explained: ..."
 _EXPLAINER = re.compile(
     r"(?::\s*(?:what|why|how|who|when|where|qué|cómo|por qué|was|wie|warum)\b)"
