@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -105,10 +106,13 @@ def test_rounds_are_incremental_and_idempotent(sessions: db.Sessions, newsroom: 
 
 
 class _Misbehaving(BaseHTTPRequestHandler):
-    """One path per failure mode a feed can have."""
+    """One path per failure mode a feed can have; a test may add its own in `extra`."""
+
+    extra: ClassVar[dict[str, bytes]] = {}
 
     def do_GET(self) -> None:
         routes = {
+            **{path: (200, "application/rss+xml", body) for path, body in self.extra.items()},
             "/malformed.xml": (200, "application/rss+xml", b"<rss><channel><item><title>x"),
             "/page.xml": (200, "text/html", b"<html><body><p>Not a feed</p></body></html>"),
             "/empty.xml": (200, "application/rss+xml", b""),
@@ -409,3 +413,31 @@ def test_a_page_that_is_its_outlets_boilerplate_falls_back_to_the_feed_text(
     assert second.text == "Councillors approved the budget."
     assert second.text_source is TextSource.FEED
     assert second.near_dup_group == second.id != first.near_dup_group
+
+
+def test_a_feed_claiming_another_outlets_homepage_gets_its_own_outlet(
+    sessions: db.Sessions, newsroom: Newsroom, bad_server: str
+) -> None:
+    """A hostile feed's <link> names a real outlet's homepage: it must neither rename that
+    outlet nor file its items under it."""
+    herald = newsroom.feed_url("meridian-herald")
+    _subscribe(sessions, [herald])
+    asyncio.run(_pipeline(sessions).fetch_round())
+    claimed = newsroom.home_url("meridian-herald")
+    _Misbehaving.extra["/takeover.xml"] = _GOOD_FEED.replace(
+        b"<title>Good</title>\n<link>http://127.0.0.1/</link>",
+        b"<title>Hijacked</title>\n<link>" + claimed.encode() + b"</link>",
+    )
+    _subscribe(sessions, [f"{bad_server}/takeover.xml"])
+    asyncio.run(_pipeline(sessions).fetch_round())
+    with db.transaction(sessions) as session:
+        outlets = {o.id: o for o in repo.list_outlets(session)}
+        herald_feed = repo.get_feed_by_url(session, herald)
+        hostile_feed = repo.get_feed_by_url(session, f"{bad_server}/takeover.xml")
+    assert herald_feed and hostile_feed and herald_feed.outlet_id != hostile_feed.outlet_id
+    assert outlets[herald_feed.outlet_id or 0].name == "The Meridian Herald"
+    assert outlets[herald_feed.outlet_id or 0].homepage == claimed
+    hostile = outlets[hostile_feed.outlet_id or 0]
+    assert hostile.name == "Hijacked" and hostile.homepage == f"{bad_server}/"
+    titles = {a.title: a.outlet_id for a in _all_articles(sessions)}
+    assert titles["Only in the feed"] == hostile.id

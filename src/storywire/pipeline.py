@@ -36,7 +36,7 @@ from storywire.errors import ExtractError, FetchError, ParseError
 from storywire.extract.article import ExtractedArticle, extract_article
 from storywire.extract.language import identify_language
 from storywire.extract.opinion import classify_kind
-from storywire.extract.urls import canonical_url
+from storywire.extract.urls import canonical_url, site
 from storywire.models import (
     Article,
     ArticleKind,
@@ -525,10 +525,8 @@ class Pipeline:
         with db.transaction(self.sessions) as session:
             if feed.outlet_id is None:
                 name = parsed.title or urlsplit(feed.url).netloc
-                homepage = (
-                    parsed.home_url or f"{urlsplit(feed.url).scheme}://{urlsplit(feed.url).netloc}/"
-                )
-                outlet = repo.upsert_outlet(
+                homepage = feed_homepage(feed.url, parsed.home_url)
+                outlet = repo.ensure_outlet(
                     session,
                     Outlet(
                         name=name,
@@ -662,7 +660,7 @@ class Pipeline:
         name = document.outlet or parts.netloc
         if not parts.netloc and not document.outlet:
             return None
-        outlet = repo.upsert_outlet(
+        outlet = repo.ensure_outlet(
             session,
             Outlet(
                 name=name, homepage=homepage, slug=outlet_slug(homepage if parts.netloc else name)
@@ -716,6 +714,16 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
     )
     repo.save_bands(session, article.id or 0, list(mark.bands))
     return repo.save_article(session, article)
+
+
+def feed_homepage(feed_url: str, claimed: str | None) -> str:
+    """The homepage of a feed's outlet: the one the feed claims when it is on the feed's own
+    site, else the feed's origin. A feed naming another site's homepage would otherwise be
+    filed under that site's outlet."""
+    if claimed and site(claimed) == site(feed_url):
+        return claimed
+    parts = urlsplit(feed_url)
+    return f"{parts.scheme}://{parts.netloc}/"
 
 
 def outlet_slug(value: str) -> str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from storywire.extract.urls import canonical_url, preferred_url
+from storywire.extract.urls import canonical_url, preferred_url, site
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,31 @@ def test_same_site_rel_canonical_wins_but_cross_site_does_not() -> None:
         preferred_url(page, "javascript:alert(1)") == "https://www.courier.example/business/rates"
     )
     assert preferred_url(page, None) == "https://www.courier.example/business/rates"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://feeds.bbci.co.uk/news/rss.xml", "bbci.co.uk"),
+        ("https://www.bbc.co.uk/news", "bbc.co.uk"),
+        ("https://evil.co.uk/", "evil.co.uk"),
+        ("https://a.github.io/feed", "a.github.io"),
+        ("http://127.0.0.1:8080/feed.xml", "127.0.0.1:8080"),
+        ("http://[::1]:9/x", "[::1]:9"),
+        ("http://localhost:8000/", "localhost:8000"),
+        ("RSS.NYTimes.com", "nytimes.com"),
+    ],
+)
+def test_site_is_the_registrable_domain(url: str, expected: str) -> None:
+    assert site(url) == expected
+
+
+def test_a_canonical_elsewhere_on_the_same_site_is_followed_but_not_across_sites() -> None:
+    page = "https://edition.herald.co.uk/2026/story"
+    assert preferred_url(page, "https://www.herald.co.uk/2026/story").startswith(
+        "https://www.herald.co.uk"
+    )
+    assert preferred_url(page, "https://www.gazette.co.uk/story") == canonical_url(page)
+    assert preferred_url("https://a.github.io/x", "https://b.github.io/x") == canonical_url(
+        "https://a.github.io/x"
+    )

@@ -118,7 +118,7 @@ def _feeds(sessions: db.Sessions, items: Sequence[StreamItem]) -> dict[str, Feed
                 continue
             host = urlsplit(item.url or "").netloc
             homepage = f"https://{host}/" if host else f"https://{outlet_slug(source)}.invalid/"
-            outlet = repo.upsert_outlet(
+            outlet = repo.ensure_outlet(
                 session,
                 Outlet(
                     name=source or host or "unknown", homepage=homepage, slug=_slug(source, host)

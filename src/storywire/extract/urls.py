@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import posixpath
 import re
+from functools import cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+from publicsuffixlist import PublicSuffixList
 
 # Query parameters that identify a campaign or a click, never the content.
 _TRACKING_EXACT = frozenset(
@@ -106,9 +110,21 @@ def preferred_url(page_url: str, declared_canonical: str | None) -> str:
     declared = canonical_url(declared_canonical, base=page_url)
     if urlsplit(declared).scheme not in ("http", "https"):
         return page
-    same_site = _site(urlsplit(declared).netloc) == _site(urlsplit(page).netloc)
-    return declared if same_site else page
+    return declared if site(declared) == site(page) else page
 
 
-def _site(netloc: str) -> str:
-    return netloc.removeprefix("www.")
+@cache
+def _public_suffixes() -> PublicSuffixList:
+    return PublicSuffixList()  # the list the package ships: nothing is downloaded
+
+
+def site(url: str) -> str:
+    """Who controls a URL: its registrable domain by the Public Suffix List ("feeds.bbci.co.uk"
+    -> "bbci.co.uk", while "a.github.io" and "b.github.io" are two sites). An IP address or a
+    name with no public suffix ("localhost") stands for itself, port included."""
+    parts = urlsplit(url if "//" in url else f"//{url}")
+    host = (parts.hostname or "").rstrip(".")
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(host)
+        return parts.netloc.lower()
+    return _public_suffixes().privatesuffix(host) or parts.netloc.lower()

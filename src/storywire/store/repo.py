@@ -78,8 +78,15 @@ def _outlet(row: OutletRow | Row[Any]) -> Outlet:
     )
 
 
+def ensure_outlet(session: Session, outlet: Outlet) -> Outlet:
+    """The outlet with this slug as stored, or this one inserted. What a feed or a file says
+    about itself never renames an outlet another source created."""
+    row = session.scalar(select(OutletRow).where(OutletRow.slug == outlet.slug))
+    return _outlet(row) if row is not None else upsert_outlet(session, outlet)
+
+
 def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
-    """Insert the outlet, or update the one with the same slug."""
+    """Insert the outlet, or update the one with the same slug (an operator's own word)."""
     row = session.scalar(select(OutletRow).where(OutletRow.slug == outlet.slug))
     if row is None:
         row = OutletRow(slug=outlet.slug)
