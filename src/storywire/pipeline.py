@@ -194,9 +194,11 @@ class StoryDetector:
             when = max(_when(a) for a in members)
             with db.transaction(self.sessions) as session:
                 repo.add_revision(session, _revision(story_id, written, found, when))
-                for article in members:
-                    if article.stage is not Stage.WRITTEN:
-                        repo.save_article(session, replace(article, stage=Stage.WRITTEN))
+                repo.set_stage(
+                    session,
+                    [a.id or 0 for a in members if a.stage is not Stage.WRITTEN],
+                    Stage.WRITTEN,
+                )
             revised += 1
         return revised
 
@@ -210,9 +212,13 @@ class StoryDetector:
                 return done
             vectors = embedder.embed([embedding_text(a.title, a.text) for a in pending])
             with db.transaction(self.sessions) as session:
-                for article, vector in zip(pending, vectors, strict=True):
-                    repo.save_vector(session, article.id or 0, embedder.name, vector.tobytes())
-                    repo.save_article(session, replace(article, stage=Stage.EMBEDDED))
+                ids = [article.id or 0 for article in pending]
+                repo.save_vectors(
+                    session,
+                    embedder.name,
+                    {i: vector.tobytes() for i, vector in zip(ids, vectors, strict=True)},
+                )
+                repo.set_stage(session, ids, Stage.EMBEDDED)
             done += len(pending)
 
     def cluster_pending(self, report: StoryReport) -> None:
@@ -232,6 +238,7 @@ class StoryDetector:
             pending = repo.articles_at_stage(session, Stage.EMBEDDED, limit=1_000_000)
             stored = repo.vectors(session, [a.id or 0 for a in pending], model)
             pending.sort(key=lambda a: (_when(a), a.id or 0))
+            joined: list[Membership] = []
             for article in pending:
                 features = _features(article, stored.get(article.id or 0))
 
@@ -240,25 +247,24 @@ class StoryDetector:
 
                 decision = clusterer.assign(features, new_id=new_story)
                 when = _when(article)
-                repo.add_membership(
-                    session,
+                joined.append(
                     Membership(
                         decision.story_id,
                         article.id or 0,
                         joined_at=when,
                         reason=decision.reason,
                         score=decision.score,
-                    ),
-                    recount=False,
+                    )
                 )
                 if decision.follows is not None:
                     repo.link_stories(
                         session, decision.story_id, decision.follows, "follow-up", when
                     )
-                repo.save_article(session, replace(article, stage=Stage.CLUSTERED))
                 report.clustered += 1
                 report.new_stories += decision.created
                 report.touched.add(decision.story_id)
+            repo.add_memberships(session, joined)
+            repo.set_stage(session, [m.article_id for m in joined], Stage.CLUSTERED)
             now = datetime.now(UTC)
 
             def split_story(first: int) -> int:
@@ -399,14 +405,25 @@ def _refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int]
         pictured = next((a for a in news if a.image_url), None)
         story.image_url = pictured.image_url if pictured else None
         story.image_alt = pictured.title if pictured else None
-        story.timeline_svg = coverage_svg(
-            [TimelinePoint(_when(a), names.get(a.outlet_id, "Unknown outlet")) for a in members]
+        # Most stories are one outlet's article and stay so: their chart is drawn if someone
+        # opens the page (web.views), and topics need names from two outlets.
+        several = len({a.outlet_id for a in members}) >= 2
+        story.timeline_svg = (
+            coverage_svg(
+                [TimelinePoint(_when(a), names.get(a.outlet_id, "Unknown outlet")) for a in members]
+            )
+            if several
+            else None
         )
         repo.save_story(session, story)
-        topics = story_topics(
-            [(a.title, a.text) for a in news],
-            [a.outlet_id for a in news],
-            [a.language for a in news],
+        topics = (
+            story_topics(
+                [(a.title, a.text) for a in news],
+                [a.outlet_id for a in news],
+                [a.language for a in news],
+            )
+            if several
+            else []
         )
         repo.save_topics(session, story_id, topics)
 

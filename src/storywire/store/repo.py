@@ -7,14 +7,14 @@ transaction (`store.db.transaction`), so one unit of work can span several calls
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, replace
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, text
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
@@ -59,6 +59,15 @@ def _read(session: Session, query: Any, **params: Any) -> Sequence[Any]:
     """
     session.flush()
     return session.connection().execute(query, params).all()
+
+
+def _write(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+    """One prepared INSERT or UPDATE through the session's connection, flushing pending ORM
+    changes first. The statements are built once with bound parameters, so each call reuses
+    the compiled SQL: through the ORM, a replay spent more time in bookkeeping than in SQLite.
+    Rows written this way are read back with `_read`, never as mapped objects."""
+    session.flush()
+    return session.connection().execute(statement, params)
 
 
 @cache
@@ -231,57 +240,92 @@ def _article(row: ArticleRow | Row[Any]) -> Article:
     )
 
 
+def _article_values(article: Article) -> dict[str, Any]:
+    return {
+        "kind": article.kind.value,
+        "stage": article.stage.value,
+        "text_source": article.text_source.value,
+        **{name: getattr(article, name) for name in _ARTICLE_FIELDS},
+    }
+
+
+# Articles and stories are written with single statements, not loaded, changed and flushed:
+# a replay writes each several times, and the unit of work cost more than the SQL.
+
+
+_ARTICLES: Table = ArticleRow.__table__  # type: ignore[assignment]
+_INSERT_ARTICLE = _ARTICLES.insert().returning(_ARTICLES.c.id)
+_UPDATE_ARTICLE = _ARTICLES.update().where(_ARTICLES.c.id == bindparam("row_id"))
+
+
 def add_article(session: Session, article: Article) -> tuple[Article, bool]:
     """Store an article once per canonical URL; re-adding it returns the stored one (idempotent)."""
-    row = session.scalar(
-        select(ArticleRow).where(ArticleRow.canonical_url == article.canonical_url)
-    )
-    if row is not None:
-        return _article(row), False
-    row = ArticleRow(
-        kind=article.kind.value,
-        stage=article.stage.value,
-        text_source=article.text_source.value,
-        **{name: getattr(article, name) for name in _ARTICLE_FIELDS},
-    )
-    session.add(row)
-    session.flush()
-    return _article(row), True
+    found = get_article_by_url(session, article.canonical_url)
+    if found is not None:
+        return found, False
+    new_id = _write(session, _INSERT_ARTICLE, _article_values(article)).scalar_one()
+    return replace(article, id=new_id), True
 
 
 def save_article(session: Session, article: Article) -> Article:
-    row = _get(session, ArticleRow, article.id, "article")
-    for name in _ARTICLE_FIELDS:
-        setattr(row, name, getattr(article, name))
-    row.kind, row.stage = article.kind.value, article.stage.value
-    row.text_source = article.text_source.value
-    session.flush()
-    return _article(row)
+    done = _write(session, _UPDATE_ARTICLE, {**_article_values(article), "row_id": article.id})
+    if not done.rowcount:
+        raise NotFoundError(f"no article {article.id!r}")
+    return article
+
+
+# Ids per IN (...) list: well under SQLite's 32,766 bound parameters.
+CHUNK = 500
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
+def set_stage(session: Session, article_ids: Iterable[int], stage: Stage) -> None:
+    """Move these articles to `stage`: one statement per chunk, where a round would otherwise
+    load and flush hundreds of rows one by one."""
+    for chunk in _chunks(article_ids):
+        session.execute(
+            update(ArticleRow).where(ArticleRow.id.in_(chunk)).values(stage=stage.value)
+        )
 
 
 def get_article(session: Session, article_id: int) -> Article:
-    return _article(_get(session, ArticleRow, article_id, "article"))
+    found = articles_by_ids(session, [article_id])
+    if not found:
+        raise NotFoundError(f"no article {article_id!r}")
+    return found[0]
 
 
 def find_articles_by_hash(
     session: Session, content_hash: str, exclude: int | None = None, limit: int = 20
 ) -> list[Article]:
     """The first `limit` articles (oldest first) whose normalised text has this hash."""
-    query = select(ArticleRow).where(ArticleRow.content_hash == content_hash)
-    if exclude is not None:
-        query = query.where(ArticleRow.id != exclude)
-    return [_article(row) for row in session.scalars(query.order_by(ArticleRow.id).limit(limit))]
+    rows = _read(session, _BY_HASH, content_hash=content_hash, row_id=exclude or 0, limit=limit)
+    return [_article(row) for row in rows]
+
+
+_BY_HASH = (
+    _columns(ArticleRow)
+    .where(ArticleRow.content_hash == bindparam("content_hash"))
+    .where(ArticleRow.id != bindparam("row_id"))
+    .order_by(ArticleRow.id)
+    .limit(bindparam("limit"))
+)
 
 
 def articles_at_stage(session: Session, stage: Stage, limit: int = 1000) -> list[Article]:
     """Articles that reached `stage` and no further: the work queue of the next stage."""
     query = (
-        select(ArticleRow)
+        _columns(ArticleRow)
         .where(ArticleRow.stage == stage.value)
         .order_by(ArticleRow.published_at, ArticleRow.id)
         .limit(limit)
     )
-    return [_article(row) for row in session.scalars(query)]
+    return [_article(row) for row in _read(session, query)]
 
 
 def recent_articles(
@@ -317,21 +361,34 @@ def get_feed_by_url(session: Session, url: str) -> Feed | None:
 
 
 def get_article_by_url(session: Session, canonical_url: str) -> Article | None:
-    row = session.scalar(select(ArticleRow).where(ArticleRow.canonical_url == canonical_url))
-    return _article(row) if row is not None else None
+    rows = _read(session, _ARTICLE_BY_URL, url=canonical_url)
+    return _article(rows[0]) if rows else None
+
+
+_ARTICLE_BY_URL = _columns(ArticleRow).where(ArticleRow.canonical_url == bindparam("url"))
 
 
 def articles_by_ids(session: Session, ids: list[int]) -> list[Article]:
-    rows = session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids)).order_by(ArticleRow.id))
-    return [_article(row) for row in rows]
+    found: list[Article] = []
+    for chunk in _chunks(ids):
+        query = _columns(ArticleRow).where(ArticleRow.id.in_(chunk))
+        found += [_article(row) for row in _read(session, query)]
+    return sorted(found, key=lambda a: a.id or 0)
+
+
+_BANDS: Table = ArticleBandRow.__table__  # type: ignore[assignment]
+_DELETE_BANDS = _BANDS.delete().where(_BANDS.c.article_id == bindparam("row_id"))
+_BAND_MATCHES = select(_BANDS.c.article_id, _BANDS.c.band, _BANDS.c.key).where(
+    _BANDS.c.key.in_(bindparam("keys", expanding=True)), _BANDS.c.article_id != bindparam("row_id")
+)
 
 
 def save_bands(session: Session, article_id: int, keys: list[int]) -> None:
     """Replace an article's LSH band keys (band number = position in `keys`), in bulk."""
-    session.execute(delete(ArticleBandRow).where(ArticleBandRow.article_id == article_id))
+    _write(session, _DELETE_BANDS, {"row_id": article_id})
     if keys:
-        session.execute(
-            insert(ArticleBandRow),
+        session.connection().execute(
+            _BANDS.insert(),
             [{"article_id": article_id, "band": b, "key": k} for b, k in enumerate(keys)],
         )
 
@@ -345,11 +402,7 @@ def articles_sharing_bands(session: Session, keys: list[int], exclude: int) -> l
     if not keys:
         return []
     wanted = set(enumerate(keys))
-    rows = session.execute(
-        select(ArticleBandRow.article_id, ArticleBandRow.band, ArticleBandRow.key)
-        .where(ArticleBandRow.key.in_(set(keys)))
-        .where(ArticleBandRow.article_id != exclude)
-    )
+    rows = _read(session, _BAND_MATCHES, keys=sorted(set(keys)), row_id=exclude)
     return sorted({article for article, band, key in rows if (band, key) in wanted})
 
 
@@ -378,24 +431,25 @@ def _story(row: StoryRow | Row[Any]) -> Story:
     )
 
 
+def _story_values(story: Story) -> dict[str, Any]:
+    return {"status": story.status.value, **{name: getattr(story, name) for name in _STORY_FIELDS}}
+
+
+_STORIES: Table = StoryRow.__table__  # type: ignore[assignment]
+_INSERT_STORY = _STORIES.insert().returning(_STORIES.c.id)
+_UPDATE_STORY = _STORIES.update().where(_STORIES.c.id == bindparam("row_id"))
+
+
 def add_story(session: Session, story: Story) -> Story:
-    row = StoryRow(
-        status=story.status.value,
-        search_text=story.headline,
-        **{name: getattr(story, name) for name in _STORY_FIELDS},
-    )
-    session.add(row)
-    session.flush()
-    return _story(row)
+    values = {"search_text": story.headline, **_story_values(story)}
+    return replace(story, id=_write(session, _INSERT_STORY, values).scalar_one())
 
 
 def save_story(session: Session, story: Story) -> Story:
-    row = _get(session, StoryRow, story.id, "story")
-    for name in _STORY_FIELDS:
-        setattr(row, name, getattr(story, name))
-    row.status = story.status.value
-    session.flush()
-    return _story(row)
+    done = _write(session, _UPDATE_STORY, {**_story_values(story), "row_id": story.id})
+    if not done.rowcount:
+        raise NotFoundError(f"no story {story.id!r}")
+    return story
 
 
 _STORY_BY_ID = _columns(StoryRow).where(StoryRow.id == bindparam("key"))
@@ -508,34 +562,63 @@ def categories(session: Session) -> list[str]:
     return sorted(c for (c,) in _read(session, query) if c)
 
 
-def _recount(session: Session, story_id: int) -> None:
-    row = _get(session, StoryRow, story_id, "story")
-    articles, outlets = session.execute(
-        select(
-            func.count(StoryArticleRow.article_id), func.count(func.distinct(ArticleRow.outlet_id))
-        )
-        .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
-        .where(StoryArticleRow.story_id == story_id)
-    ).one()
-    row.article_count, row.outlet_count = articles, outlets
-    session.flush()
-
-
-def add_membership(session: Session, membership: Membership, recount: bool = True) -> None:
-    """Put an article in a story; an article already in that story keeps its first record.
-    With `recount` off the story's counts wait for `recount` (once per round, not per article)."""
-    key = (membership.story_id, membership.article_id)
-    if session.get(StoryArticleRow, key) is None:
-        session.add(StoryArticleRow(**asdict(membership)))
-        session.flush()
-        if recount:
-            _recount(session, membership.story_id)
-
-
 def recount(session: Session, story_ids: Iterable[int]) -> None:
-    """Refresh the stored article and outlet counts of these stories."""
-    for story_id in sorted(story_ids):
-        _recount(session, story_id)
+    """Refresh the stored article and outlet counts of these stories: one grouped count and one
+    batched update per chunk of stories."""
+    for chunk in _chunks(story_ids):
+        counted = {
+            story_id: (articles, outlets)
+            for story_id, articles, outlets in session.execute(
+                select(
+                    StoryArticleRow.story_id,
+                    func.count(StoryArticleRow.article_id),
+                    func.count(func.distinct(ArticleRow.outlet_id)),
+                )
+                .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
+                .where(StoryArticleRow.story_id.in_(chunk))
+                .group_by(StoryArticleRow.story_id)
+            )
+        }
+        session.execute(
+            update(StoryRow),
+            [
+                {
+                    "id": story_id,
+                    "article_count": counted.get(story_id, (0, 0))[0],
+                    "outlet_count": counted.get(story_id, (0, 0))[1],
+                }
+                for story_id in chunk
+            ],
+        )
+
+
+def add_membership(session: Session, membership: Membership, refresh_counts: bool = True) -> None:
+    """Put an article in a story; an article already in that story keeps its first record."""
+    add_memberships(session, [membership])
+    if refresh_counts:
+        recount(session, [membership.story_id])
+
+
+def add_memberships(session: Session, memberships: Sequence[Membership]) -> None:
+    """Put articles in stories in one batched insert (a round assigns hundreds); a pair already
+    stored keeps its first record. The stories' counts wait for `recount`."""
+    by_article = {m.article_id: m for m in memberships}
+    for chunk in _chunks(by_article):
+        stored = {
+            (story_id, article_id)
+            for story_id, article_id in session.execute(
+                select(StoryArticleRow.story_id, StoryArticleRow.article_id).where(
+                    StoryArticleRow.article_id.in_(chunk)
+                )
+            )
+        }
+        new = [
+            asdict(by_article[i])
+            for i in chunk
+            if (by_article[i].story_id, by_article[i].article_id) not in stored
+        ]
+        if new:
+            session.execute(insert(StoryArticleRow), new)
 
 
 _STORY_ARTICLES = (
@@ -597,8 +680,7 @@ def move_articles(
                 )
             )
     session.flush()
-    _recount(session, source)
-    _recount(session, target)
+    recount(session, [source, target])
 
 
 def story_of_article(session: Session, article_id: int) -> int | None:
@@ -736,13 +818,14 @@ def stories_active_since(session: Session, since: datetime) -> list[tuple[Story,
 # ---------------------------------------------------------------------------------------- vectors
 
 
-def save_vector(session: Session, article_id: int, model: str, vector: bytes) -> None:
-    row = session.get(ArticleVectorRow, article_id)
-    if row is None:
-        session.add(ArticleVectorRow(article_id=article_id, model=model, vector=vector))
-    else:
-        row.model, row.vector = model, vector
-    session.flush()
+def save_vectors(session: Session, model: str, vectors: dict[int, bytes]) -> None:
+    """Store (or replace) these articles' vectors, a chunk per statement."""
+    for chunk in _chunks(vectors):
+        session.execute(delete(ArticleVectorRow).where(ArticleVectorRow.article_id.in_(chunk)))
+        session.execute(
+            insert(ArticleVectorRow),
+            [{"article_id": i, "model": model, "vector": vectors[i]} for i in chunk],
+        )
 
 
 def vectors(session: Session, article_ids: list[int], model: str) -> dict[int, bytes]:
