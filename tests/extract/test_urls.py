@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from storywire.extract.urls import canonical_url, preferred_url, site
+from storywire.extract.urls import canonical_url, preferred_url, redact_url, redact_urls_in, site
 
 
 @pytest.mark.parametrize(
@@ -80,4 +80,15 @@ def test_a_canonical_elsewhere_on_the_same_site_is_followed_but_not_across_sites
     assert preferred_url(page, "https://www.gazette.co.uk/story") == canonical_url(page)
     assert preferred_url("https://a.github.io/x", "https://b.github.io/x") == canonical_url(
         "https://a.github.io/x"
+    )
+
+
+def test_redacted_urls_keep_the_address_and_lose_the_secrets() -> None:
+    assert redact_url("https://u:pw@feeds.example:8443/rss?api_key=1&lang=en") == (
+        "https://REDACTED@feeds.example:8443/rss?api_key=REDACTED&lang=en"
+    )
+    assert redact_url("https://feeds.example/rss") == "https://feeds.example/rss"
+    assert redact_url("http://[bad") == "REDACTED"
+    assert redact_urls_in("failed: https://u:p@a.example/x?token=t. Retry") == (
+        "failed: https://REDACTED@a.example/x?token=REDACTED. Retry"
     )

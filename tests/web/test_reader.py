@@ -15,7 +15,7 @@ from typing import Any
 import feedparser
 import httpx
 
-from storywire.models import StoryStatus
+from storywire.models import Feed, StoryStatus
 from storywire.store import db, repo
 from storywire.web.app import create_app
 from tests.web.conftest import story_with_two_outlets
@@ -321,3 +321,21 @@ def test_threads_show_on_story_pages_in_the_api_and_as_feeds(sessions: db.Sessio
     feed = feedparser.parse(_get(sessions, f"/feeds/threads/{ids[1]}.atom").content)
     assert [e.title for e in feed.entries] == [f"Saga part {n}" for n in (5, 3, 2, 1)]
     assert _get(sessions, f"/feeds/threads/{alone.id}.json").status_code == 404
+
+
+def test_the_public_feeds_page_shows_no_credentials(sessions: db.Sessions) -> None:
+    """A private feed's URL carries a password or a token, and its last error names the URL:
+    the public page shows neither secret, while the admin API keeps the real URL."""
+    secret_url = "https://reader:hunter2@feeds.example/rss?token=s3cret&lang=en"
+    with db.transaction(sessions) as session:
+        feed, _ = repo.add_feed(session, Feed(url=secret_url))
+        repo.save_feed_state(
+            session,
+            replace(feed, last_error=f"HTTP 401 from {secret_url}.", consecutive_failures=1),
+        )
+    page = _get(sessions, "/feeds").text
+    assert "hunter2" not in page and "s3cret" not in page and "reader:" not in page
+    assert "feeds.example/rss?token=REDACTED&amp;lang=en" in page
+    assert "HTTP 401 from https://REDACTED@feeds.example/rss" in page
+    api = _get(sessions, "/api/v1/feeds", headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    assert [f["url"] for f in api] == [secret_url]

@@ -128,3 +128,38 @@ def site(url: str) -> str:
         ipaddress.ip_address(host)
         return parts.netloc.lower()
     return _public_suffixes().privatesuffix(host) or parts.netloc.lower()
+
+
+# Query parameters that carry credentials in feed URLs (private feeds, paid APIs).
+_SECRET_PARAMETER = re.compile(
+    r"(?:api[-_]?key|key|token|access[-_]?token|auth|password|passwd|pwd|secret|sig|signature|"
+    r"session|sid|credentials?|hash)$",
+    re.IGNORECASE,
+)
+# A URL in prose: a sentence's closing punctuation is not part of it.
+_URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>]*[^\s\"'<>.,;:!?)]", re.IGNORECASE)
+REDACTED = "REDACTED"
+
+
+def redact_url(url: str) -> str:
+    """The URL without what a private feed's address hides: user and password, and the values
+    of parameters such as `token` or `api_key`. For public pages; the feed keeps its URL."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return REDACTED
+    netloc = f"{REDACTED}@" if parts.username or parts.password else ""
+    netloc += f"[{host}]" if ":" in host else host
+    netloc += f":{port}" if port else ""
+    query = "&".join(
+        f"{quote(name, safe='')}={REDACTED if _SECRET_PARAMETER.search(name) else quote(value)}"
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def redact_urls_in(text: str) -> str:
+    """Every URL in a message (an error names the feed it failed on) through `redact_url`."""
+    return _URL_IN_TEXT.sub(lambda found: redact_url(found.group(0)), text)

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from storywire.cluster.category import CATEGORIES
 from storywire.errors import NotFoundError
+from storywire.extract.urls import redact_url, redact_urls_in
 from storywire.store import repo
 from storywire.web.deps import SessionDep
 from storywire.web.views import (
@@ -38,7 +39,9 @@ templates = Jinja2Templates(
     )
 )
 templates.env.globals.update(format_time=format_time, relative=relative)
-templates.env.filters["safe_url"] = safe_url
+templates.env.filters.update(
+    safe_url=safe_url, redact_url=redact_url, redact_urls_in=redact_urls_in
+)
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 Page = Annotated[int, Query(ge=1, le=10_000)]
 
