@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from storywire.config import load_settings, mask_url_password
+from storywire.config import Settings, load_settings, mask_url_password
 from storywire.errors import ConfigError
 
 
@@ -79,3 +79,16 @@ def test_public_dict_masks_every_secret(monkeypatch: pytest.MonkeyPatch) -> None
 def test_mask_leaves_urls_without_password_alone() -> None:
     assert mask_url_password("sqlite:////tmp/a.db") == "sqlite:////tmp/a.db"
     assert mask_url_password("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_the_reader_answers_to_its_allowed_hosts_and_web_host() -> None:
+    assert Settings(web_host="news.internal").reader_hosts() == [
+        "localhost",
+        "127.0.0.1",
+        "[::1]",
+        "news.internal",
+    ]
+    assert Settings(web_host="0.0.0.0", allowed_hosts=["news.example.org"]).reader_hosts() == [
+        "news.example.org"
+    ]
+    assert Settings(web_host="::1", allowed_hosts=[]).reader_hosts() == ["[::1]"]

@@ -441,3 +441,29 @@ def test_a_feed_claiming_another_outlets_homepage_gets_its_own_outlet(
     assert hostile.name == "Hijacked" and hostile.homepage == f"{bad_server}/"
     titles = {a.title: a.outlet_id for a in _all_articles(sessions)}
     assert titles["Only in the feed"] == hostile.id
+
+
+@pytest.mark.parametrize(
+    ("image", "stored"),
+    [
+        ("javascript:alert(1)", None),
+        ("data:image/png;base64,AAAA", None),
+        ("//cdn.example/no-scheme.jpg", "https://cdn.example/no-scheme.jpg"),
+        ("/images/quake.jpg", "https://quake.example/images/quake.jpg"),
+        ("https://cdn.example/quake.jpg", "https://cdn.example/quake.jpg"),
+    ],
+    ids=["javascript", "data", "scheme-relative", "path", "https"],
+)
+def test_only_web_image_urls_are_stored(
+    sessions: db.Sessions, image: str, stored: str | None
+) -> None:
+    """A page's og:image is served back as a link and an <img>: only http(s) is kept."""
+    body = " ".join(["The quake shook the valley at dawn and rescuers worked all day."] * 12)
+    html = (
+        f'<html><head><title>Quake</title><meta property="og:image" content="{image}"></head>'
+        f"<body><article><h1>Quake</h1><p>{body}</p><p>{body}</p></article></body></html>"
+    )
+    article, _ = _pipeline(sessions).ingest_document(
+        RawDocument(url="https://quake.example/story", html=html)
+    )
+    assert article.image_url == stored

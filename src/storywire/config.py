@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     )
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8000, ge=0, le=65535)
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "[::1]"],
+        description="Host names the reader answers to (with web_host); any other Host header "
+        "gets 400. Add the public name it is served under; '*' allows any.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The reader's public address, e.g. https://news.example.org, used for the "
+        "absolute links in outgoing feeds (default: the request's own, once its Host passed).",
+    )
     newsroom_port: int = Field(default=8800, ge=0, le=65535, description="First demo outlet port.")
     admin_token: SecretStr | None = Field(
         default=None, description="Bearer token for the feed-management API."
@@ -97,6 +107,14 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    def reader_hosts(self) -> list[str]:
+        """The Host names the reader answers to: `allowed_hosts`, and `web_host` when it is
+        a name or address rather than "every interface"."""
+        hosts = list(self.allowed_hosts)
+        if self.web_host not in ("", "0.0.0.0", "::", *hosts):
+            hosts.append(f"[{self.web_host}]" if ":" in self.web_host else self.web_host)
+        return hosts
 
     def public_dict(self) -> dict[str, Any]:
         """The effective settings with every secret masked, for `storywire config show`."""

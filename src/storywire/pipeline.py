@@ -36,7 +36,7 @@ from storywire.errors import ExtractError, FetchError, ParseError
 from storywire.extract.article import ExtractedArticle, extract_article
 from storywire.extract.language import identify_language
 from storywire.extract.opinion import classify_kind
-from storywire.extract.urls import canonical_url, site
+from storywire.extract.urls import canonical_url, http_url, site
 from storywire.models import (
     Article,
     ArticleKind,
@@ -766,7 +766,7 @@ def _article_from_entry(entry: FeedEntry, feed: Feed, now: datetime) -> Article:
         updated_at=not_in_future(entry.updated, now),
         fetched_at=now,
         section=entry.categories[0] if entry.categories else None,
-        image_url=entry.image,
+        image_url=http_url(entry.image),
         stage=Stage.FETCHED,
         text_source=TextSource.FEED,
     )
@@ -802,7 +802,7 @@ def _apply_extraction(article: Article, page: ExtractedArticle, now: datetime) -
         section=page.section or article.section,
         kind=page.kind,
         kind_reason=page.kind_reason,
-        image_url=page.image or article.image_url,
+        image_url=http_url(page.image, base=article.url) or article.image_url,
         summary=article.summary or page.description,
         stage=Stage.EXTRACTED,
         text_source=TextSource.PAGE,

@@ -339,3 +339,39 @@ def test_the_public_feeds_page_shows_no_credentials(sessions: db.Sessions) -> No
     assert "HTTP 401 from https://REDACTED@feeds.example/rss" in page
     api = _get(sessions, "/api/v1/feeds", headers={"Authorization": f"Bearer {TOKEN}"}).json()
     assert [f["url"] for f in api] == [secret_url]
+
+
+def test_every_response_carries_the_security_headers(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        story_with_two_outlets(session, "s", "A story", datetime(2026, 11, 2, tzinfo=UTC))
+    for path in ("/", "/stories/s", "/api/v1/stories", "/feeds/top.atom", "/no-such-page"):
+        headers = _get(sessions, path).headers
+        policy = headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy, path
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["referrer-policy"] == "strict-origin-when-cross-origin", path
+    docs = _get(sessions, "/docs")
+    scripts = re.findall(r'<script src="([^"]+)"', docs.text)
+    styles = re.findall(r'<link type="text/css" rel="stylesheet" href="([^"]+)"', docs.text)
+    assert scripts and styles and all(u.startswith("/static/docs/") for u in scripts + styles)
+    assert _get(sessions, scripts[0]).status_code == 200, "served by the reader, not a CDN"
+    assert "'unsafe-inline'" in docs.headers["content-security-policy"]
+
+
+def test_a_forged_host_is_refused_and_feeds_link_to_the_public_url(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        story_with_two_outlets(session, "s", "A story", datetime(2026, 11, 2, tzinfo=UTC))
+    app = create_app(
+        sessions, allowed_hosts=["news.example.org"], public_url="https://news.example.org/"
+    )
+
+    async def get(host: str, path: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client:
+            return await client.get(path)
+
+    assert asyncio.run(get("evil.example", "/")).status_code == 400
+    assert asyncio.run(get("evil.example", "/feeds/top.atom")).status_code == 400
+    feed = asyncio.run(get("news.example.org", "/feeds/top.atom"))
+    assert feed.status_code == 200 and "evil" not in feed.text
+    assert "<id>https://news.example.org/stories/" in feed.text

@@ -81,8 +81,10 @@ def demo(
 class _Reader:
     """The web reader on a background thread (uvicorn), for `demo`; stopped on exit."""
 
-    def __init__(self, sessions: db.Sessions, host: str, port: int) -> None:
-        config = uvicorn.Config(create_app(sessions), host=host, port=port, log_level="warning")
+    def __init__(self, sessions: db.Sessions, settings: Settings, port: int) -> None:
+        host = settings.web_host
+        app = create_app(sessions, allowed_hosts=settings.reader_hosts())
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
@@ -141,7 +143,7 @@ def _run_demo_pipeline(
         with socket.socket() as probe:
             probe.bind((host, 0))
             port = probe.getsockname()[1]
-    with db.connect(url) as sessions, _Reader(sessions, host, port):
+    with db.connect(url) as sessions, _Reader(sessions, settings, port):
         console.print(f"[bold]reader[/bold] at http://{host}:{port}/")
         with db.transaction(sessions) as session:
             for outlet in newsroom.corpus.outlets:

@@ -163,3 +163,18 @@ def redact_url(url: str) -> str:
 def redact_urls_in(text: str) -> str:
     """Every URL in a message (an error names the feed it failed on) through `redact_url`."""
     return _URL_IN_TEXT.sub(lambda found: redact_url(found.group(0)), text)
+
+
+def http_url(url: str | None, base: str | None = None) -> str | None:
+    """`url` (resolved against `base`) when it is an http(s) URL with a host, else None: an
+    image address taken from a page or feed may be `javascript:` or `data:`, and is stored and
+    served as a link."""
+    if not url:
+        return None
+    try:
+        absolute = urljoin(base, url.strip()) if base else url.strip()
+        parts = urlsplit(absolute)
+        host = parts.hostname
+    except ValueError:
+        return None
+    return absolute if parts.scheme.lower() in ("http", "https") and host else None

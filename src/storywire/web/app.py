@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -24,22 +27,35 @@ from storywire.errors import NotFoundError
 from storywire.store import db
 from storywire.web import api, feeds, pages
 from storywire.web.caching import ConditionalMiddleware
+from storywire.web.headers import SecurityHeaders
 
 STATIC = Path(__file__).with_name("static")
 CONFIG_FILE_VARIABLE = "STORYWIRE_CONFIG_FILE"
 
 
-def create_app(sessions: db.Sessions, admin_token: str | None = None) -> FastAPI:
-    """The reader over these sessions; the feed-management API is off without `admin_token`."""
-    app = FastAPI(
+def create_app(
+    sessions: db.Sessions,
+    admin_token: str | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+    public_url: str | None = None,
+) -> FastAPI:
+    """The reader over these sessions; the feed-management API is off without `admin_token`.
+    With `allowed_hosts`, a request for any other Host gets 400; `public_url` is the base of
+    the absolute links in feeds (by default the request's own, after that check)."""
+    app = FastAPIOffline(
         title="storywire",
         version=__version__,
         description="News stories clustered across outlets, with every sentence cited.",
+        static_url="/static/docs",
     )
     app.state.sessions = sessions
     app.state.admin_token = admin_token
+    app.state.public_url = public_url.rstrip("/") if public_url else None
     app.add_middleware(ConditionalMiddleware)
     app.add_middleware(RejectNulBytes)
+    if allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(api.admin)
@@ -87,7 +103,12 @@ def app_from_environment() -> FastAPI:
     engine = db.make_engine(settings.database_url)
     db.check_schema(engine)
     token = settings.admin_token.get_secret_value() if settings.admin_token else None
-    app = create_app(db.make_sessionmaker(engine), admin_token=token)
+    app = create_app(
+        db.make_sessionmaker(engine),
+        admin_token=token,
+        allowed_hosts=settings.reader_hosts(),
+        public_url=settings.public_url,
+    )
     settle_memory()
     return app
 

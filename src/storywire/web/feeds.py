@@ -50,7 +50,7 @@ _RENDER = {
 def _respond(
     request: Request, fmt: Format, path: str, title: str, html_path: str, found: list[Card]
 ) -> Response:
-    base = str(request.base_url).rstrip("/")
+    base = request.app.state.public_url or str(request.base_url).rstrip("/")
     items = [
         syndication.FeedItem(
             id=f"{base}/stories/{card.story.id}",
