@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     extract_workers: int = Field(
         default=2, ge=0, description="Processes that extract article text (0: in the main one)."
     )
+    fetch_ports: list[int] = Field(
+        default_factory=lambda: [80, 443, 8000, 8080, 8443],
+        description="Ports feeds and pages may be fetched from (loopback, when allowed, any).",
+    )
     feed_max_failures: int = Field(
         default=10, ge=1, description="Consecutive failures after which a feed is disabled."
     )

@@ -54,7 +54,7 @@ from storywire.models import (
 )
 from storywire.nlp.embed import Embedder, default_embedder
 from storywire.nlp.features import embedding_text
-from storywire.sources.feeds import FeedEntry, ParsedFeed, parse_feed
+from storywire.sources.feeds import FeedEntry, ParsedFeed, linked_entries, parse_feed
 from storywire.sources.fetch import Fetcher, FetchPolicy, HTTPStatusError
 from storywire.sources.schedule import Outcome, SchedulePolicy, next_check
 from storywire.store import db, repo
@@ -124,6 +124,7 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         max_bytes=settings.fetch_max_bytes,
         host_concurrency=settings.fetch_host_concurrency,
         host_delay=settings.fetch_host_delay,
+        ports=tuple(settings.fetch_ports),
     )
 
 
@@ -512,7 +513,7 @@ class Pipeline:
             parsed = (
                 None
                 if result.not_modified
-                else parse_feed(result.body, result.final_url, result.content_type)
+                else linked_entries(parse_feed(result.body, result.final_url, result.content_type))
             )
         except (FetchError, ParseError) as exc:
             gone = isinstance(exc, HTTPStatusError) and exc.status == 410
@@ -558,9 +559,7 @@ class Pipeline:
     def _store_entries(self, feed: Feed, parsed: ParsedFeed) -> list[Article]:
         """New entries become articles at stage FETCHED, with the feed's title and summary."""
         new: list[Article] = []
-        for entry in parsed.entries:
-            if not entry.url:
-                continue
+        for entry in parsed.entries:  # each with a web link: sources.feeds.linked_entries
             stored, created = self.store_entry(feed, entry)
             if created:
                 new.append(stored)

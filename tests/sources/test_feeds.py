@@ -14,7 +14,13 @@ import pytest
 
 from storywire.errors import ParseError
 from storywire.models import FeedFormat
-from storywire.sources.feeds import FeedEntry, ParsedFeed, parse_feed
+from storywire.sources.feeds import (
+    MAX_ENTRIES,
+    FeedEntry,
+    ParsedFeed,
+    linked_entries,
+    parse_feed,
+)
 
 FEEDS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "feeds"
 REAL_FEEDS = [
@@ -628,3 +634,28 @@ def test_random_bytes_never_raise_anything_but_parse_error(seed: int) -> None:
     except ParseError:
         return
     assert isinstance(feed, ParsedFeed)
+
+
+def test_entries_without_a_web_link_are_skipped_with_a_warning_and_a_guid_can_be_one() -> None:
+    body = _rss(
+        "<item><title>Permalink guid</title><guid>https://news.example/a</guid></item>"
+        '<item><title>Tag guid</title><guid isPermaLink="false">tag:x,1</guid></item>'
+        "<item><title>Linked</title><link>/b</link></item>"
+    )
+    feed = linked_entries(parse_feed(body, FEED_URL))
+
+    assert [(e.title, e.url) for e in feed.entries] == [
+        ("Permalink guid", "https://news.example/a"),
+        ("Linked", "https://news.example/b"),
+    ]
+    assert any("skipped 1 entries without a web link: 'Tag guid'" in w for w in feed.warnings)
+
+
+def test_a_flood_of_entries_is_cut_with_a_warning() -> None:
+    items = "".join(
+        f"<item><title>n{i}</title><link>/n/{i}</link></item>" for i in range(MAX_ENTRIES + 50)
+    )
+    feed = linked_entries(parse_feed(_rss(items), FEED_URL))
+
+    assert len(feed.entries) == MAX_ENTRIES and feed.entries[0].title == "n0"
+    assert f"kept the first {MAX_ENTRIES} of {MAX_ENTRIES + 50} entries" in feed.warnings

@@ -494,3 +494,23 @@ def test_unix_sockets_are_refused() -> None:
 def test_guarded_transport_refuses_settings_that_bypass_the_guard(kwargs: dict[str, str]) -> None:
     with pytest.raises(ConfigError):
         guarded_transport(allow_loopback=False, **kwargs)
+
+
+def test_only_web_ports_are_fetched_except_on_loopback(
+    monkeypatch: pytest.MonkeyPatch, connects: list[str]
+) -> None:
+    """A feed URL on port 25 or 6379 of a public host reaches a mail or database server."""
+    _fake_dns(monkeypatch, {"mail.test": [["93.184.216.34"]]})
+
+    async def get(url: str, allow_loopback: bool) -> httpx.Response:
+        transport = guarded_transport(allow_loopback=allow_loopback, ports=(80, 443))
+        async with httpx.AsyncClient(transport=transport, timeout=5) as client:
+            return await client.get(url)
+
+    for port in (25, 6379):
+        with pytest.raises(BlockedAddressError, match=f"mail.test:{port}: not a web port"):
+            asyncio.run(get(f"http://mail.test:{port}/feed", allow_loopback=False))
+    assert connects == [], "refused before any socket"
+    with pytest.raises(httpx.ConnectError):  # loopback, any port: the demo and the tests
+        asyncio.run(get("http://127.0.0.1:9/feed", allow_loopback=True))
+    assert connects == ["127.0.0.1"]

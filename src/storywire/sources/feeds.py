@@ -14,7 +14,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -130,6 +130,38 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     if _is_json(body, content_type):
         return _parse_json_feed(body, url)
     return _parse_xml_feed(body, url, content_type)
+
+
+# Real feeds list tens of items, archives a few hundred; a feed of 100,000 tiny items is a
+# flood, not news. The first ones are kept: feeds list the newest first.
+MAX_ENTRIES = 1000
+
+
+def linked_entries(feed: ParsedFeed) -> ParsedFeed:
+    """The entries an article can come from: each needs a web link (an RSS guid that is one
+    counts, as readers treat it as the permalink), and at most MAX_ENTRIES of them. What is
+    left out is said in the warnings, never dropped silently."""
+    entries: list[FeedEntry] = []
+    unlinked: list[str] = []
+    for entry in feed.entries:
+        link = entry.url if _is_web(entry.url) else entry.guid if _is_web(entry.guid) else None
+        if link is None:
+            unlinked.append(entry.title)
+        else:
+            entries.append(replace(entry, url=link))
+    warnings = list(feed.warnings)
+    if unlinked:
+        shown = ", ".join(repr(title) for title in unlinked[:5])
+        more = f" and {len(unlinked) - 5} more" if len(unlinked) > 5 else ""
+        warnings.append(f"skipped {len(unlinked)} entries without a web link: {shown}{more}")
+    if len(entries) > MAX_ENTRIES:
+        warnings.append(f"kept the first {MAX_ENTRIES} of {len(entries)} entries")
+        entries = entries[:MAX_ENTRIES]
+    return replace(feed, entries=tuple(entries), warnings=tuple(warnings))
+
+
+def _is_web(url: str | None) -> bool:
+    return bool(url) and urlsplit(url or "").scheme.lower() in ("http", "https")
 
 
 # -- RSS and Atom ---------------------------------------------------------------------------

@@ -89,6 +89,7 @@ class FetchPolicy:
     respect_robots: bool = True
     allow_loopback: bool = False
     max_compression_ratio: int = 100
+    ports: tuple[int, ...] = (80, 443, 8000, 8080, 8443)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +180,8 @@ class Fetcher:
             policy.read_timeout, connect=policy.connect_timeout, pool=policy.total_timeout
         )
         self._client = httpx.AsyncClient(
-            transport=transport or guarded_transport(allow_loopback=policy.allow_loopback),
+            transport=transport
+            or guarded_transport(allow_loopback=policy.allow_loopback, ports=policy.ports),
             timeout=timeout,
             follow_redirects=False,
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": _ACCEPT_ENCODING},

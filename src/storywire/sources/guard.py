@@ -29,7 +29,7 @@ import socket
 import ssl
 import unicodedata
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import httpcore
@@ -279,10 +279,14 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     """
 
     def __init__(
-        self, allow_loopback: bool, backend: httpcore.AsyncNetworkBackend | None = None
+        self,
+        allow_loopback: bool,
+        backend: httpcore.AsyncNetworkBackend | None = None,
+        ports: Collection[int] | None = None,
     ) -> None:
         self._allow_loopback = allow_loopback
         self._backend = httpcore.AnyIOBackend() if backend is None else backend
+        self._ports = None if ports is None else frozenset(ports)
 
     async def connect_tcp(
         self,
@@ -301,6 +305,14 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
             reason = forbidden_reason(address, self._allow_loopback)
             if reason is not None:
                 raise BlockedAddressError(f"refusing to connect to {host}: {reason}")
+        # Feeds and pages are served on web ports; another port on a public host is a mail,
+        # database or admin service. Loopback (allowed only for the demo and tests) is exempt.
+        loopback = all(address.is_loopback for address in addresses)
+        if self._ports is not None and port not in self._ports and not loopback:
+            raise BlockedAddressError(
+                f"refusing to connect to {host}:{port}: not a web port "
+                f"(fetch_ports: {', '.join(map(str, sorted(self._ports)))})"
+            )
         # Every address passed, so trying the next on a refused connection (say ::1 before
         # 127.0.0.1) is as safe as the first.
         error: httpcore.ConnectError | None = None
@@ -422,17 +434,22 @@ class _GuardedHTTPTransport(httpx.AsyncHTTPTransport):
         )
 
 
-def guarded_transport(allow_loopback: bool, **transport_kwargs: Any) -> httpx.AsyncHTTPTransport:
+def guarded_transport(
+    allow_loopback: bool, ports: Collection[int] | None = None, **transport_kwargs: Any
+) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose every connection goes through GuardedNetworkBackend.
 
     Takes httpx.AsyncHTTPTransport's keyword arguments except `proxy` and `uds` (a proxy resolves
     the target itself and a unix socket is local, so neither could be guarded) and the deprecated
     `cert` (pass `verify=` an SSLContext with the chain loaded). Give it to the client as
-    `transport=`, which also makes httpx ignore proxy environment variables.
+    `transport=`, which also makes httpx ignore proxy environment variables. With `ports`, a
+    connection to any other port is refused, except on loopback.
     """
     for name in ("proxy", "uds"):
         if transport_kwargs.get(name) is not None:
             raise ConfigError(
                 f"a guarded transport cannot use {name}=: its connections would bypass the guard"
             )
-    return _GuardedHTTPTransport(GuardedNetworkBackend(allow_loopback), **transport_kwargs)
+    return _GuardedHTTPTransport(
+        GuardedNetworkBackend(allow_loopback, ports=ports), **transport_kwargs
+    )
