@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
@@ -108,11 +109,11 @@ def test_rounds_are_incremental_and_idempotent(sessions: db.Sessions, newsroom: 
 class _Misbehaving(BaseHTTPRequestHandler):
     """One path per failure mode a feed can have; a test may add its own in `extra`."""
 
-    extra: ClassVar[dict[str, bytes]] = {}
+    extra: ClassVar[dict[str, tuple[str, bytes]]] = {}
 
     def do_GET(self) -> None:
         routes = {
-            **{path: (200, "application/rss+xml", body) for path, body in self.extra.items()},
+            **{path: (200, kind, body) for path, (kind, body) in self.extra.items()},
             "/malformed.xml": (200, "application/rss+xml", b"<rss><channel><item><title>x"),
             "/page.xml": (200, "text/html", b"<html><body><p>Not a feed</p></body></html>"),
             "/empty.xml": (200, "application/rss+xml", b""),
@@ -424,9 +425,12 @@ def test_a_feed_claiming_another_outlets_homepage_gets_its_own_outlet(
     _subscribe(sessions, [herald])
     asyncio.run(_pipeline(sessions).fetch_round())
     claimed = newsroom.home_url("meridian-herald")
-    _Misbehaving.extra["/takeover.xml"] = _GOOD_FEED.replace(
-        b"<title>Good</title>\n<link>http://127.0.0.1/</link>",
-        b"<title>Hijacked</title>\n<link>" + claimed.encode() + b"</link>",
+    _Misbehaving.extra["/takeover.xml"] = (
+        "application/rss+xml",
+        _GOOD_FEED.replace(
+            b"<title>Good</title>\n<link>http://127.0.0.1/</link>",
+            b"<title>Hijacked</title>\n<link>" + claimed.encode() + b"</link>",
+        ),
     )
     _subscribe(sessions, [f"{bad_server}/takeover.xml"])
     asyncio.run(_pipeline(sessions).fetch_round())
@@ -467,3 +471,42 @@ def test_only_web_image_urls_are_stored(
         RawDocument(url="https://quake.example/story", html=html)
     )
     assert article.image_url == stored
+
+
+def test_a_page_that_extracts_too_slowly_keeps_the_feed_text_and_the_round_goes_on(
+    sessions: db.Sessions, bad_server: str
+) -> None:
+    """2.7 MB of table cells take seconds to extract: past the limit, the worker is stopped,
+    the article keeps its feed text with the reason, and the other page is extracted."""
+    table = "".join(f"<tr><td>cell {i} text here</td><td>more {i}</td></tr>" for i in range(48_000))
+    good = "".join(
+        f"<p>Paragraph {i}: rescuers searched collapsed building number {i} through the night "
+        "as aftershocks continued across the valley.</p>"
+        for i in range(12)
+    )
+    _Misbehaving.extra["/slow-page"] = ("text/html", f"<html><body><table>{table}</table>".encode())
+    _Misbehaving.extra["/good-page"] = (
+        "text/html",
+        f"<html><head><title>Quake</title></head><body><article>{good}</article>".encode(),
+    )
+    items = "".join(
+        f"<item><title>{name}</title><link>{bad_server}/{name}-page</link>"
+        f"<description>The {name} page's feed text.</description></item>"
+        for name in ("slow", "good")
+    )
+    _Misbehaving.extra["/pages.xml"] = (
+        "application/rss+xml",
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>P</title>{items}'
+        "</channel></rss>".encode(),
+    )
+    _subscribe(sessions, [f"{bad_server}/pages.xml"])
+    pipeline = _pipeline(sessions, extract_workers=1, extract_timeout=1.0)
+    started = time.perf_counter()
+    asyncio.run(pipeline.fetch_round())
+    assert time.perf_counter() - started < 6
+    articles = {a.title: a for a in _all_articles(sessions)}
+    slow = articles["slow"]
+    assert slow.text_source is TextSource.FEED and slow.text == "The slow page's feed text."
+    assert slow.error and "extraction took longer than 1 s" in slow.error
+    [good_article] = [a for a in articles.values() if a.title != "slow"]
+    assert good_article.text_source is TextSource.PAGE and "rescuers searched" in good_article.text

@@ -58,7 +58,15 @@ class Settings(BaseSettings):
         default=0.5, ge=0, description="Seconds between request starts to one host."
     )
     extract_workers: int = Field(
-        default=2, ge=0, description="Processes that extract article text (0: in the main one)."
+        default=2,
+        ge=0,
+        description="Processes that extract article text (0: in the main one, without limits).",
+    )
+    extract_timeout: float = Field(
+        default=20.0, gt=0, description="Seconds one page's extraction may take."
+    )
+    extract_memory_mb: int = Field(
+        default=1024, ge=16, description="Memory one page's extraction may take, in MB."
     )
     fetch_ports: list[int] = Field(
         default_factory=lambda: [80, 443, 8000, 8080, 8443],

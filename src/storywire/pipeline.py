@@ -12,7 +12,6 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
@@ -33,6 +32,7 @@ from storywire.cluster.topics import story_topics
 from storywire.config import Settings
 from storywire.dedupe import fingerprint, is_copy, is_near_duplicate, normalise, shingles
 from storywire.errors import ExtractError, FetchError, ParseError
+from storywire.extract import workers
 from storywire.extract.article import ExtractedArticle, extract_article
 from storywire.extract.language import identify_language
 from storywire.extract.opinion import classify_kind
@@ -447,12 +447,15 @@ class Pipeline:
         transport: httpx.AsyncBaseTransport | None = None,
         extract_workers: int = 0,
         writer: Callable[[Embedder], StoryWriter] = ExtractiveWriter,
+        extract_timeout: float = workers.TIMEOUT,
+        extract_memory: int = workers.MEMORY,
     ) -> None:
         self.sessions = sessions
         self.policy = policy
         self.transport = transport
         self.extract_workers = extract_workers
-        self._pool: ProcessPoolExecutor | None = None
+        self.extract_limits = (extract_timeout, extract_memory)
+        self._pool: workers.ExtractionPool | None = None
         self.schedule = schedule or SchedulePolicy()
         self.now = now
         self.feed_concurrency = feed_concurrency
@@ -466,6 +469,8 @@ class Pipeline:
             schedule_policy(settings),
             extract_workers=settings.extract_workers,
             writer=story_writer(settings),
+            extract_timeout=settings.extract_timeout,
+            extract_memory=settings.extract_memory_mb << 20,
         )
 
     async def run_round(
@@ -486,8 +491,13 @@ class Pipeline:
         report = RoundReport()
         limit = asyncio.Semaphore(self.feed_concurrency)
         # Extraction is CPU work (about 60 ms a page): worker processes keep it off the event
-        # loop's single thread, so fetching, the database and extraction use every core.
-        self._pool = ProcessPoolExecutor(self.extract_workers) if self.extract_workers else None
+        # loop's single thread, so fetching, the database and extraction use every core, and a
+        # hostile page meets a time and memory limit there (extract/workers.py).
+        self._pool = (
+            workers.ExtractionPool(self.extract_workers, *self.extract_limits)
+            if self.extract_workers
+            else None
+        )
         try:
             async with Fetcher(self.policy, transport=self.transport) as fetcher:
 
@@ -502,7 +512,7 @@ class Pipeline:
                 await self.resume(fetcher)
         finally:
             if self._pool is not None:
-                self._pool.shutdown()
+                self._pool.close()
                 self._pool = None
         return report
 
@@ -609,10 +619,9 @@ class Pipeline:
             return dedupe_article(session, article)
 
     async def _extract(self, html: str, url: str) -> ExtractedArticle:
-        if self._pool is None:
+        if self._pool is None:  # extract_workers = 0: in this process, without limits
             return extract_article(html, url)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, extract_article, html, url)
+        return await self._pool.extract(html, url)
 
     def _dedupe(self, article: Article) -> Article:
         with db.transaction(self.sessions) as session:
