@@ -44,6 +44,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite:///PATH or postgresql://USER@HOST/DB.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: one line with key=value facts; json: one JSON object per line.",
+    )
     user_agent: str = "storywire/0.1 (+https://github.com/storywire/storywire)"
     allow_loopback: bool = Field(
         default=False,

@@ -4,7 +4,6 @@ Logging is configured here, in `current_settings`, and nowhere else."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from storywire import logs
 from storywire.config import Settings, load_settings
 from storywire.errors import StorywireError
 from storywire.store import db
@@ -31,11 +31,7 @@ state = State()
 def current_settings() -> Settings:
     if state.settings is None:
         state.settings = load_settings(state.config_file)
-        level = state.settings.log_level
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        if level != "DEBUG":
-            for noisy in ("httpx", "httpcore", "alembic"):
-                logging.getLogger(noisy).setLevel(logging.WARNING)
+        logs.configure(state.settings.log_level, state.settings.log_format)
     return state.settings
 
 
