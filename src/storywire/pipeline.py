@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import numpy as np
 
+from storywire import metrics
 from storywire.cluster.assign import (
     ArticleFeatures,
     ClusterConfig,
@@ -166,10 +167,21 @@ class StoryDetector:
     def detect(self, write: bool = True) -> StoryReport:
         """Embed deduplicated articles, assign them to stories, merge converged stories, and
         (unless `write` is off, as in an evaluation replay) write the stories that changed."""
-        report = StoryReport(embedded=self.embed_pending())
-        self.cluster_pending(report)
+        with metrics.STAGE_SECONDS.labels("embed").time():
+            report = StoryReport(embedded=self.embed_pending())
+        with metrics.STAGE_SECONDS.labels("cluster").time():
+            self.cluster_pending(report)
         if write:
-            report.revised = self.write_stories(report.touched)
+            with metrics.STAGE_SECONDS.labels("write").time():
+                report.revised = self.write_stories(report.touched)
+        story_changes = {
+            "created": report.new_stories,
+            "merged": report.merged,
+            "split": report.split,
+            "revised": report.revised,
+        }
+        for change, count in story_changes.items():
+            metrics.STORY_CHANGES.labels(change).inc(count)
         return report
 
     def write_stories(self, story_ids: set[int]) -> int:
@@ -187,6 +199,8 @@ class StoryDetector:
                 previous = repo.current_revision(session, story)
             written = writer.write([_source_article(a, outlets) for a in members])
             outcome = getattr(writer, "last_outcome", None)
+            if outcome is not None:
+                metrics.LLM_OUTCOMES.labels(outcome).inc()
             if outcome is not None and outcome != "llm":
                 log.info("LLM writer fell back", extra={"story": story_id, "outcome": outcome})
             found = changes(previous, written)
@@ -486,6 +500,12 @@ class Pipeline:
         self, progress: Callable[[FeedReport], None] | None = None, force: bool = False
     ) -> RoundReport:
         """Check every due feed (every enabled feed when `force`), then finish pending articles."""
+        with metrics.STAGE_SECONDS.labels("fetch").time():
+            return await self._fetch_round(progress, force)
+
+    async def _fetch_round(
+        self, progress: Callable[[FeedReport], None] | None, force: bool
+    ) -> RoundReport:
         with db.transaction(self.sessions) as session:
             feeds = repo.due_feeds(session, self.now(), ignore_schedule=force)
         report = RoundReport()
@@ -527,12 +547,14 @@ class Pipeline:
             )
         except (FetchError, ParseError) as exc:
             gone = isinstance(exc, HTTPStatusError) and exc.status == 410
+            metrics.FEED_FETCHES.labels(metrics.failure(exc)).inc()
             report.error = str(exc)
             self._save_feed(
                 next_check(feed, Outcome(error=str(exc), gone=gone), self.now(), self.schedule)
             )
             log.info("feed failed", extra={"feed": feed.url, "error": str(exc)})
             return report
+        metrics.FEED_FETCHES.labels("not_modified" if parsed is None else "ok").inc()
         if parsed is None:
             report.not_modified = True
             self._save_feed(next_check(feed, Outcome(), self.now(), self.schedule))
@@ -603,9 +625,11 @@ class Pipeline:
             page = await fetcher.fetch_page(article.url)
             extracted = await self._extract(page.text(), page.final_url)
         except (FetchError, ExtractError) as exc:
+            metrics.PAGES.labels(metrics.failure(exc)).inc()
             log.info("keeping the feed's text", extra={"url": article.url, "error": str(exc)})
             self.finish_from_feed(replace(article, error=str(exc)))
             return
+        metrics.PAGES.labels("extracted").inc()
         article = _apply_extraction(article, extracted, self.now())
         with db.transaction(self.sessions) as session:
             article = repo.save_article(session, article)

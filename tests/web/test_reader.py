@@ -375,3 +375,21 @@ def test_a_forged_host_is_refused_and_feeds_link_to_the_public_url(sessions: db.
     feed = asyncio.run(get("news.example.org", "/feeds/top.atom"))
     assert feed.status_code == 200 and "evil" not in feed.text
     assert "<id>https://news.example.org/stories/" in feed.text
+
+
+def test_metrics_show_the_stores_state_and_healthz_the_database(
+    written: db.Sessions, tmp_path: Path
+) -> None:
+    with db.transaction(written) as session:
+        articles = repo.count_articles(session)
+        feeds = len(repo.list_feeds(session))
+    text = _get(written, "/metrics").text
+    staged = re.findall(r'^storywire_articles\{stage="(\w+)"\} (\d+)\.0$', text, re.M)
+    assert staged and sum(int(n) for _, n in staged) == articles
+    assert f'storywire_feeds{{state="ok"}} {feeds}.0' in text
+    assert re.search(r'^storywire_stories\{status="active"\} [1-9]', text, re.M)
+    assert "storywire_feed_fetches_total" in text, "this process's counters too"
+    assert _get(written, "/healthz").json() == {"status": "ok", "database": "ok"}
+    with db.engine_for(f"sqlite:///{tmp_path}") as engine:  # a directory: it can't be opened
+        down = _get(db.make_sessionmaker(engine), "/healthz")
+    assert down.status_code == 503 and down.json()["status"] == "error"

@@ -30,14 +30,9 @@ def test_serve_answers_on_its_port(tmp_path: Path, workers: int) -> None:
     with db.engine_for(url) as engine:
         db.upgrade(engine)
     port = _free_port()
-    env = {
-        **os.environ,
-        "STORYWIRE_DATABASE_URL": url,
-        "STORYWIRE_WEB_HOST": "127.0.0.1",
-        "STORYWIRE_WEB_PORT": str(port),
-        "STORYWIRE_ADMIN_TOKEN": "t0ken",
-    }
+    env = {**os.environ, "STORYWIRE_DATABASE_URL": url, "STORYWIRE_ADMIN_TOKEN": "t0ken"}
     command = [STORYWIRE, "serve", "--workers", str(workers)]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         server = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
@@ -55,6 +50,10 @@ def test_serve_answers_on_its_port(tmp_path: Path, workers: int) -> None:
         auth = {"Authorization": "Bearer t0ken"}
         feeds = httpx.get(f"http://127.0.0.1:{port}/api/v1/feeds", headers=auth, timeout=5)
         assert feeds.status_code == 200 and feeds.json() == []
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        forged = httpx.get(f"http://127.0.0.1:{port}/", headers={"Host": "evil.example"})
+        assert forged.status_code == 400, "serve answers only to its allowed hosts"
     finally:
         server.terminate()
         server.wait(timeout=20)

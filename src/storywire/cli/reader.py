@@ -101,9 +101,15 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Server processes (one per core serves most).")
     ] = 1,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (web_host).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Port to listen on (web_port).")
+    ] = None,
 ) -> None:
     """Serve the reader over the configured database at web_host:web_port."""
     settings = current_settings()
+    overrides = {"web_host": host, "web_port": port}
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     try:
         with db.engine_for(settings.database_url) as engine:
             db.check_schema(engine)  # refuse here, with our message, before uvicorn starts
@@ -112,6 +118,7 @@ def serve(
     # Each server process builds its own app and database engine from the same settings.
     if state.config_file is not None:
         os.environ[CONFIG_FILE_VARIABLE] = str(state.config_file.resolve())
+    os.environ["STORYWIRE_WEB_HOST"] = settings.web_host  # its Host check allows web_host
     plural = "es" if workers > 1 else ""
     console.print(
         f"storywire reader at http://{settings.web_host}:{settings.web_port}/ "

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
-import time
+import threading
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import typer
+from prometheus_client import start_http_server
 from rich.progress import Progress
 from rich.table import Table
 
@@ -197,22 +199,43 @@ def run(
         float, typer.Option(min=1, help="Seconds between rounds (feeds keep their own schedule).")
     ] = 60.0,
     rounds: Annotated[int, typer.Option(min=0, help="Stop after this many rounds (0: never).")] = 0,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port (web_host)."),
+    ] = None,
 ) -> None:
-    """Keep fetching: a round every INTERVAL seconds over the feeds that are due."""
+    """Keep fetching: a round every INTERVAL seconds over the feeds that are due.
+
+    SIGTERM or Ctrl-C stops it after the round in progress (every step of a round commits on
+    its own, so nothing is lost either way); a second one stops it at once."""
     settings = current_settings()
+    if metrics_port is not None:
+        start_http_server(metrics_port, addr=settings.web_host)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        err.print(f"{signal.Signals(signum).name}: stopping after this round (again: at once)")
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
     done = 0
     try:
         with db.connect(settings.database_url) as sessions:
             pipeline = Pipeline.from_settings(settings, sessions)
-            while rounds == 0 or done < rounds:
+            while not stop.is_set() and (rounds == 0 or done < rounds):
                 _round(pipeline, sessions, all_feeds=False)
                 done += 1
                 if rounds == 0 or done < rounds:
-                    time.sleep(interval)
+                    stop.wait(interval)
     except StorywireError as exc:
         raise fail(exc) from exc
     except KeyboardInterrupt:
-        console.print("stopped")
+        err.print("stopped at once")
+        raise typer.Exit(code=130) from None
+    console.print(f"stopped after {done} rounds")
 
 
 def import_files(

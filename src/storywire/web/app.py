@@ -25,7 +25,7 @@ from storywire import __version__
 from storywire.config import load_settings
 from storywire.errors import NotFoundError
 from storywire.store import db
-from storywire.web import api, feeds, pages
+from storywire.web import api, feeds, ops, pages
 from storywire.web.caching import ConditionalMiddleware
 from storywire.web.headers import SecurityHeaders
 
@@ -60,6 +60,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(api.admin)
     app.include_router(feeds.router)
+    app.include_router(ops.router)
     app.include_router(pages.router)
 
     @app.exception_handler(NotFoundError)

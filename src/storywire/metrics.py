@@ -1,0 +1,112 @@
+"""What storywire does, for Prometheus: counters and timings kept by the process that does the
+work, and the state of the store read at scrape time.
+
+`storywire run --metrics-port N` serves its process's counters (fetch and extraction outcomes,
+stage timings, story changes, LLM outcomes); the reader's `/metrics` serves the store's state
+(articles by stage, which is each stage's queue; feeds by health; stories by status) and its
+own counters, so either can be scraped alone and `demo`, which does both in one process, shows
+all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from storywire.errors import BlockedAddressError, ExtractError, FetchError, ParseError
+from storywire.store import db
+from storywire.store.tables import ArticleRow, FeedRow, StoryRow
+
+FEED_FETCHES = Counter(
+    "storywire_feed_fetches", "Feed fetches by outcome: ok, not_modified or the error", ["outcome"]
+)
+PAGES = Counter(
+    "storywire_pages",
+    "Article pages by outcome: extracted, or why the feed text was kept",
+    ["outcome"],
+)
+STAGE_SECONDS = Histogram(
+    "storywire_stage_seconds",
+    "Seconds per run of a pipeline stage",
+    ["stage"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
+)
+STORY_CHANGES = Counter(
+    "storywire_story_changes", "Stories created, merged, split and revised", ["change"]
+)
+LLM_OUTCOMES = Counter(
+    "storywire_llm_outcomes", "LLM writer outcomes: llm, or why it fell back", ["outcome"]
+)
+
+
+def failure(exc: Exception) -> str:
+    """A label for why a fetch or extraction failed: few values, so series stay few."""
+    status = getattr(exc, "status", None)
+    if isinstance(status, int):
+        return f"http_{status // 100}xx"
+    if isinstance(exc, BlockedAddressError):
+        return "blocked"
+    if isinstance(exc, ParseError):
+        return "not_a_feed"
+    if isinstance(exc, ExtractError):
+        text = str(exc)
+        return "timeout" if "longer than" in text else "memory" if "MB" in text else "no_article"
+    if isinstance(exc, FetchError):
+        return "fetch_error"
+    return type(exc).__name__
+
+
+class StoreCollector(Collector):
+    """Gauges read from the database at each scrape, so every reader process reports the
+    same numbers whatever process did the work."""
+
+    def __init__(self, sessions: db.Sessions) -> None:
+        self.sessions = sessions
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with db.transaction(self.sessions) as session:
+            stages = session.execute(
+                select(ArticleRow.stage, func.count()).group_by(ArticleRow.stage)
+            ).all()
+            statuses = session.execute(
+                select(StoryRow.status, func.count()).group_by(StoryRow.status)
+            ).all()
+            feeds = session.execute(
+                select(FeedRow.disabled, FeedRow.consecutive_failures, func.count()).group_by(
+                    FeedRow.disabled, FeedRow.consecutive_failures
+                )
+            ).all()
+            latest = session.scalar(select(func.max(ArticleRow.fetched_at)))
+        articles = GaugeMetricFamily(
+            "storywire_articles", "Articles by the last stage they reached", labels=["stage"]
+        )
+        for stage, count in stages:
+            articles.add_metric([stage], count)
+        yield articles
+        stories = GaugeMetricFamily("storywire_stories", "Stories by status", labels=["status"])
+        for status, count in statuses:
+            stories.add_metric([status], count)
+        yield stories
+        states = dict.fromkeys(("ok", "failing", "disabled"), 0)
+        for disabled, failures, count in feeds:
+            states["disabled" if disabled else "failing" if failures else "ok"] += count
+        health = GaugeMetricFamily(
+            "storywire_feeds", "Feeds: ok, failing (retrying) or disabled", labels=["state"]
+        )
+        for state, count in states.items():
+            health.add_metric([state], count)
+        yield health
+        yield GaugeMetricFamily(
+            "storywire_last_fetch_timestamp_seconds",
+            "When the newest article was fetched (Unix time)",
+            value=_timestamp(latest),
+        )
+
+
+def _timestamp(moment: datetime | None) -> float:
+    return moment.timestamp() if moment is not None else 0.0
