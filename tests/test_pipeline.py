@@ -510,3 +510,24 @@ def test_a_page_that_extracts_too_slowly_keeps_the_feed_text_and_the_round_goes_
     assert slow.error and "extraction took longer than 1 s" in slow.error
     [good_article] = [a for a in articles.values() if a.title != "slow"]
     assert good_article.text_source is TextSource.PAGE and "rescuers searched" in good_article.text
+
+
+def test_stories_clustered_but_never_written_are_written_by_the_next_round(
+    sessions: db.Sessions, newsroom: Newsroom
+) -> None:
+    """A run killed after clustering leaves its stories unwritten, with their articles at stage
+    CLUSTERED; the next round writes them although it clusters nothing new."""
+    _subscribe(
+        sessions, [newsroom.feed_url("civic-observer"), newsroom.feed_url("meridian-herald")]
+    )
+    pipeline = _pipeline(sessions)
+    asyncio.run(pipeline.fetch_round())
+    first = pipeline.stories.detect(write=False)
+    assert first.clustered > 0 and first.revised == 0
+    assert {a.stage for a in _all_articles(sessions)} == {Stage.CLUSTERED}
+    again = pipeline.stories.detect()
+    assert again.clustered == 0 and again.revised > 0
+    assert {a.stage for a in _all_articles(sessions)} == {Stage.WRITTEN}
+    with db.transaction(sessions) as session:
+        live = repo.list_stories(session, limit=1000)
+    assert live and all(s.story.current_revision_id is not None for s in live)

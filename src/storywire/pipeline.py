@@ -172,8 +172,12 @@ class StoryDetector:
         with metrics.STAGE_SECONDS.labels("cluster").time():
             self.cluster_pending(report)
         if write:
+            # With the stories a killed run clustered but never wrote: their articles wait
+            # at stage CLUSTERED, so a restart finishes them like any other stage.
+            with db.transaction(self.sessions) as session:
+                unwritten = repo.stories_at_stage(session, Stage.CLUSTERED)
             with metrics.STAGE_SECONDS.labels("write").time():
-                report.revised = self.write_stories(report.touched)
+                report.revised = self.write_stories(report.touched | unwritten)
         story_changes = {
             "created": report.new_stories,
             "merged": report.merged,
@@ -185,7 +189,8 @@ class StoryDetector:
         return report
 
     def write_stories(self, story_ids: set[int]) -> int:
-        """A new revision for each story whose text changed; returns how many."""
+        """A new revision for each story whose text changed; returns how many. Either way its
+        articles reach stage WRITTEN: the writer has taken them into account."""
         writer = self._writer_factory(self._embedder_factory())
         revised = 0
         with db.transaction(self.sessions) as session:
@@ -204,17 +209,17 @@ class StoryDetector:
             if outcome is not None and outcome != "llm":
                 log.info("LLM writer fell back", extra={"story": story_id, "outcome": outcome})
             found = changes(previous, written)
-            if not worth_a_revision(previous, found):
-                continue
+            new = worth_a_revision(previous, found)
             when = max(_when(a) for a in members)
             with db.transaction(self.sessions) as session:
-                repo.add_revision(session, _revision(story_id, written, found, when))
+                if new:
+                    repo.add_revision(session, _revision(story_id, written, found, when))
                 repo.set_stage(
                     session,
                     [a.id or 0 for a in members if a.stage is not Stage.WRITTEN],
                     Stage.WRITTEN,
                 )
-            revised += 1
+            revised += new
         return revised
 
     def embed_pending(self, batch: int = 256) -> int:

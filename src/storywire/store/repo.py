@@ -683,6 +683,17 @@ def move_articles(
     recount(session, [source, target])
 
 
+def stories_at_stage(session: Session, stage: Stage) -> set[int]:
+    """Stories with a member at `stage`: after a crash, the stories a stage left unfinished."""
+    rows = session.execute(
+        select(StoryArticleRow.story_id)
+        .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
+        .where(ArticleRow.stage == stage.value)
+        .distinct()
+    )
+    return {story_id for (story_id,) in rows}
+
+
 def story_of_article(session: Session, article_id: int) -> int | None:
     return session.scalar(
         select(StoryArticleRow.story_id).where(StoryArticleRow.article_id == article_id).limit(1)
