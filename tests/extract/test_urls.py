@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from storywire.extract.urls import canonical_url, preferred_url, redact_url, redact_urls_in, site
+from storywire.extract.urls import (
+    canonical_url,
+    http_url,
+    preferred_url,
+    redact_url,
+    redact_urls_in,
+    site,
+)
 
 
 @pytest.mark.parametrize(
@@ -92,3 +99,12 @@ def test_redacted_urls_keep_the_address_and_lose_the_secrets() -> None:
     assert redact_urls_in("failed: https://u:p@a.example/x?token=t. Retry") == (
         "failed: https://REDACTED@a.example/x?token=REDACTED. Retry"
     )
+
+
+def test_urls_that_fuzzing_found_fail_soft() -> None:
+    """A made-up port in a page's canonical link raised ValueError out of extraction (atheris
+    found it); a lone bracket did the same in `site`."""
+    page = "https://a.example/x"
+    assert preferred_url(page, "http://x:4property=/") == canonical_url(page)
+    assert http_url("http://a.example:4property=/x") is None
+    assert site("]") == "" and site("http://[::1") == ""

@@ -105,3 +105,17 @@ def test_jsonl_published_forms(tmp_path: Path) -> None:
         None,
         datetime(2026, 11, 3, tzinfo=UTC),
     ]
+
+
+def test_a_warc_response_without_a_target_uri_is_a_parse_error(tmp_path: Path) -> None:
+    """warcio raised AttributeError on it (atheris found it); the file's problem is ours to
+    name, not a crash."""
+    body = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html></html>"
+    record = (
+        b"WARC/1.0\r\nWARC-Type: response\r\nContent-Type: application/http; msgtype=response\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body + b"\r\n\r\n"
+    )
+    path = tmp_path / "broken.warc"
+    path.write_bytes(record)
+    [problem] = list(read_documents(path))
+    assert isinstance(problem, ParseError) and "not a readable WARC file" in str(problem)

@@ -146,8 +146,21 @@ def test_write_empty_list() -> None:
         (b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>', "root element is <rss>"),
         (b"<html><body><p>Not OPML</p></body></html>", "root element is <html>"),
         (b'<opml version="2.0"><head><title>x</title></head></opml>', "no <body>"),
+        (b'<?xml version="1.0" encoding="utf-9"?><opml><body/></opml>', "encoding"),
+        (b'<?xml version="1.0" encoding="shift_jis"?><opml><body/></opml>', "encoding"),
     ],
-    ids=["empty", "whitespace", "truncated", "mismatched", "binary", "rss", "html", "no-body"],
+    ids=[
+        "empty",
+        "whitespace",
+        "truncated",
+        "mismatched",
+        "binary",
+        "rss",
+        "html",
+        "no-body",
+        "unknown-encoding",
+        "multi-byte-encoding",
+    ],
 )
 def test_bad_opml_raises_parse_error(data: bytes, message: str) -> None:
     with pytest.raises(ParseError, match=message):

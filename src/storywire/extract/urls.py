@@ -107,7 +107,10 @@ def preferred_url(page_url: str, declared_canonical: str | None) -> str:
     page = canonical_url(page_url)
     if not declared_canonical:
         return page
-    declared = canonical_url(declared_canonical, base=page_url)
+    try:
+        declared = canonical_url(declared_canonical, base=page_url)
+    except ValueError:  # a canonical a page made up, e.g. with a port that is not a number
+        return page
     if urlsplit(declared).scheme not in ("http", "https"):
         return page
     return declared if site(declared) == site(page) else page
@@ -121,13 +124,19 @@ def _public_suffixes() -> PublicSuffixList:
 def site(url: str) -> str:
     """Who controls a URL: its registrable domain by the Public Suffix List ("feeds.bbci.co.uk"
     -> "bbci.co.uk", while "a.github.io" and "b.github.io" are two sites). An IP address or a
-    name with no public suffix ("localhost") stands for itself, port included."""
-    parts = urlsplit(url if "//" in url else f"//{url}")
-    host = (parts.hostname or "").rstrip(".")
+    name with no public suffix ("localhost") stands for itself, port included; an unreadable
+    URL is "", nobody's site."""
+    try:
+        parts = urlsplit(url if "//" in url else f"//{url}")
+        host = (parts.hostname or "").rstrip(".")
+        netloc = parts.netloc.lower()
+        parts.port  # noqa: B018 - a bad port raises ValueError here, not later
+    except ValueError:
+        return ""
     with contextlib.suppress(ValueError):
         ipaddress.ip_address(host)
-        return parts.netloc.lower()
-    return _public_suffixes().privatesuffix(host) or parts.netloc.lower()
+        return netloc
+    return _public_suffixes().privatesuffix(host) or netloc
 
 
 # Query parameters that carry credentials in feed URLs (private feeds, paid APIs).
@@ -175,6 +184,7 @@ def http_url(url: str | None, base: str | None = None) -> str | None:
         absolute = urljoin(base, url.strip()) if base else url.strip()
         parts = urlsplit(absolute)
         host = parts.hostname
+        parts.port  # noqa: B018 - a port that is not a number raises ValueError here
     except ValueError:
         return None
     return absolute if parts.scheme.lower() in ("http", "https") and host else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import resource
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -23,6 +24,7 @@ from pebble import ProcessExpired, ProcessPool
 from storywire.errors import ExtractError
 from storywire.extract.article import ExtractedArticle, extract_article
 
+log = logging.getLogger(__name__)
 TIMEOUT = 20.0  # seconds a page may take; a real one takes well under one
 MEMORY = 1 << 30  # bytes a worker may grow past its start
 
@@ -60,6 +62,11 @@ class ExtractionPool:
             ) from exc
         except ProcessExpired as exc:
             raise ExtractError(f"{url}: the extraction worker died ({exc})") from exc
+        except ExtractError:
+            raise
+        except Exception as exc:  # a bug met on a hostile page: that page fails, not the round
+            log.warning("extraction failed", exc_info=exc, extra={"url": url})
+            raise ExtractError(f"{url}: extraction failed ({type(exc).__name__}: {exc})") from exc
 
 
 _WARM_UP = (

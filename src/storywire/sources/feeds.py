@@ -25,6 +25,7 @@ from feedparser.sanitizer import _sanitize_html  # type: ignore[import-untyped]
 from feedparser.urls import resolve_relative_uris  # type: ignore[import-untyped]
 
 from storywire.errors import ParseError
+from storywire.extract.urls import http_url
 from storywire.models import FeedFormat
 from storywire.timestamps import parse_timestamp
 
@@ -144,7 +145,7 @@ def linked_entries(feed: ParsedFeed) -> ParsedFeed:
     entries: list[FeedEntry] = []
     unlinked: list[str] = []
     for entry in feed.entries:
-        link = entry.url if _is_web(entry.url) else entry.guid if _is_web(entry.guid) else None
+        link = http_url(entry.url) or http_url(entry.guid)
         if link is None:
             unlinked.append(entry.title)
         else:
@@ -158,10 +159,6 @@ def linked_entries(feed: ParsedFeed) -> ParsedFeed:
         warnings.append(f"kept the first {MAX_ENTRIES} of {len(entries)} entries")
         entries = entries[:MAX_ENTRIES]
     return replace(feed, entries=tuple(entries), warnings=tuple(warnings))
-
-
-def _is_web(url: str | None) -> bool:
-    return bool(url) and urlsplit(url or "").scheme.lower() in ("http", "https")
 
 
 # -- RSS and Atom ---------------------------------------------------------------------------

@@ -97,3 +97,5 @@ def read_warc(path: Path) -> Iterator[RawDocument | ParseError]:
                 )
         except ArchiveLoadFailed as exc:
             yield ParseError(f"{path}: not a readable WARC file ({exc})")
+        except Exception as exc:  # warcio has no exception contract past that one; keep ours
+            yield ParseError(f"{path}: not a readable WARC file ({type(exc).__name__}: {exc})")

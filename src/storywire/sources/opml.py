@@ -46,6 +46,8 @@ def parse_opml(data: bytes | str) -> list[OpmlFeed]:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise ParseError(f"OPML is not well-formed XML: {exc}") from exc
+    except (LookupError, ValueError) as exc:
+        raise ParseError(f"OPML declares an encoding the XML parser cannot read: {exc}") from exc
     if _local(root.tag) != "opml":
         raise ParseError(f"not an OPML document: the root element is <{_local(root.tag)}>")
     body = next((child for child in root if _local(child.tag) == "body"), None)
@@ -117,6 +119,8 @@ def _refuse_doctype(data: bytes | str) -> None:
         ) from None
     except expat.ExpatError as exc:
         raise ParseError(f"OPML is not well-formed XML: {exc}") from exc
+    except (LookupError, ValueError) as exc:  # encoding="utf-9" or a multi-byte one
+        raise ParseError(f"OPML declares an encoding the XML parser cannot read: {exc}") from exc
 
 
 def _collect(parent: ET.Element, folders: tuple[str, ...], feeds: dict[str, OpmlFeed]) -> None:

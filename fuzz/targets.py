@@ -1,0 +1,105 @@
+"""What the fuzzers feed hostile bytes to: every parser of outside input and the writer's text
+cleaners. A target raises nothing but the error its parser documents (ParseError,
+ExtractError); anything else, or an input slower than a second, is a failure.
+
+`fuzz/run.py` drives them with atheris (coverage-guided, `make fuzz`); `tests/test_fuzz.py`
+with hypothesis on every test run.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from storywire.errors import ExtractError, ParseError
+from storywire.extract.article import extract_article
+from storywire.extract.urls import canonical_url, http_url, redact_url, redact_urls_in, site
+from storywire.nlp.sentences import split_sentences
+from storywire.sources.feeds import linked_entries, parse_feed
+from storywire.sources.importers import read_jsonl, read_warc
+from storywire.sources.opml import parse_opml
+from storywire.timestamps import parse_timestamp
+from storywire.write.extractive import clean_headline, clean_sentence, usable
+
+BASE = "https://fuzz.example/feed"
+CONTENT_TYPES = (None, "application/rss+xml", "application/json", "text/html; charset=latin-1")
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def feed(data: bytes) -> None:
+    content_type = CONTENT_TYPES[data[0] % len(CONTENT_TYPES)] if data else None
+    try:
+        parsed = linked_entries(parse_feed(data[1:], BASE, content_type))
+    except ParseError:
+        return
+    for entry in parsed.entries:
+        assert entry.url is not None and http_url(entry.url) == entry.url
+
+
+def opml(data: bytes) -> None:
+    try:
+        parse_opml(data)
+    except ParseError:
+        return
+
+
+def html(data: bytes) -> None:
+    try:
+        extract_article(_text(data), "https://fuzz.example/article")
+    except ExtractError:
+        return
+
+
+def jsonl(data: bytes) -> None:
+    _import(data, ".jsonl", read_jsonl)
+
+
+def warc(data: bytes) -> None:
+    _import(data, ".warc", read_warc)
+
+
+def _import(data: bytes, suffix: str, read: Callable[[Path], object]) -> None:
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        handle.write(data)
+        handle.flush()
+        try:
+            list(read(Path(handle.name)))  # type: ignore[call-overload]
+        except ParseError:
+            return
+
+
+def text(data: bytes) -> None:
+    """Sentence splitting and the writer's cleaners on any text."""
+    value = _text(data)
+    for sentence in split_sentences(value):
+        assert sentence.strip()
+        usable(clean_sentence(sentence))
+    clean_headline(value, "The Herald")
+
+
+def urls(data: bytes) -> None:
+    """Every function that takes a URL or a date from a feed."""
+    value = _text(data)
+    for function in (canonical_url, redact_url, redact_urls_in, site, parse_timestamp):
+        try:
+            function(value)
+        except ValueError:
+            if function is not canonical_url:
+                raise
+    image = http_url(value, base=BASE)
+    assert image is None or image.startswith(("http://", "https://"))
+
+
+TARGETS: dict[str, Callable[[bytes], None]] = {
+    "feed": feed,
+    "opml": opml,
+    "html": html,
+    "jsonl": jsonl,
+    "warc": warc,
+    "text": text,
+    "urls": urls,
+}
