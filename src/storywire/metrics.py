@@ -39,6 +39,9 @@ STAGE_SECONDS = Histogram(
 STORY_CHANGES = Counter(
     "storywire_story_changes", "Stories created, merged, split and revised", ["change"]
 )
+FAILED_ROUNDS = Counter(
+    "storywire_failed_rounds", "Rounds of storywire run stopped by a database error"
+)
 LLM_OUTCOMES = Counter(
     "storywire_llm_outcomes", "LLM writer outcomes: llm, or why it fell back", ["outcome"]
 )

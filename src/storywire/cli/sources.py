@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 import sys
 import threading
@@ -21,12 +22,14 @@ from prometheus_client import start_http_server
 from rich.progress import Progress
 from rich.table import Table
 
+from storywire import metrics
 from storywire.cli.common import command_session, console, current_settings, err, fail
 from storywire.errors import (
     ExtractError,
     FetchError,
     NotFoundError,
     ParseError,
+    StorageError,
     StorywireError,
 )
 from storywire.extract.article import ExtractedArticle, extract_article
@@ -38,6 +41,8 @@ from storywire.sources.importers import read_documents
 from storywire.sources.opml import OpmlFeed, parse_opml, write_opml
 from storywire.store import db, repo
 from storywire.write.page import format_time
+
+log = logging.getLogger(__name__)
 
 feeds_app = typer.Typer(help="Manage the feeds storywire reads.", no_args_is_help=True)
 
@@ -226,7 +231,14 @@ def run(
         with db.connect(settings.database_url) as sessions:
             pipeline = Pipeline.from_settings(settings, sessions)
             while not stop.is_set() and (rounds == 0 or done < rounds):
-                _round(pipeline, sessions, all_feeds=False)
+                try:
+                    _round(pipeline, sessions, all_feeds=False)
+                except StorageError as exc:
+                    # The database went away or filled up: what was committed stays, and
+                    # the next round picks up where this one stopped.
+                    metrics.FAILED_ROUNDS.inc()
+                    log.error("round failed; the next one retries", extra={"error": str(exc)})
+                    err.print(f"[red]round failed:[/red] {exc}")
                 done += 1
                 if rounds == 0 or done < rounds:
                     stop.wait(interval)
