@@ -30,6 +30,11 @@ from storywire.store import db, repo
 from storywire.web.app import CONFIG_FILE_VARIABLE, create_app
 from storywire.write.page import format_time
 
+# Seconds an idle keep-alive connection stays open. Uvicorn's 5 s closes connections that a
+# loaded client or a proxy is about to reuse (bench/load.py saw read errors under load); a
+# server behind a proxy should keep them longer than the proxy does (nginx: 60 s).
+KEEP_ALIVE = 65
+
 
 def _free(port: int, host: str, count: int) -> bool:
     for candidate in range(port, port + count):
@@ -84,7 +89,9 @@ class _Reader:
     def __init__(self, sessions: db.Sessions, settings: Settings, port: int) -> None:
         host = settings.web_host
         app = create_app(sessions, allowed_hosts=settings.reader_hosts())
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning")
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
@@ -131,6 +138,7 @@ def serve(
         host=settings.web_host,
         port=settings.web_port,
         log_level="warning",
+        timeout_keep_alive=KEEP_ALIVE,
     )
 
 
