@@ -219,7 +219,7 @@ class StoryDetector:
                     [a.id or 0 for a in members if a.stage is not Stage.WRITTEN],
                     Stage.WRITTEN,
                 )
-            revised += new
+            revised += int(new)
         return revised
 
     def embed_pending(self, batch: int = 256) -> int:
