@@ -1,8 +1,8 @@
-"""`make fuzz`: every target for RUNS inputs each (100,000 unless given), from seeds built at
-run time, with libFuzzer's per-input time limit at one second. Exits non-zero on the first
-failure, whose input libFuzzer saved in fuzz/artifacts/.
+"""`make fuzz`: every target (or the TARGETs named) for RUNS inputs each (100,000 unless
+given), from seeds built at run time, with libFuzzer's per-input time limit at one second.
+Exits non-zero on the first failure, whose input libFuzzer saved in fuzz/artifacts/.
 
-    .venv/bin/python fuzz/all.py [RUNS]
+    .venv/bin/python fuzz/all.py [RUNS [TARGET...]]
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    names = sys.argv[2:] or list(TARGETS)
     artifacts = HERE / "artifacts"
     artifacts.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as root:
         seeds = write_seeds(Path(root))
-        for name in TARGETS:
+        for name in names:
             corpus = seeds.get(name, Path(root) / name)
             corpus.mkdir(exist_ok=True)
             started = time.monotonic()

@@ -16,11 +16,9 @@ from datetime import datetime
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 
 from storywire.errors import BlockedAddressError, ExtractError, FetchError, ParseError
-from storywire.store import db
-from storywire.store.tables import ArticleRow, FeedRow, StoryRow
+from storywire.store import db, repo
 
 FEED_FETCHES = Counter(
     "storywire_feed_fetches", "Feed fetches by outcome: ok, not_modified or the error", ["outcome"]
@@ -73,42 +71,29 @@ class StoreCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with db.transaction(self.sessions) as session:
-            stages = session.execute(
-                select(ArticleRow.stage, func.count()).group_by(ArticleRow.stage)
-            ).all()
-            statuses = session.execute(
-                select(StoryRow.status, func.count()).group_by(StoryRow.status)
-            ).all()
-            feeds = session.execute(
-                select(FeedRow.disabled, FeedRow.consecutive_failures, func.count()).group_by(
-                    FeedRow.disabled, FeedRow.consecutive_failures
-                )
-            ).all()
-            latest = session.scalar(select(func.max(ArticleRow.fetched_at)))
-        articles = GaugeMetricFamily(
-            "storywire_articles", "Articles by the last stage they reached", labels=["stage"]
+            stages = repo.articles_by_stage(session)
+            statuses = repo.stories_by_status(session)
+            feeds = repo.feed_health(session)
+            latest = repo.latest_fetch_time(session)
+        yield _family(
+            "storywire_articles", "Articles by the last stage they reached", "stage", stages
         )
-        for stage, count in stages:
-            articles.add_metric([stage], count)
-        yield articles
-        stories = GaugeMetricFamily("storywire_stories", "Stories by status", labels=["status"])
-        for status, count in statuses:
-            stories.add_metric([status], count)
-        yield stories
-        states = dict.fromkeys(("ok", "failing", "disabled"), 0)
-        for disabled, failures, count in feeds:
-            states["disabled" if disabled else "failing" if failures else "ok"] += count
-        health = GaugeMetricFamily(
-            "storywire_feeds", "Feeds: ok, failing (retrying) or disabled", labels=["state"]
+        yield _family("storywire_stories", "Stories by status", "status", statuses)
+        yield _family(
+            "storywire_feeds", "Feeds: ok, failing (retrying) or disabled", "state", feeds
         )
-        for state, count in states.items():
-            health.add_metric([state], count)
-        yield health
         yield GaugeMetricFamily(
             "storywire_last_fetch_timestamp_seconds",
             "When the newest article was fetched (Unix time)",
             value=_timestamp(latest),
         )
+
+
+def _family(name: str, text: str, label: str, counts: dict[str, int]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, text, labels=[label])
+    for value, count in counts.items():
+        family.add_metric([value], count)
+    return family
 
 
 def _timestamp(moment: datetime | None) -> float:

@@ -683,6 +683,39 @@ def move_articles(
     recount(session, [source, target])
 
 
+def ping(session: Session) -> None:
+    """A round trip to the database (raises when it does not answer)."""
+    session.execute(text("SELECT 1"))
+
+
+def articles_by_stage(session: Session) -> dict[str, int]:
+    """How many articles stopped at each stage: each stage's queue, and the finished ones."""
+    rows = session.execute(select(ArticleRow.stage, func.count()).group_by(ArticleRow.stage))
+    return {stage: count for stage, count in rows}
+
+
+def stories_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(StoryRow.status, func.count()).group_by(StoryRow.status))
+    return {status: count for status, count in rows}
+
+
+def feed_health(session: Session) -> dict[str, int]:
+    """Feeds that are ok, failing (retrying) or disabled."""
+    states = dict.fromkeys(("ok", "failing", "disabled"), 0)
+    rows = session.execute(
+        select(FeedRow.disabled, FeedRow.consecutive_failures > 0, func.count()).group_by(
+            FeedRow.disabled, FeedRow.consecutive_failures > 0
+        )
+    )
+    for disabled, failing, count in rows:
+        states["disabled" if disabled else "failing" if failing else "ok"] += count
+    return states
+
+
+def latest_fetch_time(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(ArticleRow.fetched_at)))
+
+
 def stories_at_stage(session: Session, stage: Stage) -> set[int]:
     """Stories with a member at `stage`: after a crash, the stories a stage left unfinished."""
     rows = session.execute(

@@ -6,12 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from storywire.errors import StorywireError
 from storywire.metrics import StoreCollector
-from storywire.store import db
+from storywire.store import db, repo
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,8 +19,8 @@ async def healthz(request: Request) -> Response:
     """200 while the database answers, 503 with the reason when it does not."""
     try:
         with db.transaction(request.app.state.sessions) as session:
-            session.execute(text("SELECT 1"))
-    except (SQLAlchemyError, StorywireError) as exc:
+            repo.ping(session)
+    except StorywireError as exc:
         reason = str(exc).splitlines()[0]
         return JSONResponse({"status": "error", "database": reason}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})
