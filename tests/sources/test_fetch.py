@@ -678,6 +678,18 @@ def test_decode_html_falls_back_when_the_header_charset_is_wrong() -> None:
     assert "\ufffd" not in decoded
 
 
+@pytest.mark.parametrize("label", ["iso-8859-1", "latin1", "windows-1252", "ISO-8859-15"])
+def test_utf8_bytes_under_a_western_single_byte_label_are_not_mojibake(label: str) -> None:
+    """Latin-1 and its kin accept any byte, so a wrong label never fails: UTF-8 read through it
+    gave "SÃ£o Paulo â€” cafÃ©" until the bytes were checked for being UTF-8."""
+    text = "<p>São Paulo — café, 5 €</p>"
+    assert decode_html(text.encode(), f"text/html; charset={label}") == text
+    meta = f'<meta charset="{label}"><p>Grüße aus Köln</p>'
+    assert decode_html(meta.encode(), "text/html") == meta
+    latin = "<p>café über</p>"
+    assert decode_html(latin.encode("cp1252"), f"text/html; charset={label}") == latin
+
+
 def test_decode_html_prefers_the_utf8_bom() -> None:
     body = b"\xef\xbb\xbf" + "<p>naïve 5 €</p>".encode()
     assert decode_html(body, "text/html; charset=iso-8859-1") == "<p>naïve 5 €</p>"

@@ -11,6 +11,7 @@ cap (which stops servers that trickle bytes), a content-type check and charset d
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
 import random
 import re
@@ -111,8 +112,15 @@ class FetchResult:
         return decode_html(self.body, self.content_type)
 
 
+# Codecs that accept any byte, so a wrong label never fails: UTF-8 read through one of them is
+# mojibake ("SÃ£o Paulo"), the commonest wrong charset on the web.
+_ANY_BYTE_CODECS = frozenset({"iso8859-1", "cp1252", "iso8859-15", "latin-1"})
+
+
 def decode_html(body: bytes, content_type: str | None) -> str:
-    """Bytes to text by BOM, then the HTTP charset, then <meta charset>, then detection."""
+    """Bytes to text by BOM, then the HTTP charset, then <meta charset>, then detection. A
+    Western single-byte label on bytes that are valid UTF-8 (and not plain ASCII) is taken as
+    the mistake it almost always is: real Latin-1 text is almost never valid UTF-8."""
     for bom, codec in (
         (b"\xef\xbb\xbf", "utf-8"),
         (b"\xff\xfe", "utf-16"),
@@ -126,6 +134,9 @@ def decode_html(body: bytes, content_type: str | None) -> str:
     for charset in declared:
         if charset:
             try:
+                if codecs.lookup(charset).name in _ANY_BYTE_CODECS and _is_utf8(body):
+                    log.debug("declared charset %s, but the bytes are UTF-8", charset)
+                    return body.decode("utf-8")
                 return body.decode(charset)
             except (LookupError, UnicodeError):  # unknown names; the 'undefined' codec
                 log.debug("declared charset %s does not fit the bytes", charset)
@@ -133,6 +144,16 @@ def decode_html(body: bytes, content_type: str | None) -> str:
     if best is not None and best.encoding:
         return body.decode(best.encoding, errors="replace")
     return body.decode("utf-8", errors="replace")
+
+
+def _is_utf8(body: bytes) -> bool:
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _charset_of(content_type: str | None) -> str | None:
