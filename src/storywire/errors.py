@@ -39,7 +39,11 @@ class ParseError(StorywireError):
 
 
 class ExtractError(StorywireError):
-    pass
+    """`reason` says which kind, for counting: no_article, timeout, memory or worker."""
+
+    def __init__(self, message: str, reason: str = "no_article") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class StorageError(StorywireError):

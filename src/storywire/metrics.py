@@ -55,8 +55,7 @@ def failure(exc: Exception) -> str:
     if isinstance(exc, ParseError):
         return "not_a_feed"
     if isinstance(exc, ExtractError):
-        text = str(exc)
-        return "timeout" if "longer than" in text else "memory" if "MB" in text else "no_article"
+        return exc.reason
     if isinstance(exc, FetchError):
         return "fetch_error"
     return type(exc).__name__

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from storywire import metrics
 from storywire.errors import ExtractError
 from storywire.extract.workers import ExtractionPool
 
@@ -87,3 +88,13 @@ def test_closing_stops_a_page_in_progress() -> None:
     started = time.perf_counter()
     asyncio.run(start_and_close())
     assert time.perf_counter() - started < 10
+
+
+def test_the_limit_a_page_met_is_its_error_reason_for_the_metrics() -> None:
+    with ExtractionPool(1, timeout=1.0) as pool:
+        with pytest.raises(ExtractError) as slow:
+            asyncio.run(pool.extract(TABLE, "https://slow.example/table"))
+        with pytest.raises(ExtractError) as empty:
+            asyncio.run(pool.extract("<html><body><p>Hi</p></body></html>", "https://a.example/"))
+    assert metrics.failure(slow.value) == "timeout"
+    assert metrics.failure(empty.value) == "no_article"

@@ -54,19 +54,22 @@ class ExtractionPool:
             return await asyncio.wrap_future(future)
         except FutureTimeout as exc:
             raise ExtractError(
-                f"{url}: extraction took longer than {self.timeout:g} s; the worker was stopped"
+                f"{url}: extraction took longer than {self.timeout:g} s; the worker was stopped",
+                reason="timeout",
             ) from exc
         except MemoryError as exc:
             raise ExtractError(
-                f"{url}: extraction needed more than {self.memory >> 20} MB; page skipped"
+                f"{url}: extraction needed more than {self.memory >> 20} MB; page skipped",
+                reason="memory",
             ) from exc
         except ProcessExpired as exc:
-            raise ExtractError(f"{url}: the extraction worker died ({exc})") from exc
+            raise ExtractError(f"{url}: the extraction worker died ({exc})", "worker") from exc
         except ExtractError:
             raise
         except Exception as exc:  # a bug met on a hostile page: that page fails, not the round
             log.warning("extraction failed", exc_info=exc, extra={"url": url})
-            raise ExtractError(f"{url}: extraction failed ({type(exc).__name__}: {exc})") from exc
+            message = f"{url}: extraction failed ({type(exc).__name__}: {exc})"
+            raise ExtractError(message, "worker") from exc
 
 
 _WARM_UP = (
