@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,9 +29,9 @@ def newsroom() -> Iterator[Newsroom]:
         yield n
 
 
-def _wait_for(predicate: object, seconds: float, what: str) -> None:
+def _wait_for(predicate: Callable[[], bool], seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
-    while not predicate():  # type: ignore[operator]
+    while not predicate():
         assert time.monotonic() < deadline, what
         time.sleep(0.2)
 
