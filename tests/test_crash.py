@@ -22,12 +22,11 @@ import pytest
 from storywire.demo.server import Newsroom, SimClock
 from storywire.models import Feed, Stage
 from storywire.store import db, repo
+from tests.snapshots import snapshot
 
 STORYWIRE = str(Path(sys.executable).with_name("storywire"))
 CRASH_POINTS = int(os.environ.get("STORYWIRE_CRASH_POINTS", "3"))
 OUTLETS = 5
-
-Snapshot = tuple[list[str], set[frozenset[str]], set[frozenset[str]], set[str]]
 
 
 @pytest.fixture(scope="module")
@@ -65,31 +64,13 @@ def _fetch(url: str) -> float:
     return time.monotonic() - started
 
 
-def _snapshot(url: str) -> Snapshot:
-    """Articles by URL; stories as sets of member URLs; stories with a written revision; and
-    the stages articles were left at."""
-    with db.connect(url) as sessions, db.transaction(sessions) as session:
-        articles = [a for stage in Stage for a in repo.articles_at_stage(session, stage, 10_000)]
-        url_of = {a.id: a.canonical_url for a in articles}
-        members: dict[int, set[str]] = {}
-        for article_id, story_id in repo.article_stories(session).items():
-            members.setdefault(story_id, set()).add(url_of[article_id])
-        written = {
-            frozenset(urls)
-            for story_id, urls in members.items()
-            if repo.get_story(session, story_id).current_revision_id is not None
-        }
-    stories = {frozenset(urls) for urls in members.values()}
-    return sorted(url_of.values()), stories, written, {a.stage.value for a in articles}
-
-
 @pytest.mark.timeout(120 + 40 * CRASH_POINTS)
 def test_kill_9_at_random_moments_then_a_restart_loses_and_repeats_nothing(
     tmp_path: Path, newsroom: Newsroom
 ) -> None:
     reference_url = _database(tmp_path / "reference.db", newsroom)
     full = _fetch(reference_url)
-    reference = _snapshot(reference_url)
+    reference = snapshot(reference_url)
     urls, stories, written, stages = reference
     assert urls and len(urls) == len(set(urls)) and stages == {Stage.WRITTEN.value}
     assert written == stories, "every story written"
@@ -107,4 +88,4 @@ def test_kill_9_at_random_moments_then_a_restart_loses_and_repeats_nothing(
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         _fetch(url)
-        assert _snapshot(url) == reference, f"killed at {moment:.1f} s of {full:.1f} s"
+        assert snapshot(url) == reference, f"killed at {moment:.1f} s of {full:.1f} s"

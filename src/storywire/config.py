@@ -72,6 +72,22 @@ class Settings(BaseSettings):
     extract_memory_mb: int = Field(
         default=1024, ge=16, description="Memory one page's extraction may take, in MB."
     )
+    claim_lease: float = Field(
+        default=300.0,
+        ge=1,
+        description=(
+            "Seconds a worker's claim on a feed or an article lasts; past it, work a dead "
+            "worker held is anyone's."
+        ),
+    )
+    cluster_wait: float = Field(
+        default=60.0,
+        ge=0,
+        description=(
+            "Seconds the story worker waits for the other workers to finish what they hold "
+            "before it assigns what is ready anyway."
+        ),
+    )
     fetch_ports: list[int] = Field(
         default_factory=lambda: [80, 443, 8000, 8080, 8443],
         description="Ports feeds and pages may be fetched from (loopback, when allowed, any).",

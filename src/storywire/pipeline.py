@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
@@ -157,12 +158,21 @@ class StoryDetector:
         embedder: Callable[[], Embedder] = default_embedder,
         config: ClusterConfig | None = None,
         writer: Callable[[Embedder], StoryWriter] = ExtractiveWriter,
+        claim_lease: float = 300.0,
+        embed_batch: int = 256,
     ) -> None:
         self.sessions = sessions
         self._embedder_factory = embedder
         self._writer_factory = writer
         self.cluster_config = config or ClusterConfig()
+        self.claim_lease = claim_lease
+        self.embed_batch = embed_batch
         self._clusterer: StoryClusterer | None = None
+
+    def forget(self) -> None:
+        """Drop the clusterer held in memory; the next round rebuilds it from the database. A
+        worker that takes over the story lock does this: another process assigned meanwhile."""
+        self._clusterer = None
 
     def detect(self, write: bool = True) -> StoryReport:
         """Embed deduplicated articles, assign them to stories, merge converged stories, and
@@ -222,12 +232,14 @@ class StoryDetector:
             revised += int(new)
         return revised
 
-    def embed_pending(self, batch: int = 256) -> int:
+    def embed_pending(self) -> int:
+        """Embed deduplicated articles, a claimed batch at a time, until none is left unclaimed."""
         embedder = self._embedder_factory()
         done = 0
         while True:
             with db.transaction(self.sessions) as session:
-                pending = repo.articles_at_stage(session, Stage.DEDUPED, limit=batch)
+                lease = repo.Lease.of(self.claim_lease)
+                pending = repo.claim_articles(session, Stage.DEDUPED, lease, self.embed_batch)
             if not pending:
                 return done
             vectors = embedder.embed([embedding_text(a.title, a.text) for a in pending])
@@ -468,7 +480,12 @@ class Pipeline:
         writer: Callable[[Embedder], StoryWriter] = ExtractiveWriter,
         extract_timeout: float = workers.TIMEOUT,
         extract_memory: int = workers.MEMORY,
+        claim_lease: float = 300.0,
+        shared: bool = False,
     ) -> None:
+        """`shared`: other processes (`storywire worker`) work on this database too. A process
+        that is not shared is the only one, so at each round it frees the claims a killed run
+        left, rather than waiting `claim_lease` seconds for them to lapse."""
         self.sessions = sessions
         self.policy = policy
         self.transport = transport
@@ -478,10 +495,14 @@ class Pipeline:
         self.schedule = schedule or SchedulePolicy()
         self.now = now
         self.feed_concurrency = feed_concurrency
-        self.stories = StoryDetector(sessions, embedder, cluster_config, writer)
+        self.claim_lease = claim_lease
+        self.shared = shared
+        self.stories = StoryDetector(sessions, embedder, cluster_config, writer, claim_lease)
 
     @classmethod
-    def from_settings(cls, settings: Settings, sessions: db.Sessions) -> Pipeline:
+    def from_settings(
+        cls, settings: Settings, sessions: db.Sessions, shared: bool = False
+    ) -> Pipeline:
         return cls(
             sessions,
             fetch_policy(settings),
@@ -490,6 +511,8 @@ class Pipeline:
             writer=story_writer(settings),
             extract_timeout=settings.extract_timeout,
             extract_memory=settings.extract_memory_mb << 20,
+            claim_lease=settings.claim_lease,
+            shared=shared,
         )
 
     async def run_round(
@@ -511,35 +534,53 @@ class Pipeline:
     async def _fetch_round(
         self, progress: Callable[[FeedReport], None] | None, force: bool
     ) -> RoundReport:
-        with db.transaction(self.sessions) as session:
-            feeds = repo.due_feeds(session, self.now(), ignore_schedule=force)
+        started = self.now()
+        if not self.shared:
+            with db.transaction(self.sessions) as session:
+                repo.release_all_claims(session)
         report = RoundReport()
-        limit = asyncio.Semaphore(self.feed_concurrency)
-        # Extraction is CPU work (about 60 ms a page): worker processes keep it off the event
-        # loop's single thread, so fetching, the database and extraction use every core, and a
-        # hostile page meets a time and memory limit there (extract/workers.py).
-        self._pool = (
-            workers.ExtractionPool(self.extract_workers, *self.extract_limits)
-            if self.extract_workers
-            else None
-        )
-        try:
+        checked: set[int] = set()
+
+        def claim() -> Feed | None:
+            """The next feed due when the round started that no worker holds, claimed."""
+            with db.transaction(self.sessions) as session:
+                lease = repo.Lease.of(self.claim_lease)
+                found = repo.claim_feeds(
+                    session, started, lease, ignore_schedule=force, exclude=checked
+                )
+            checked.update(feed.id or 0 for feed in found)
+            return found[0] if found else None
+
+        with self.extraction():
             async with Fetcher(self.policy, transport=self.transport) as fetcher:
 
-                async def one(feed: Feed) -> None:
-                    async with limit:
+                async def checker() -> None:
+                    while (feed := claim()) is not None:
                         result = await self.refresh_feed(fetcher, feed)
-                    report.feeds.append(result)
-                    if progress:
-                        progress(result)
+                        report.feeds.append(result)
+                        if progress:
+                            progress(result)
 
-                await asyncio.gather(*(one(feed) for feed in feeds))
+                await asyncio.gather(*(checker() for _ in range(self.feed_concurrency)))
                 await self.resume(fetcher)
-        finally:
-            if self._pool is not None:
-                self._pool.close()
-                self._pool = None
         return report
+
+    @contextmanager
+    def extraction(self) -> Iterator[None]:
+        """Extraction workers for the block (a round, or a worker's whole life).
+
+        Extraction is CPU work (about 60 ms a page): worker processes keep it off the event
+        loop's single thread, so fetching, the database and extraction use every core, and a
+        hostile page meets a time and memory limit there (extract/workers.py)."""
+        if self._pool is not None or not self.extract_workers:
+            yield
+            return
+        self._pool = workers.ExtractionPool(self.extract_workers, *self.extract_limits)
+        try:
+            yield
+        finally:
+            self._pool.close()
+            self._pool = None
 
     async def refresh_feed(self, fetcher: Fetcher, feed: Feed) -> FeedReport:
         report = FeedReport(feed.url)
@@ -603,10 +644,14 @@ class Pipeline:
         return new
 
     def store_entry(self, feed: Feed, entry: FeedEntry) -> tuple[Article, bool]:
-        """One feed entry as an article at stage FETCHED (or the article its URL already is)."""
+        """One feed entry as an article at stage FETCHED (or the article its URL already is),
+        claimed by this process, which fetches its page next."""
         article = _article_from_entry(entry, feed, self.now())
         with db.transaction(self.sessions) as session:
-            return repo.add_article(session, article)
+            return repo.add_article(session, article, claim=self._lease().until)
+
+    def _lease(self) -> repo.Lease:
+        return repo.Lease.of(self.claim_lease)
 
     def _save_feed(self, feed: Feed) -> None:
         with db.transaction(self.sessions) as session:
@@ -615,10 +660,11 @@ class Pipeline:
     # ----------------------------------------------------------------------------- articles
 
     async def resume(self, fetcher: Fetcher) -> int:
-        """Finish articles a previous run left between stages; returns how many."""
+        """Finish articles a previous run (or a dead worker) left between stages, claiming
+        them first; returns how many."""
         with db.transaction(self.sessions) as session:
-            fetched = repo.articles_at_stage(session, Stage.FETCHED)
-            extracted = repo.articles_at_stage(session, Stage.EXTRACTED)
+            fetched = repo.claim_articles(session, Stage.FETCHED, self._lease(), 1000)
+            extracted = repo.claim_articles(session, Stage.EXTRACTED, self._lease(), 1000)
         await asyncio.gather(*(self._complete(fetcher, article) for article in fetched))
         for article in extracted:
             self._dedupe(article)
@@ -694,7 +740,7 @@ class Pipeline:
         if article.stage is Stage.FETCHED:
             article = _without_page(article)
         with db.transaction(self.sessions) as session:
-            stored, created = repo.add_article(session, article)
+            stored, created = repo.add_article(session, article, claim=self._lease().until)
         if created:
             stored = self._dedupe(stored)
         return stored, created
@@ -728,8 +774,12 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
 
     A page whose text is its outlet's boilerplate (the same text as another of the outlet's
     articles under another headline: a paywall, consent or error page) is not the article's
-    text: the article falls back to its feed description, and is grouped on that."""
+    text: the article falls back to its feed description, and is grouped on that.
+
+    Workers dedupe one article at a time (an advisory lock for the transaction): two copies
+    deduped at once would not see each other. The article's claim ends here."""
     assert article.id is not None
+    repo.serialise(session, db.Lock.DEDUPE)
     mark = fingerprint(article.text)
     same = repo.find_articles_by_hash(session, mark.content_hash, exclude=article.id)
     if article.text_source is TextSource.PAGE and any(
@@ -767,6 +817,7 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
         stage=Stage.DEDUPED,
     )
     repo.save_bands(session, article.id or 0, list(mark.bands))
+    repo.release_articles(session, [article.id or 0])
     return repo.save_article(session, article)
 
 

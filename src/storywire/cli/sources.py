@@ -40,6 +40,7 @@ from storywire.sources.guard import check_url
 from storywire.sources.importers import read_documents
 from storywire.sources.opml import OpmlFeed, parse_opml, write_opml
 from storywire.store import db, repo
+from storywire.worker import Worker, drained
 from storywire.write.page import format_time
 
 log = logging.getLogger(__name__)
@@ -199,15 +200,42 @@ def _round(pipeline: Pipeline, sessions: db.Sessions, all_feeds: bool) -> None:
     )
 
 
+def _graceful_stop(what: str) -> threading.Event:
+    """An event SIGTERM or Ctrl-C sets, to stop after the `what` in progress; a second signal
+    raises KeyboardInterrupt, to stop at once."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        err.print(f"{signal.Signals(signum).name}: stopping after this {what} (again: at once)")
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    return stop
+
+
+def _round_failed(exc: StorageError) -> None:
+    """The database went away or filled up: what was committed stays, and the next round picks
+    up where this one stopped."""
+    metrics.FAILED_ROUNDS.inc()
+    log.error("round failed; the next one retries", extra={"error": str(exc)})
+    err.print(f"[red]round failed:[/red] {exc}")
+
+
+MetricsPort = Annotated[
+    int | None,
+    typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port (web_host)."),
+]
+
+
 def run(
     interval: Annotated[
         float, typer.Option(min=1, help="Seconds between rounds (feeds keep their own schedule).")
     ] = 60.0,
     rounds: Annotated[int, typer.Option(min=0, help="Stop after this many rounds (0: never).")] = 0,
-    metrics_port: Annotated[
-        int | None,
-        typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port (web_host)."),
-    ] = None,
+    metrics_port: MetricsPort = None,
 ) -> None:
     """Keep fetching: a round every INTERVAL seconds over the feeds that are due.
 
@@ -216,16 +244,7 @@ def run(
     settings = current_settings()
     if metrics_port is not None:
         start_http_server(metrics_port, addr=settings.web_host)
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: object) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        err.print(f"{signal.Signals(signum).name}: stopping after this round (again: at once)")
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, on_signal)
+    stop = _graceful_stop("round")
     done = 0
     try:
         with db.connect(settings.database_url) as sessions:
@@ -234,11 +253,7 @@ def run(
                 try:
                     _round(pipeline, sessions, all_feeds=False)
                 except StorageError as exc:
-                    # The database went away or filled up: what was committed stays, and
-                    # the next round picks up where this one stopped.
-                    metrics.FAILED_ROUNDS.inc()
-                    log.error("round failed; the next one retries", extra={"error": str(exc)})
-                    err.print(f"[red]round failed:[/red] {exc}")
+                    _round_failed(exc)
                 done += 1
                 if rounds == 0 or done < rounds:
                     stop.wait(interval)
@@ -248,6 +263,69 @@ def run(
         err.print("stopped at once")
         raise typer.Exit(code=130) from None
     console.print(f"stopped after {done} rounds")
+
+
+def worker(
+    interval: Annotated[
+        float, typer.Option(min=0.1, help="Seconds to wait after a pass that found no work.")
+    ] = 5.0,
+    drain: Annotated[
+        bool, typer.Option(help="Stop once no feed is due and every article is written.")
+    ] = False,
+    metrics_port: MetricsPort = None,
+) -> None:
+    """One of several processes sharing a PostgreSQL database: claims feeds and articles and
+    fetches, extracts, dedupes and embeds them; the one that holds the story lock also assigns
+    and writes stories, and another takes over when it dies (docs/operations.md).
+
+    SIGTERM or Ctrl-C stops it after the pass in progress; a second one stops it at once."""
+    settings = current_settings()
+    if not settings.database_url.startswith(("postgresql", "postgres")):
+        raise fail(
+            StorywireError(
+                "workers share a PostgreSQL database; with SQLite, run one `storywire run`"
+            )
+        )
+    if metrics_port is not None:
+        start_http_server(metrics_port, addr=settings.web_host)
+    stop = _graceful_stop("pass")
+    passes = 0
+    try:
+        with (
+            db.connect(settings.database_url) as sessions,
+            db.Leadership(settings.database_url, db.Lock.STORIES) as leadership,
+        ):
+            pipeline = Pipeline.from_settings(settings, sessions, shared=True)
+            pipeline.stories.embed_batch = WORKER_EMBED_BATCH
+            one = Worker(pipeline, leadership, patience=settings.cluster_wait)
+            with pipeline.extraction():
+                while not stop.is_set():
+                    try:
+                        step = asyncio.run(one.step())
+                    except StorageError as exc:
+                        _round_failed(exc)
+                        stop.wait(interval)
+                        continue
+                    passes += 1
+                    if step.stories is not None:
+                        console.print(
+                            f"stories: {step.stories.clustered} articles placed, "
+                            f"{step.stories.new_stories} new, {step.stories.revised} written"
+                        )
+                    if drain and drained(step.backlog):
+                        break
+                    if step.idle:
+                        stop.wait(interval)
+    except StorywireError as exc:
+        raise fail(exc) from exc
+    except KeyboardInterrupt:
+        err.print("stopped at once")
+        raise typer.Exit(code=130) from None
+    console.print(f"stopped after {passes} passes")
+
+
+# A worker embeds this many articles per claim: small enough that the others get a share.
+WORKER_EMBED_BATCH = 32
 
 
 def import_files(

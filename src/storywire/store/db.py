@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, NullPool, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as Session
@@ -98,6 +99,69 @@ def transaction(sessions: Sessions) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+class Lock(IntEnum):
+    """Keys of storywire's PostgreSQL advisory locks (a number space shared by the database)."""
+
+    DEDUPE = 0x5357_0001  # one dedupe at a time, per transaction (repo.serialise)
+    STORIES = 0x5357_0002  # the one process that assigns and writes stories (Leadership)
+
+
+class Leadership:
+    """A job only one process may do at a time, held as a PostgreSQL session advisory lock on a
+    connection of its own. When the holder dies, PostgreSQL frees the lock with its connection
+    and the next process that asks takes it over. On SQLite, which one process uses at a time,
+    it is always held."""
+
+    def __init__(self, url: str, key: Lock) -> None:
+        self.key = key
+        parsed = normalise_url(url)
+        self._engine = (
+            create_engine(parsed, poolclass=NullPool)
+            if parsed.get_backend_name() == "postgresql"
+            else None
+        )
+        self._connection: Connection | None = None
+
+    def held(self) -> bool:
+        """Whether this process holds the lock now: it takes it when it is free, and finds out
+        when its connection (and so the lock) was lost."""
+        if self._engine is None:
+            return True
+        try:
+            if self._connection is not None:
+                self._connection.execute(text("SELECT 1"))
+                return True
+            connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            taken = connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": int(self.key)}
+            ).scalar_one()
+        except SQLAlchemyError as exc:
+            log.warning("lost the lock's connection", extra={"lock": self.key.name, "error": exc})
+            self.release()
+            return False
+        if taken:
+            self._connection = connection
+            log.info("took the lock", extra={"lock": self.key.name})
+        else:
+            connection.close()
+        return bool(taken)
+
+    def release(self) -> None:
+        """Give the lock up (closing its connection frees it)."""
+        if self._connection is not None:
+            with suppress(SQLAlchemyError):
+                self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> Leadership:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 def _alembic_config(engine: Engine) -> Config:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, replace
-from datetime import datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, Table, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
@@ -89,9 +90,23 @@ def _outlet(row: OutletRow | Row[Any]) -> Outlet:
 
 def ensure_outlet(session: Session, outlet: Outlet) -> Outlet:
     """The outlet with this slug as stored, or this one inserted. What a feed or a file says
-    about itself never renames an outlet another source created."""
+    about itself never renames an outlet another source created, and two workers adding one
+    outlet at once both get the one row."""
+    values = {"slug": outlet.slug, "name": outlet.name, "homepage": outlet.homepage}
+    _insert_new(session, OutletRow, {**values, "language": outlet.language}, "slug")
     row = session.scalar(select(OutletRow).where(OutletRow.slug == outlet.slug))
-    return _outlet(row) if row is not None else upsert_outlet(session, outlet)
+    assert row is not None
+    return _outlet(row)
+
+
+def _insert_new(session: Session, table: type[Any], values: dict[str, Any], key: str) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING, returning the new id or None: the one insert
+    that is safe when several processes add the same row at once."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        module.insert(table).values(values).on_conflict_do_nothing(index_elements=[key])
+    ).returning(table.id)
+    return _write(session, statement, {}).scalar_one_or_none()
 
 
 def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
@@ -173,10 +188,12 @@ def add_feed(session: Session, feed: Feed) -> tuple[Feed, bool]:
 
 
 def save_feed_state(session: Session, feed: Feed) -> Feed:
-    """Store a feed's fetch state (ETag, schedule, failures, error) after a fetch round."""
+    """Store a feed's fetch state (ETag, schedule, failures, error) after a check, which ends
+    the checking worker's claim on it."""
     row = _get(session, FeedRow, feed.id, "feed")
     for name in _FEED_FIELDS:
         setattr(row, name, getattr(feed, name))
+    row.claimed_until = None
     session.flush()
     return _feed(row)
 
@@ -254,16 +271,24 @@ def _article_values(article: Article) -> dict[str, Any]:
 
 
 _ARTICLES: Table = ArticleRow.__table__  # type: ignore[assignment]
-_INSERT_ARTICLE = _ARTICLES.insert().returning(_ARTICLES.c.id)
 _UPDATE_ARTICLE = _ARTICLES.update().where(_ARTICLES.c.id == bindparam("row_id"))
 
 
-def add_article(session: Session, article: Article) -> tuple[Article, bool]:
-    """Store an article once per canonical URL; re-adding it returns the stored one (idempotent)."""
+def add_article(
+    session: Session, article: Article, claim: datetime | None = None
+) -> tuple[Article, bool]:
+    """Store an article once per canonical URL; re-adding it returns the stored one (idempotent,
+    also when two workers add it at once). A new article is claimed until `claim` by the
+    worker that adds it, which carries it through the next stages itself."""
     found = get_article_by_url(session, article.canonical_url)
     if found is not None:
         return found, False
-    new_id = _write(session, _INSERT_ARTICLE, _article_values(article)).scalar_one()
+    values = {**_article_values(article), "claimed_until": claim}
+    new_id = _insert_new(session, ArticleRow, values, "canonical_url")
+    if new_id is None:  # another worker stored it between our read and our insert
+        found = get_article_by_url(session, article.canonical_url)
+        assert found is not None
+        return found, False
     return replace(article, id=new_id), True
 
 
@@ -326,6 +351,125 @@ def articles_at_stage(session: Session, stage: Stage, limit: int = 1000) -> list
         .limit(limit)
     )
     return [_article(row) for row in _read(session, query)]
+
+
+# ----------------------------------------------------------------------------------------- claims
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A claim's window in wall-clock time: a row whose claim ended before `now` is free again
+    (its worker died holding it)."""
+
+    now: datetime
+    until: datetime
+
+    @classmethod
+    def of(cls, seconds: float) -> Lease:
+        now = datetime.now(UTC)
+        return cls(now, now + timedelta(seconds=seconds))
+
+
+def _unclaimed(table: Any, lease: Lease) -> Any:
+    return table.claimed_until.is_(None) | (table.claimed_until < lease.now)
+
+
+def claim_feeds(
+    session: Session,
+    due: datetime,
+    lease: Lease,
+    limit: int = 1,
+    ignore_schedule: bool = False,
+    exclude: Iterable[int] = (),
+) -> list[Feed]:
+    """Claim up to `limit` enabled, unclaimed feeds due at `due` (any, ignoring the schedule),
+    never-checked feeds first. `FOR UPDATE SKIP LOCKED` passes over the rows another worker is
+    claiming at this moment, so no two workers claim one feed (SQLite has one writer anyway)."""
+    query = (
+        select(FeedRow.id)
+        .where(FeedRow.disabled.is_(False), _unclaimed(FeedRow, lease))
+        .order_by(FeedRow.next_due_at.is_not(None), FeedRow.next_due_at, FeedRow.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if not ignore_schedule:
+        query = query.where(FeedRow.next_due_at.is_(None) | (FeedRow.next_due_at <= due))
+    skip = list(exclude)
+    if skip:
+        query = query.where(FeedRow.id.not_in(skip))
+    ids = list(session.scalars(query))
+    if not ids:
+        return []
+    session.execute(update(FeedRow).where(FeedRow.id.in_(ids)).values(claimed_until=lease.until))
+    rows = {row.id: row for row in _read(session, _columns(FeedRow).where(FeedRow.id.in_(ids)))}
+    return [_feed(rows[i]) for i in ids]
+
+
+def claim_articles(session: Session, stage: Stage, lease: Lease, limit: int) -> list[Article]:
+    """Claim up to `limit` unclaimed articles at `stage`, oldest first: the next stage's work
+    for one worker (see `claim_feeds`)."""
+    query = (
+        select(ArticleRow.id)
+        .where(ArticleRow.stage == stage.value, _unclaimed(ArticleRow, lease))
+        .order_by(ArticleRow.published_at, ArticleRow.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(session.scalars(query))
+    for chunk in _chunks(ids):
+        session.execute(
+            update(ArticleRow).where(ArticleRow.id.in_(chunk)).values(claimed_until=lease.until)
+        )
+    found = {article.id: article for article in articles_by_ids(session, ids)}
+    return [found[i] for i in ids]
+
+
+def release_articles(session: Session, article_ids: Iterable[int]) -> None:
+    """End this worker's claims on these articles: their next stage is anyone's."""
+    for chunk in _chunks(article_ids):
+        session.execute(
+            update(ArticleRow).where(ArticleRow.id.in_(chunk)).values(claimed_until=None)
+        )
+
+
+def release_all_claims(session: Session) -> None:
+    """Free every claim: what a process that knows it is the only one does with the claims a
+    killed run left behind, instead of waiting for them to lapse."""
+    for table in (FeedRow, ArticleRow):
+        session.execute(
+            update(table).where(table.claimed_until.is_not(None)).values(claimed_until=None)
+        )
+
+
+def serialise(session: Session, key: int) -> None:
+    """Hold a PostgreSQL advisory lock on `key` until this transaction ends, so that units of
+    work that must see each other's results (deduplication) run one at a time across workers.
+    SQLite has a single writer, so there it does nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Work not yet done: feeds due or being checked, and articles by stage (below WRITTEN)."""
+
+    due_feeds: int
+    claimed_feeds: int
+    articles: dict[Stage, int]
+
+
+def backlog(session: Session, due: datetime, now: datetime) -> Backlog:
+    enabled = select(func.count()).select_from(FeedRow).where(FeedRow.disabled.is_(False))
+    due_feeds = session.scalar(
+        enabled.where(FeedRow.next_due_at.is_(None) | (FeedRow.next_due_at <= due))
+    )
+    claimed = session.scalar(enabled.where(FeedRow.claimed_until >= now))
+    rows = session.execute(
+        select(ArticleRow.stage, func.count())
+        .where(ArticleRow.stage != Stage.WRITTEN.value)
+        .group_by(ArticleRow.stage)
+    )
+    return Backlog(due_feeds or 0, claimed or 0, {Stage(stage): n for stage, n in rows})
 
 
 def recent_articles(

@@ -98,6 +98,7 @@ class FeedRow(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     check_interval_seconds: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None]  # a worker's lease on the next fetch (0009)
 
 
 class ArticleRow(Base):
@@ -127,6 +128,7 @@ class ArticleRow(Base):
     stage: Mapped[str] = mapped_column(String(16), default="fetched", index=True)
     text_source: Mapped[str] = mapped_column(String(16), default="page", server_default="page")
     error: Mapped[str | None] = mapped_column(Text)
+    claimed_until: Mapped[datetime | None]  # a worker's lease on the next stage (0009)
 
 
 class ArticleBandRow(Base):
