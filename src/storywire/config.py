@@ -88,6 +88,14 @@ class Settings(BaseSettings):
             "before it assigns what is ready anyway."
         ),
     )
+    retention_days: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Days article text, bands and vectors are kept once a story has gone quiet "
+            "(0: forever); stories and revisions are always kept."
+        ),
+    )
     fetch_ports: list[int] = Field(
         default_factory=lambda: [80, 443, 8000, 8080, 8443],
         description="Ports feeds and pages may be fetched from (loopback, when allowed, any).",

@@ -40,6 +40,9 @@ STORY_CHANGES = Counter(
 FAILED_ROUNDS = Counter(
     "storywire_failed_rounds", "Rounds of storywire run stopped by a database error"
 )
+PRUNED = Counter(
+    "storywire_pruned_articles", "Articles whose text, bands and vectors retention removed"
+)
 LLM_OUTCOMES = Counter(
     "storywire_llm_outcomes", "LLM writer outcomes: llm, or why it fell back", ["outcome"]
 )

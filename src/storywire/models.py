@@ -38,11 +38,13 @@ class StoryStatus(StrEnum):
 
 
 class TextSource(StrEnum):
-    """Where an article's text came from: its page, or only the feed when the page failed."""
+    """Where an article's text came from: its page, or only the feed when the page failed;
+    PRUNED when retention removed it (`storywire db prune`)."""
 
     PAGE = "page"
     FEED = "feed"
     IMPORT = "import"
+    PRUNED = "pruned"
 
 
 class FeedFormat(StrEnum):

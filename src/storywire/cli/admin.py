@@ -1,18 +1,22 @@
-"""Looking after an installation rather than its news: `version`, `config show` and the
-database migrations (`db upgrade`, `db current`)."""
+"""Looking after an installation rather than its news: `version`, `config show`, the
+database migrations (`db upgrade`, `db current`) and its upkeep (`db prune`, `db vacuum`)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from storywire import __version__
+from storywire import __version__, retention
 from storywire.cli.common import console, current_settings, fail
-from storywire.errors import StorywireError
+from storywire.cluster.assign import ClusterConfig
+from storywire.errors import ConfigError, StorywireError
 from storywire.store import db
 
 config_app = typer.Typer(help="Show configuration.", no_args_is_help=True)
-db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations and upkeep.", no_args_is_help=True)
 
 
 def version() -> None:
@@ -50,3 +54,39 @@ def db_current() -> None:
     with db.engine_for(current_settings().database_url) as engine:
         current = db.current_revision(engine) or "empty"
     console.print(f"database: {current}; code: {db.head_revision()}")
+
+
+@db_app.command("prune")
+def db_prune(
+    older_than: Annotated[
+        int | None,
+        typer.Option(min=1, help="Days to keep (default: the retention_days setting)."),
+    ] = None,
+) -> None:
+    """Remove the text, near-duplicate bands and vectors of articles older than the retention
+    period whose stories have gone quiet; stories, revisions and citations stay readable."""
+    settings = current_settings()
+    days = older_than or settings.retention_days
+    try:
+        if not days:
+            raise ConfigError("retention_days is 0 (keep everything): give --older-than DAYS")
+        before = retention.cutoff(datetime.now(UTC), days, ClusterConfig().window)
+        with db.connect(settings.database_url) as sessions:
+            pruned = retention.prune(sessions, before)
+    except StorywireError as exc:
+        raise fail(exc) from exc
+    console.print(f"pruned {pruned} articles published before {before:%Y-%m-%d %H:%M} UTC")
+
+
+@db_app.command("vacuum")
+def db_vacuum() -> None:
+    """Give the space of deleted rows back to the disk and refresh the query statistics."""
+    try:
+        with db.engine_for(current_settings().database_url) as engine:
+            db.check_schema(engine)
+            before = db.size(engine)
+            db.vacuum(engine)
+            after = db.size(engine)
+    except StorywireError as exc:
+        raise fail(exc) from exc
+    console.print(f"database: {before / 2**20:.1f} MB before, {after / 2**20:.1f} MB after")

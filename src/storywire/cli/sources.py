@@ -22,8 +22,9 @@ from prometheus_client import start_http_server
 from rich.progress import Progress
 from rich.table import Table
 
-from storywire import metrics
+from storywire import metrics, retention
 from storywire.cli.common import command_session, console, current_settings, err, fail
+from storywire.config import Settings
 from storywire.errors import (
     ExtractError,
     FetchError,
@@ -224,6 +225,11 @@ def _round_failed(exc: StorageError) -> None:
     err.print(f"[red]round failed:[/red] {exc}")
 
 
+def _pruning(settings: Settings, pipeline: Pipeline) -> retention.Schedule:
+    window = pipeline.stories.cluster_config.window
+    return retention.Schedule(pipeline.sessions, settings.retention_days, window)
+
+
 MetricsPort = Annotated[
     int | None,
     typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port (web_host)."),
@@ -249,9 +255,11 @@ def run(
     try:
         with db.connect(settings.database_url) as sessions:
             pipeline = Pipeline.from_settings(settings, sessions)
+            pruning = _pruning(settings, pipeline)
             while not stop.is_set() and (rounds == 0 or done < rounds):
                 try:
                     _round(pipeline, sessions, all_feeds=False)
+                    pruning.maybe()
                 except StorageError as exc:
                     _round_failed(exc)
                 done += 1
@@ -298,10 +306,13 @@ def worker(
             pipeline = Pipeline.from_settings(settings, sessions, shared=True)
             pipeline.stories.embed_batch = WORKER_EMBED_BATCH
             one = Worker(pipeline, leadership, patience=settings.cluster_wait)
+            pruning = _pruning(settings, pipeline)
             with pipeline.extraction():
                 while not stop.is_set():
                     try:
                         step = asyncio.run(one.step())
+                        if step.leading:
+                            pruning.maybe()
                     except StorageError as exc:
                         _round_failed(exc)
                         stop.wait(interval)

@@ -164,6 +164,31 @@ class Leadership:
             self._engine.dispose()
 
 
+def size(engine: Engine) -> int:
+    """The database's size on disk in bytes (SQLite: the file with its WAL)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            return int(
+                connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+            )
+    path = Path(engine.url.database or "")
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.is_file())
+
+
+def vacuum(engine: Engine) -> None:
+    """Give the space of deleted rows back and refresh the planner's statistics: VACUUM and
+    ANALYZE, which neither backend runs inside a transaction. SQLite's VACUUM rewrites the
+    file and needs as much free disk again; PostgreSQL's plain VACUUM does not lock readers
+    out (autovacuum does the same over time)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("VACUUM (ANALYZE)"))
+        else:
+            connection.execute(text("VACUUM"))
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            connection.execute(text("ANALYZE"))
+
+
 def _alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

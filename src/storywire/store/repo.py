@@ -449,6 +449,44 @@ def serialise(session: Session, key: int) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+def prune_articles(session: Session, before: datetime, limit: int = 1000) -> list[int]:
+    """Remove the text, near-duplicate bands and vectors of up to `limit` written articles
+    published before `before` whose stories have had no coverage since; returns their ids.
+
+    Titles, summaries, links and outlets stay, and so do the stories, their revisions and the
+    cited sentences in them (a revision keeps its own copy), so every page still reads as it
+    did. A story with coverage after `before` keeps all its members' text: a rewrite needs it.
+    """
+    recent = (
+        select(StoryArticleRow.article_id)
+        .join(StoryRow, StoryRow.id == StoryArticleRow.story_id)
+        .where(StoryRow.updated_at >= before)
+    )
+    published = func.coalesce(ArticleRow.published_at, ArticleRow.fetched_at)
+    ids = list(
+        session.scalars(
+            select(ArticleRow.id)
+            .where(
+                ArticleRow.stage == Stage.WRITTEN.value,
+                ArticleRow.text_source != TextSource.PRUNED.value,
+                published < before,
+                ArticleRow.id.not_in(recent),
+            )
+            .order_by(ArticleRow.id)
+            .limit(limit)
+        )
+    )
+    for chunk in _chunks(ids):
+        session.execute(delete(ArticleBandRow).where(ArticleBandRow.article_id.in_(chunk)))
+        session.execute(delete(ArticleVectorRow).where(ArticleVectorRow.article_id.in_(chunk)))
+        session.execute(
+            update(ArticleRow)
+            .where(ArticleRow.id.in_(chunk))
+            .values(text="", content_hash=None, text_source=TextSource.PRUNED.value)
+        )
+    return ids
+
+
 @dataclass(frozen=True)
 class Backlog:
     """Work not yet done: feeds due or being checked, and articles by stage (below WRITTEN)."""
