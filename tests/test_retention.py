@@ -85,6 +85,7 @@ def test_pruning_keeps_pages_readable_and_spares_stories_still_changing(
 
     # Stories with coverage after the cutoff keep every member's text; quiet ones lose it.
     before = T0 + timedelta(days=2)
+    assert {story.updated_at >= before for story in stories} == {True, False}
     assert retention.prune(sessions, before) > 0
     with db.transaction(sessions) as session:
         for story in stories:
