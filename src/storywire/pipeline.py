@@ -707,43 +707,32 @@ class Pipeline:
 
     def ingest_document(self, document: RawDocument) -> tuple[Article, bool]:
         """Store one imported document (JSONL, WARC) through extraction and dedupe; idempotent."""
-        url = canonical_url(document.url)
         with db.transaction(self.sessions) as session:
-            existing = repo.get_article_by_url(session, url)
-            if existing is not None:
-                return existing, False
+            existing = repo.get_article_by_url(session, canonical_url(document.url))
+        if existing is not None:
+            return existing, False
+        return self.store_prepared(document, prepare_document(document, self.now()))
+
+    def store_prepared(
+        self, document: RawDocument, article: Article, vector: Vector | None = None
+    ) -> tuple[Article, bool]:
+        """Store an article `prepare_document` made from `document`, under its outlet, and dedupe
+        it. A `vector` embedded from the prepared text (the backfill embeds in parallel) is
+        kept, and the article goes straight to EMBEDDED, unless dedupe changed its text."""
+        with db.transaction(self.sessions) as session:
             outlet_id = self._outlet_for(session, document)
-        article = Article(
-            url=document.url,
-            canonical_url=url,
-            title=document.title or "",
-            text=document.text or "",
-            outlet_id=outlet_id,
-            authors=list(document.authors),
-            published_at=not_in_future(document.published, self.now()),
-            fetched_at=self.now(),
-            summary=document.summary,
-            text_source=TextSource.IMPORT,
-        )
-        if document.html:
-            try:
-                extracted = extract_article(document.html, document.url)
-            except ExtractError as exc:
-                if not article.text:
-                    raise
-                log.info("import: using the given text", extra={"url": url, "error": str(exc)})
-            else:
-                article = _apply_extraction(article, extracted, self.now())
-                article.text_source = TextSource.IMPORT
-        if not article.text.strip():
-            raise ExtractError(f"{document.url}: no text to import")
-        if article.stage is Stage.FETCHED:
-            article = _without_page(article)
-        with db.transaction(self.sessions) as session:
-            stored, created = repo.add_article(session, article, claim=self._lease().until)
-        if created:
-            stored = self._dedupe(stored)
-        return stored, created
+            stored, created = repo.add_article(
+                session, replace(article, outlet_id=outlet_id), claim=self._lease().until
+            )
+        if not created:
+            return stored, False
+        stored = self._dedupe(stored)
+        if vector is not None and (stored.title, stored.text) == (article.title, article.text):
+            with db.transaction(self.sessions) as session:
+                repo.save_vectors(session, vector.model, {stored.id or 0: vector.data})
+                repo.set_stage(session, [stored.id or 0], Stage.EMBEDDED)
+            stored = replace(stored, stage=Stage.EMBEDDED)
+        return stored, True
 
     async def ingest_url(self, fetcher: Fetcher, url: str) -> tuple[Article, bool]:
         """Store a single article page by URL (fetched politely, then as an import)."""
@@ -767,6 +756,46 @@ class Pipeline:
             ),
         )
         return outlet.id
+
+
+@dataclass(frozen=True)
+class Vector:
+    """An article's embedding as stored: the model's name and the float32 bytes."""
+
+    model: str
+    data: bytes
+
+
+def prepare_document(document: RawDocument, now: datetime) -> Article:
+    """An imported document as an article ready to store: its page extracted (or its given
+    text), not yet stored, deduplicated or given an outlet. CPU work and no I/O, so the
+    backfill runs it in parallel; ExtractError when there is no text to import."""
+    article = Article(
+        url=document.url,
+        canonical_url=canonical_url(document.url),
+        title=document.title or "",
+        text=document.text or "",
+        authors=list(document.authors),
+        published_at=not_in_future(document.published, now),
+        fetched_at=now,
+        summary=document.summary,
+        text_source=TextSource.IMPORT,
+    )
+    if document.html:
+        try:
+            extracted = extract_article(document.html, document.url)
+        except ExtractError as exc:
+            if not article.text:
+                raise
+            log.info("import: using the given text", extra={"url": document.url, "error": exc})
+        else:
+            article = _apply_extraction(article, extracted, now)
+            article.text_source = TextSource.IMPORT
+    if not article.text.strip():
+        raise ExtractError(f"{document.url}: no text to import")
+    if article.stage is Stage.FETCHED:
+        article = _without_page(article)
+    return article
 
 
 def dedupe_article(session: db.Session, article: Article) -> Article:

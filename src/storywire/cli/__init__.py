@@ -19,7 +19,15 @@ import typer
 from storywire.cli.admin import config_app, db_app, version
 from storywire.cli.common import console, state
 from storywire.cli.reader import demo, manifest, serve
-from storywire.cli.sources import extract, feeds_app, fetch, import_files, run, worker
+from storywire.cli.sources import (
+    backfill_files,
+    extract,
+    feeds_app,
+    fetch,
+    import_files,
+    run,
+    worker,
+)
 from storywire.cli.stories import cluster, stories_app, write
 
 __all__ = ["app", "console", "state"]
@@ -50,6 +58,7 @@ app.command()(run)
 app.command()(worker)
 app.command()(cluster)
 app.command("import")(import_files)
+app.command("backfill")(backfill_files)
 app.command()(extract)
 app.command()(write)
 app.command("manifest")(manifest)

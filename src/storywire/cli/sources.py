@@ -23,6 +23,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from storywire import metrics, retention
+from storywire.backfill import Engine, backfill
 from storywire.cli.common import command_session, console, current_settings, err, fail
 from storywire.config import Settings
 from storywire.errors import (
@@ -337,6 +338,40 @@ def worker(
 
 # A worker embeds this many articles per claim: small enough that the others get a share.
 WORKER_EMBED_BATCH = 32
+
+
+def backfill_files(
+    sources: Annotated[list[Path], typer.Argument(help="JSONL or WARC shards.")],
+    engine: Annotated[
+        Engine, typer.Option(help="local: a process pool; ray: Ray Data on a Ray cluster.")
+    ] = Engine.LOCAL,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Parallel extract-and-embed workers (default: cores).")
+    ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster to join (auto, ray://HOST:10001); default: a local Ray."),
+    ] = None,
+) -> None:
+    """Import an archive in parallel: extract and embed every document on WORKERS processes or
+    a Ray cluster, then store, dedupe and assign them in publication order and write the
+    stories, as `import` followed by `fetch` would."""
+    settings = current_settings()
+    try:
+        with db.connect(settings.database_url) as sessions:
+            pipeline = Pipeline.from_settings(settings, sessions)
+            report = backfill(pipeline, sources, engine, workers, address)
+    except StorywireError as exc:
+        raise fail(exc) from exc
+    for problem in report.failed:
+        err.print(f"skipped: {problem}")
+    stories = report.stories
+    console.print(
+        f"{report.documents} documents: {report.stored} new, {report.known} already stored, "
+        f"{len(report.failed)} failed; "
+        f"stories: {stories.new_stories if stories else 0} new, "
+        f"{stories.revised if stories else 0} written"
+    )
 
 
 def import_files(
