@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +20,8 @@ from typer.testing import CliRunner
 from storywire.cli import app
 from storywire.demo.corpus import load_corpus
 from storywire.demo.server import Newsroom, SimClock
+
+STORYWIRE = str(Path(sys.executable).with_name("storywire"))
 
 EPOCH = datetime(2026, 11, 2, tzinfo=UTC)
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -138,3 +146,45 @@ def test_demo_command_starts_the_newsroom_and_reports_it(monkeypatch: pytest.Mon
     rounds = [line for line in result.output.splitlines() if "new articles" in line]
     assert rounds and "stories rewritten" in rounds[0]
     assert "served" in result.output
+
+
+@pytest.mark.timeout(120)
+def test_the_demo_serves_its_reader_from_a_process_of_its_own(tmp_path: Path) -> None:
+    """A round's CPU work never holds up a page: the reader is `storywire serve` in its own
+    process, answering while the demo reads, and gone when the demo stops."""
+    env = {**os.environ, "STORYWIRE_NEWSROOM_PORT": "0", "STORYWIRE_WEB_PORT": "0"}
+    env["STORYWIRE_DEMO_DATABASE"] = f"sqlite:///{tmp_path / 'demo.db'}"
+    demo = subprocess.Popen(
+        [STORYWIRE, "demo", "--duration", "8", "--speed", "7200", "--every", "2"],
+        env={**env, "COLUMNS": "200"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert demo.stdout is not None
+    found = None
+    for line in demo.stdout:
+        found = re.search(r"reader at (http://\S+) \(process (\d+)\)", line)
+        if found:
+            break
+    assert found, "the demo printed no reader"
+    url, reader = found.group(1), int(found.group(2))
+    assert reader != demo.pid
+    assert httpx.get(url, timeout=10).status_code == 200
+    rest = demo.stdout.read()
+    demo.stdout.close()
+    assert demo.wait(timeout=60) == 0, rest
+    assert "served" in rest
+    deadline = time.monotonic() + 10
+    while _alive(reader) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(reader), "the reader outlived the demo"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").split(") ")[1][0]
+    return state != "Z"  # a zombie has exited

@@ -8,7 +8,8 @@ import asyncio
 import json
 import os
 import socket
-import threading
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -27,7 +28,7 @@ from storywire.errors import StorywireError
 from storywire.models import Feed
 from storywire.pipeline import Pipeline, fetch_policy
 from storywire.store import db, repo
-from storywire.web.app import CONFIG_FILE_VARIABLE, create_app
+from storywire.web.app import CONFIG_FILE_VARIABLE
 from storywire.write.page import format_time
 
 # Seconds an idle keep-alive connection stays open. Uvicorn's 5 s closes connections that a
@@ -84,24 +85,53 @@ def demo(
 
 
 class _Reader:
-    """The web reader on a background thread (uvicorn), for `demo`; stopped on exit."""
+    """The web reader in a process of its own (`storywire serve`) over the demo database, so a
+    round's CPU work never holds a page up; stopped on exit."""
 
-    def __init__(self, sessions: db.Sessions, settings: Settings, port: int) -> None:
-        host = settings.web_host
-        app = create_app(sessions, allowed_hosts=settings.reader_hosts())
-        config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+    def __init__(self, url: str, settings: Settings, port: int) -> None:
+        self.url = f"http://{settings.web_host}:{port}/"
+        self._command = [
+            sys.executable,
+            "-m",
+            "storywire",
+            "serve",
+            "--host",
+            settings.web_host,
+            "--port",
+            str(port),
+        ]
+        self._env = {**os.environ, "STORYWIRE_DATABASE_URL": url}
+        if state.config_file is not None:
+            self._env[CONFIG_FILE_VARIABLE] = str(state.config_file.resolve())
+        self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> _Reader:
-        self._thread.start()
-        return self
+        self._process = subprocess.Popen(self._command, env=self._env, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self._process.poll() is None:
+            try:
+                if httpx.get(f"{self.url}healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.__exit__()
+        raise StorywireError(f"the demo's reader did not start at {self.url}")
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid if self._process else 0
 
     def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
 
 
 def serve(
@@ -158,8 +188,8 @@ def _run_demo_pipeline(
         with socket.socket() as probe:
             probe.bind((host, 0))
             port = probe.getsockname()[1]
-    with db.connect(url) as sessions, _Reader(sessions, settings, port):
-        console.print(f"[bold]reader[/bold] at http://{host}:{port}/")
+    with db.connect(url) as sessions, _Reader(url, settings, port) as reader:
+        console.print(f"[bold]reader[/bold] at {reader.url} (process {reader.pid})")
         with db.transaction(sessions) as session:
             for outlet in newsroom.corpus.outlets:
                 repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
