@@ -38,7 +38,7 @@ from storywire.extract import workers
 from storywire.extract.article import ExtractedArticle, extract_article
 from storywire.extract.language import identify_language
 from storywire.extract.opinion import classify_kind
-from storywire.extract.urls import canonical_url, http_url, site
+from storywire.extract.urls import MAX_URL_LENGTH, canonical_url, http_url, site
 from storywire.models import (
     Article,
     ArticleKind,
@@ -770,6 +770,8 @@ def prepare_document(document: RawDocument, now: datetime) -> Article:
     """An imported document as an article ready to store: its page extracted (or its given
     text), not yet stored, deduplicated or given an outlet. CPU work and no I/O, so the
     backfill runs it in parallel; ExtractError when there is no text to import."""
+    if len(document.url) > MAX_URL_LENGTH:
+        raise ExtractError(f"{document.url[:100]}…: a URL longer than {MAX_URL_LENGTH} characters")
     article = Article(
         url=document.url,
         canonical_url=canonical_url(document.url),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from storywire.extract.urls import (
+    MAX_URL_LENGTH,
     canonical_url,
     http_url,
     preferred_url,
@@ -108,3 +109,9 @@ def test_urls_that_fuzzing_found_fail_soft() -> None:
     assert preferred_url(page, "http://x:4property=/") == canonical_url(page)
     assert http_url("http://a.example:4property=/x") is None
     assert site("]") == "" and site("http://[::1") == ""
+
+
+def test_a_url_longer_than_the_database_stores_is_not_a_usable_link() -> None:
+    assert http_url("https://a.example/" + "x" * (MAX_URL_LENGTH - 19)) is not None
+    assert http_url("https://a.example/" + "x" * MAX_URL_LENGTH) is None
+    assert http_url("/" + "x" * MAX_URL_LENGTH, base="https://a.example/") is None

@@ -641,6 +641,7 @@ def test_entries_without_a_web_link_are_skipped_with_a_warning_and_a_guid_can_be
         "<item><title>Permalink guid</title><guid>https://news.example/a</guid></item>"
         '<item><title>Tag guid</title><guid isPermaLink="false">tag:x,1</guid></item>'
         "<item><title>Linked</title><link>/b</link></item>"
+        f"<item><title>Too long</title><link>/{'x' * 2500}</link></item>"
     )
     feed = linked_entries(parse_feed(body, FEED_URL))
 
@@ -648,7 +649,8 @@ def test_entries_without_a_web_link_are_skipped_with_a_warning_and_a_guid_can_be
         ("Permalink guid", "https://news.example/a"),
         ("Linked", "https://news.example/b"),
     ]
-    assert any("skipped 1 entries without a web link: 'Tag guid'" in w for w in feed.warnings)
+    skipped = "skipped 2 entries without a usable web link: 'Tag guid', 'Too long'"
+    assert any(skipped in w for w in feed.warnings)
 
 
 def test_a_flood_of_entries_is_cut_with_a_warning() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -300,3 +301,33 @@ def test_threads_reach_through_merged_stories_to_a_live_story(sessions: db.Sessi
         threads = repo.story_threads(session)
     assert threads[second] == threads[third] == min(second, third)
     assert threads.get(alone, alone) == alone
+
+
+def test_values_longer_than_their_columns_are_cut_or_dropped_not_refused(
+    sessions: db.Sessions,
+) -> None:
+    """PostgreSQL refuses a VARCHAR that is too long (SQLite does not check): one hostile page or
+    server would otherwise fail every round there."""
+    with db.transaction(sessions) as session:
+        outlet = repo.ensure_outlet(
+            session,
+            Outlet(name="N" * 400, homepage="https://n.example/", slug="n", language="x" * 40),
+        )
+        assert (
+            len(outlet.name) == 300 and outlet.language is not None and len(outlet.language) == 16
+        )
+        article = replace(
+            _article(outlet, 1, "Title", "Text."),
+            section="S" * 500,
+            kind_reason="K" * 300,
+            image_url="https://n.example/" + "i" * 2500,
+        )
+        stored, _ = repo.add_article(session, article)
+        repo.save_article(session, replace(stored, section="T" * 900))
+        again = repo.get_article(session, stored.id or 0)
+        assert again.section == "T" * 200 and again.kind_reason == "K" * 200
+        assert again.image_url is None, "an address cut short is not the address"
+        feed, _ = repo.add_feed(session, Feed(url="https://n.example/feed", title="F" * 600))
+        feed = replace(feed, etag='"' + "e" * 1000 + '"', last_modified="L" * 200)
+        saved = repo.save_feed_state(session, feed)
+        assert saved.title == "F" * 500 and saved.etag is None and saved.last_modified is None

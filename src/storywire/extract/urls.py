@@ -174,11 +174,15 @@ def redact_urls_in(text: str) -> str:
     return _URL_IN_TEXT.sub(lambda found: redact_url(found.group(0)), text)
 
 
+# The longest URL stored (the columns' length); browsers and servers stop near it too.
+MAX_URL_LENGTH = 2000
+
+
 def http_url(url: str | None, base: str | None = None) -> str | None:
-    """`url` (resolved against `base`) when it is an http(s) URL with a host, else None: an
-    image address taken from a page or feed may be `javascript:` or `data:`, and is stored and
-    served as a link."""
-    if not url:
+    """`url` (resolved against `base`) when it is an http(s) URL with a host and at most
+    MAX_URL_LENGTH characters, else None: an image address taken from a page or feed may be
+    `javascript:` or `data:`, and is stored and served as a link."""
+    if not url or len(url) > MAX_URL_LENGTH:
         return None
     try:
         absolute = urljoin(base, url.strip()) if base else url.strip()
@@ -187,4 +191,5 @@ def http_url(url: str | None, base: str | None = None) -> str | None:
         parts.port  # noqa: B018 - a port that is not a number raises ValueError here
     except ValueError:
         return None
-    return absolute if parts.scheme.lower() in ("http", "https") and host else None
+    usable = parts.scheme.lower() in ("http", "https") and host and len(absolute) <= MAX_URL_LENGTH
+    return absolute if usable else None

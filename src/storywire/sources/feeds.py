@@ -139,8 +139,9 @@ MAX_ENTRIES = 1000
 
 
 def linked_entries(feed: ParsedFeed) -> ParsedFeed:
-    """The entries an article can come from: each needs a web link (an RSS guid that is one
-    counts, as readers treat it as the permalink), and at most MAX_ENTRIES of them. What is
+    """The entries an article can come from: each needs a web link of at most
+    MAX_URL_LENGTH characters (an RSS guid that is one counts, as readers treat it as the
+    permalink), and at most MAX_ENTRIES of them. What is
     left out is said in the warnings, never dropped silently."""
     entries: list[FeedEntry] = []
     unlinked: list[str] = []
@@ -154,7 +155,7 @@ def linked_entries(feed: ParsedFeed) -> ParsedFeed:
     if unlinked:
         shown = ", ".join(repr(title) for title in unlinked[:5])
         more = f" and {len(unlinked) - 5} more" if len(unlinked) > 5 else ""
-        warnings.append(f"skipped {len(unlinked)} entries without a web link: {shown}{more}")
+        warnings.append(f"skipped {len(unlinked)} entries without a usable web link: {shown}{more}")
     if len(entries) > MAX_ENTRIES:
         warnings.append(f"kept the first {MAX_ENTRIES} of {len(entries)} entries")
         entries = entries[:MAX_ENTRIES]

@@ -14,7 +14,19 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Table, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Row,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -79,6 +91,32 @@ def _columns(table: Any) -> Any:
     return select(*table.__table__.c)
 
 
+# Identifiers that mean nothing cut short: stored as absent when too long.
+_DROPPED_WHEN_TOO_LONG = frozenset({"etag", "last_modified", "image_url"})
+
+
+@cache
+def _lengths(table: Any) -> dict[str, int]:
+    return {
+        column.name: column.type.length
+        for column in table.__table__.c
+        if isinstance(column.type, String) and column.type.length
+    }
+
+
+def _fit(table: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` cut to their columns' lengths. SQLite ignores a VARCHAR's length and
+    PostgreSQL refuses the whole row, so one page with a 500-character section, or one server
+    with a 1,000-character ETag, would fail every round on PostgreSQL: text is cut, and an
+    identifier that means nothing cut short is dropped."""
+    lengths = _lengths(table)
+    for name, value in values.items():
+        limit = lengths.get(name)
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            values[name] = None if name in _DROPPED_WHEN_TOO_LONG else value[:limit]
+    return values
+
+
 # ---------------------------------------------------------------------------------------- outlets
 
 
@@ -92,9 +130,17 @@ def ensure_outlet(session: Session, outlet: Outlet) -> Outlet:
     """The outlet with this slug as stored, or this one inserted. What a feed or a file says
     about itself never renames an outlet another source created, and two workers adding one
     outlet at once both get the one row."""
-    values = {"slug": outlet.slug, "name": outlet.name, "homepage": outlet.homepage}
-    _insert_new(session, OutletRow, {**values, "language": outlet.language}, "slug")
-    row = session.scalar(select(OutletRow).where(OutletRow.slug == outlet.slug))
+    values = _fit(
+        OutletRow,
+        {
+            "slug": outlet.slug,
+            "name": outlet.name,
+            "homepage": outlet.homepage,
+            "language": outlet.language,
+        },
+    )
+    _insert_new(session, OutletRow, values, "slug")
+    row = session.scalar(select(OutletRow).where(OutletRow.slug == values["slug"]))
     assert row is not None
     return _outlet(row)
 
@@ -111,11 +157,12 @@ def _insert_new(session: Session, table: type[Any], values: dict[str, Any], key:
 
 def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
     """Insert the outlet, or update the one with the same slug (an operator's own word)."""
+    values = _fit(OutletRow, {"name": outlet.name, "homepage": outlet.homepage})
     row = session.scalar(select(OutletRow).where(OutletRow.slug == outlet.slug))
     if row is None:
         row = OutletRow(slug=outlet.slug)
         session.add(row)
-    row.name, row.homepage, row.language = outlet.name, outlet.homepage, outlet.language
+    row.name, row.homepage, row.language = values["name"], values["homepage"], outlet.language
     session.flush()
     return _outlet(row)
 
@@ -181,7 +228,7 @@ def add_feed(session: Session, feed: Feed) -> tuple[Feed, bool]:
     row = session.scalar(select(FeedRow).where(FeedRow.url == feed.url))
     if row is not None:
         return _feed(row), False
-    row = FeedRow(**{name: getattr(feed, name) for name in _FEED_FIELDS})
+    row = FeedRow(**_fit(FeedRow, {name: getattr(feed, name) for name in _FEED_FIELDS}))
     session.add(row)
     session.flush()
     return _feed(row), True
@@ -191,8 +238,8 @@ def save_feed_state(session: Session, feed: Feed) -> Feed:
     """Store a feed's fetch state (ETag, schedule, failures, error) after a check, which ends
     the checking worker's claim on it."""
     row = _get(session, FeedRow, feed.id, "feed")
-    for name in _FEED_FIELDS:
-        setattr(row, name, getattr(feed, name))
+    for name, value in _fit(FeedRow, {n: getattr(feed, n) for n in _FEED_FIELDS}).items():
+        setattr(row, name, value)
     row.claimed_until = None
     session.flush()
     return _feed(row)
@@ -258,11 +305,12 @@ def _article(row: ArticleRow | Row[Any]) -> Article:
 
 
 def _article_values(article: Article) -> dict[str, Any]:
+    values = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
     return {
         "kind": article.kind.value,
         "stage": article.stage.value,
         "text_source": article.text_source.value,
-        **{name: getattr(article, name) for name in _ARTICLE_FIELDS},
+        **_fit(ArticleRow, values),
     }
 
 
