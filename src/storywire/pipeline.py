@@ -544,9 +544,8 @@ class Pipeline:
         def claim() -> Feed | None:
             """The next feed due when the round started that no worker holds, claimed."""
             with db.transaction(self.sessions) as session:
-                lease = repo.Lease.of(self.claim_lease)
                 found = repo.claim_feeds(
-                    session, started, lease, ignore_schedule=force, exclude=checked
+                    session, started, self._lease(), ignore_schedule=force, exclude=checked
                 )
             checked.update(feed.id or 0 for feed in found)
             return found[0] if found else None
