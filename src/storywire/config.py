@@ -129,6 +129,16 @@ class Settings(BaseSettings):
     )
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to connect and between answer bytes."
+    )
+    llm_response_format: Literal["json_schema", "json_object", "none"] = Field(
+        default="json_schema",
+        description=(
+            "How the answer's shape is asked for: a JSON Schema (llama.cpp, Ollama, vLLM, "
+            "OpenAI), any JSON object, or nothing for servers that reject response_format."
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -75,8 +75,6 @@ SPLIT_LINK = "related-event"
 # How a story is linked to an earlier story of the same ongoing saga (its thread).
 THREAD_LINK = "same-thread"
 
-MIN_CLASSIFIER_WORDS = 150
-
 
 @dataclass
 class FeedReport:
@@ -113,7 +111,14 @@ def story_writer(settings: Settings) -> Callable[[Embedder], StoryWriter]:
         return ExtractiveWriter
 
     def llm(embedder: Embedder) -> StoryWriter:
-        return LLMWriter(base_url, model, settings.llm_api_key, fallback=ExtractiveWriter(embedder))
+        return LLMWriter(
+            base_url,
+            model,
+            settings.llm_api_key,
+            fallback=ExtractiveWriter(embedder),
+            timeout=settings.llm_timeout,
+            response_format=settings.llm_response_format,
+        )
 
     return llm
 
@@ -894,13 +899,11 @@ def _without_page(article: Article) -> Article:
     """An article whose text did not come from its page (feed summary, given text): its
     language and kind come from what we have, the URL, title and section included."""
     language = identify_language(f"{article.title}. {article.text}")
-    # A feed's one-paragraph summary is too little text for the subjectivity classifier.
-    long_enough = len(article.text.split()) >= MIN_CLASSIFIER_WORDS
     kind, reason = classify_kind(
         url=article.url,
         title=article.title,
         section=article.section,
-        text=article.text if long_enough else "",
+        text=article.text,
         language=language,
     )
     return replace(article, language=language, kind=kind, kind_reason=reason, stage=Stage.EXTRACTED)

@@ -6,9 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +26,7 @@ from storywire.write.llm import LLMWriter, source_sentences
 from tests.write.llmserver import Answer, serve
 
 T0 = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+STORYWIRE = str(Path(sys.executable).with_name("storywire"))
 
 ARTICLES = [
     SourceArticle(
@@ -299,7 +304,13 @@ def test_a_grounded_answer_is_published_with_article_citations(
     (request,) = server.requests
     assert request.headers["authorization"] == "Bearer sk-secret-4711"
     assert request.body["model"] == "test-model"
-    assert request.body["response_format"] == {"type": "json_object"}
+    shape = request.body["response_format"]
+    assert shape["type"] == "json_schema" and shape["json_schema"]["strict"] is True
+    schema = shape["json_schema"]["schema"]
+    assert schema["required"] == ["headline", "highlights", "story"]
+    assert schema["properties"]["highlights"]["maxItems"] == 3
+    assert schema["properties"]["story"]["maxItems"] == 10  # 150 words
+    assert schema["properties"]["story"]["items"]["properties"]["sources"]["maxItems"] == 3
     prompt = request.messages[-1]["content"]
     assert "1.2 At least 23 people were killed and 140 were injured" in prompt
     assert "Article 1 (Coastline Herald): Earthquake kills 23 in Teravale\n" in prompt
@@ -324,8 +335,10 @@ def test_json_in_a_fenced_block_is_accepted() -> None:
         json.dumps({"headline": "Quake", "story": "A quake struck."}),
         json.dumps({"headline": "", "story": []}),
         "I cannot help with that.",
+        json.dumps({**GROUNDED, "headline": "..."}),
+        json.dumps({**GROUNDED, "headline": "Quake"}),
     ],
-    ids=["truncated", "wrong-shape", "empty", "prose"],
+    ids=["truncated", "wrong-shape", "empty", "prose", "dots-headline", "one-word-headline"],
 )
 def test_a_malformed_answer_falls_back_without_a_retry(content: str) -> None:
     with serve(Answer(content)) as server:
@@ -467,3 +480,53 @@ def test_without_news_sentences_the_model_is_not_asked() -> None:
         story = writer.write(opinions_only)
     assert writer.last_outcome == "fallback: no usable source sentences"
     assert story == ExtractiveWriter(HashEmbedder()).write(opinions_only, 200)
+
+
+@pytest.mark.parametrize(
+    ("kind", "sent"),
+    [("json_object", {"type": "json_object"}), ("none", None)],
+)
+def test_the_answer_shape_can_be_asked_for_less_strictly(
+    kind: str, sent: dict[str, str] | None
+) -> None:
+    """For servers without structured outputs: any JSON object, or no response_format."""
+    with serve(Answer(json.dumps(GROUNDED))) as server:
+        writer = _writer(server.base_url, response_format=kind)
+        writer.write(ARTICLES)
+    assert writer.last_outcome == "llm"
+    assert server.requests[0].body.get("response_format") == sent
+    with pytest.raises(ValueError, match="response_format"):
+        _writer(server.base_url, response_format="xml")
+
+
+def test_storywire_write_uses_the_configured_llm_and_says_when_it_falls_back(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        {
+            "id": a.id,
+            "title": a.title,
+            "text": a.text,
+            "source": a.outlet,
+            "published": a.published.isoformat(),
+        }
+        for a in ARTICLES
+        if a.id in (11, 12)  # the news articles, without the wire copy
+    ]
+    story = tmp_path / "story.json"
+    story.write_text(json.dumps({"articles": rows}), encoding="utf-8")
+    command = [STORYWIRE, "write", "--input", str(story), "--format", "json"]
+    with serve(Answer(json.dumps(GROUNDED)), Answer("not json")) as server:
+        env = {
+            **os.environ,
+            "STORYWIRE_LLM_BASE_URL": server.base_url,
+            "STORYWIRE_LLM_MODEL": "test-model",
+            "STORYWIRE_LLM_TIMEOUT": "7",
+        }
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["headline"] == GROUNDED["headline"]
+        fell_back = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert fell_back.returncode == 0, fell_back.stderr
+    assert json.loads(fell_back.stdout)["headline"] != GROUNDED["headline"]
+    assert "fell back to the extractive story: fallback: malformed answer" in fell_back.stderr

@@ -14,16 +14,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from storywire.cli.common import command_session, console, fail
+from storywire.cli.common import command_session, console, current_settings, err, fail
 from storywire.cluster.replay import StreamItem, replay
 from storywire.errors import ParseError, StorywireError
 from storywire.extract.language import identify_language
 from storywire.extract.opinion import classify_kind
 from storywire.models import ArticleKind
 from storywire.nlp.embed import default_embedder
+from storywire.pipeline import story_writer
 from storywire.store import repo
 from storywire.timestamps import parse_timestamp
-from storywire.write.extractive import ExtractiveWriter, SourceArticle, Written, WrittenStory
+from storywire.write.extractive import SourceArticle, Written, WrittenStory
 from storywire.write.page import format_time, story_page_text, written_text
 
 stories_app = typer.Typer(help="Browse stored stories.", no_args_is_help=True)
@@ -120,7 +121,8 @@ def write(
     output_format: Annotated[WriteFormat, typer.Option("--format")] = WriteFormat.TEXT,
 ) -> None:
     """Write a story from {"articles": [{id, title, text, published, source}], "words": N}:
-    the offline evaluation entry point of the writer."""
+    the offline evaluation entry point of the writer. With llm_base_url and llm_model set, the
+    LLM writer writes it (falling back to the extractive story, as the service does)."""
     raw = input_file.read_text(encoding="utf-8") if input_file else sys.stdin.read()
     try:
         document = json.loads(raw)
@@ -130,7 +132,11 @@ def write(
         budget = words or int(document.get("words") or 200)
     except (ValueError, KeyError, TypeError) as exc:
         raise fail(ParseError(f"bad write input: {exc!r}")) from exc
-    written = ExtractiveWriter(default_embedder()).write(articles, words=budget)
+    writer = story_writer(current_settings())(default_embedder())
+    written = writer.write(articles, words=budget)
+    outcome = getattr(writer, "last_outcome", "")
+    if outcome.startswith("fallback"):
+        err.print(f"the LLM writer fell back to the extractive story: {outcome}")
 
     def label(number: int) -> str:
         return str(ids[number - 1])

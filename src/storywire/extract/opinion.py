@@ -62,6 +62,11 @@ _TITLE_PREFIX = re.compile(
 OPINION_THRESHOLD = 0.72
 
 
+# Shorter text (a feed's one-paragraph summary, a brief) is too little for the subjectivity
+# classifier: its kind then comes from the URL, section and title alone.
+MIN_CLASSIFIER_WORDS = 150
+
+
 def classify_kind(
     url: str,
     title: str,
@@ -83,7 +88,7 @@ def classify_kind(
     match = _TITLE_PREFIX.match(title)
     if match:
         return ArticleKind.OPINION, f"title:{match.group(1)}"
-    if text and language in (None, "en"):
+    if len(text.split()) >= MIN_CLASSIFIER_WORDS and language in (None, "en"):
         score = opinion_score(text)
         if score >= OPINION_THRESHOLD:
             return ArticleKind.OPINION, f"classifier:{score:.2f}"

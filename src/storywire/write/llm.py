@@ -58,6 +58,9 @@ log = logging.getLogger(__name__)
 CHARS_PER_TOKEN = 4  # the usual estimate when a server reports no usage
 MAX_SOURCE_CHARS = 12_000  # about 3,000 tokens of source sentences: fits an 8k-context model
 MAX_HIGHLIGHTS = 3
+# A headline needs words: "..." or "Quake" is a placeholder, not a headline.
+MIN_HEADLINE_WORDS = 3
+_WORD = re.compile(r"[^\W_]+")
 _FENCED = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.DOTALL | re.IGNORECASE)
 _THINKING = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _RETRY_STATUSES = frozenset({429, 503})
@@ -85,6 +88,59 @@ _FIX = """Some of your sentences are not supported by the source sentences they 
 
 Write the whole answer again. Every name, number and date must appear in the sentences you cite, \
 and every sentence must restate what its cited sentences say. Same JSON shape, JSON only."""
+
+
+# How the answer's shape is asked for. "json_schema" (OpenAI's structured outputs, which
+# llama.cpp's server, Ollama and vLLM also accept) constrains decoding to STORY_SCHEMA, so a small
+# model cannot ramble to its token cap or copy the example; "json_object" asks only for JSON;
+# "none" sends no response_format, for servers that reject one.
+RESPONSE_FORMATS = ("json_schema", "json_object", "none")
+
+
+def _cited_items(most: int) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": most,
+        "items": {
+            "type": "object",
+            "properties": {
+                "text": {"type": "string"},
+                "sources": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 3,
+                    "items": {"type": "string"},
+                },
+            },
+            "required": ["text", "sources"],
+            "additionalProperties": False,
+        },
+    }
+
+
+def story_schema(words: int) -> dict[str, Any]:
+    """The answer's JSON Schema: at most MAX_HIGHLIGHTS highlights, and about one story
+    sentence per 15 words of the budget (with room to spare)."""
+    return {
+        "type": "object",
+        "properties": {
+            "headline": {"type": "string"},
+            "highlights": _cited_items(MAX_HIGHLIGHTS),
+            "story": _cited_items(max(3, words // 15)),
+        },
+        "required": ["headline", "highlights", "story"],
+        "additionalProperties": False,
+    }
+
+
+def _response_format(kind: str, words: int) -> dict[str, Any] | None:
+    if kind == "json_schema":
+        schema = {"name": "story", "strict": True, "schema": story_schema(words)}
+        return {"type": "json_schema", "json_schema": schema}
+    if kind == "json_object":
+        return {"type": "json_object"}
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +224,11 @@ class LLMWriter:
         tokens_per_hour: int = 250_000,
         max_source_chars: int = MAX_SOURCE_CHARS,
         max_retry_after: float = 5.0,
+        response_format: str = "json_schema",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if response_format not in RESPONSE_FORMATS:
+            raise ValueError(f"response_format must be one of {', '.join(RESPONSE_FORMATS)}")
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model = model
         self.fallback = fallback
@@ -179,6 +238,7 @@ class LLMWriter:
         self.tokens_per_hour = tokens_per_hour
         self.max_source_chars = max_source_chars
         self.max_retry_after = max_retry_after
+        self.response_format = response_format
         self._clock = clock
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         self._headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -250,8 +310,9 @@ class LLMWriter:
             {"role": "user", "content": _prompt(articles, sentences, words)},
         ]
         with httpx.Client(headers=self._headers, timeout=self.timeout) as client:
+            shape = _response_format(self.response_format, words)
             for turn in (1, 2):
-                answer = self._complete(client, messages, completion_cap)
+                answer = self._complete(client, messages, completion_cap, shape)
                 draft = _parse(answer)
                 problems = check_story(
                     [
@@ -273,7 +334,13 @@ class LLMWriter:
                 ]
         raise _FallbackError(f"not grounded after a retry ({len(problems)}: {problems[0]})")
 
-    def _complete(self, client: httpx.Client, messages: list[dict[str, str]], cap: int) -> str:
+    def _complete(
+        self,
+        client: httpx.Client,
+        messages: list[dict[str, str]],
+        cap: int,
+        shape: dict[str, Any] | None,
+    ) -> str:
         """The model's answer text, within the token budgets."""
         prompt_tokens = sum(len(m["content"]) for m in messages) // CHARS_PER_TOKEN + 1
         needed = prompt_tokens + cap
@@ -288,13 +355,14 @@ class LLMWriter:
                 f"hourly token budget: ~{needed} more tokens would pass "
                 f"{self.tokens_per_hour} (spent {spent})"
             )
-        body = {
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "temperature": 0,
             "max_tokens": cap,
-            "response_format": {"type": "json_object"},
         }
+        if shape is not None:
+            body["response_format"] = shape
         response = self._post(client, body, prompt_tokens)
         try:
             data = response.json()
@@ -374,7 +442,7 @@ def _parse(answer: str) -> _Draft:
     if not isinstance(data, dict):
         raise _FallbackError("malformed answer (no JSON object)")
     headline = data.get("headline")
-    if not isinstance(headline, str) or not headline.strip():
+    if not isinstance(headline, str) or len(_WORD.findall(headline)) < MIN_HEADLINE_WORDS:
         raise _FallbackError("malformed answer (no headline)")
     highlights = _claims(data.get("highlights", []), "highlight")[:MAX_HIGHLIGHTS]
     story = _claims(data.get("story"), "story sentence")
