@@ -206,6 +206,11 @@ def test_headlines_lose_outlet_tails_and_labels() -> None:
     assert clean_headline("Opinion | Build better schools") == "Build better schools"
     subtitle = "Vellmar-Abkommen unterzeichnet – Kestria meldet Vorbehalte an"
     assert clean_headline(subtitle, herald) == subtitle
+    assert clean_headline("#Trump celebrates 80th birthday with #UFC fight at #WhiteHouse") == (
+        "Trump celebrates 80th birthday with UFC fight at WhiteHouse"
+    )
+    numbered = "Today's NYT Strands Hints, Answers and Help for June 16 #835"
+    assert clean_headline(numbered) == numbered
 
 
 @pytest.mark.parametrize("title", ["a" + " " * 50_000 + "b", "a" + " -" * 50_000 + "b"])

@@ -52,6 +52,8 @@ _EXPLAINER = re.compile(
     r"|lo que (?:sabemos|hay que saber)|was wir wissen)\b",
     re.IGNORECASE,
 )
+# A social-media hashtag's "#" before a word ("#Trump", "#WhiteHouse"); "#835" (a number) stays.
+_HASHTAG = re.compile(r"(?<![\w#])#(?=[^\W\d_])")
 _OPINION_PREFIX = re.compile(r"^\s*(opinion|editorial|column|comment)\s*[|:]\s*", re.IGNORECASE)
 MIN_WORDS, MAX_WORDS, HIGHLIGHT_WORDS = 6, 55, 30
 LATEST_COVERAGE = timedelta(hours=24)
@@ -131,9 +133,9 @@ def usable(sentence: str) -> bool:
 
 
 def clean_headline(title: str, outlet: str | None = None) -> str:
-    """No opinion label and no outlet tail ("… - The Herald", "… | news.example.com"); a
-    subtitle after a dash stays."""
-    title = _OPINION_PREFIX.sub("", title.strip()).strip()
+    """No opinion label, no outlet tail ("… - The Herald", "… | news.example.com") and no
+    hashtag marks ("#Trump" is "Trump"); a subtitle after a dash stays."""
+    title = _HASHTAG.sub("", _OPINION_PREFIX.sub("", title.strip()).strip())
     tail = _TITLE_TAIL.search(title)
     if tail:
         name = tail.group(1).strip().casefold()
