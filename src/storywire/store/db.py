@@ -135,23 +135,24 @@ class Leadership:
         if self._engine is None:
             return True
         try:
-            if self._connection is not None:
+            if self._connection is None:
+                self._connection = self._engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT"
+                )
+                taken = self._connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": int(self.key)}
+                ).scalar_one()
+                if not taken:
+                    self.release()
+                    return False
+                log.info("took the lock", extra={"lock": self.key.name})
+            else:
                 self._connection.execute(text("SELECT 1"))
-                return True
-            connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            taken = connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": int(self.key)}
-            ).scalar_one()
         except SQLAlchemyError as exc:
             log.warning("lost the lock's connection", extra={"lock": self.key.name, "error": exc})
             self.release()
             return False
-        if taken:
-            self._connection = connection
-            log.info("took the lock", extra={"lock": self.key.name})
-        else:
-            connection.close()
-        return bool(taken)
+        return True
 
     def release(self) -> None:
         """Give the lock up (closing its connection frees it)."""
