@@ -310,7 +310,9 @@ def test_a_grounded_answer_is_published_with_article_citations(
     assert schema["required"] == ["headline", "highlights", "story"]
     assert schema["properties"]["highlights"]["maxItems"] == 3
     assert schema["properties"]["story"]["maxItems"] == 10  # 150 words
-    assert schema["properties"]["story"]["items"]["properties"]["sources"]["maxItems"] == 3
+    item = schema["properties"]["story"]["items"]["properties"]
+    assert item["sources"]["maxItems"] == 3 and item["text"]["maxLength"] == 400
+    assert schema["properties"]["headline"]["maxLength"] == 120
     prompt = request.messages[-1]["content"]
     assert "1.2 At least 23 people were killed and 140 were injured" in prompt
     assert "Article 1 (Coastline Herald): Earthquake kills 23 in Teravale\n" in prompt
