@@ -12,15 +12,18 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from storywire.demo.server import Newsroom, SimClock
 from storywire.models import Article, Feed, Stage
 from storywire.store import db, repo
 from storywire.store.repo import Backlog, Lease
+from storywire.store.tables import ArticleRow
 from storywire.worker import drained, ingesting, ready_to_assign
 from tests.conftest import PG_URL, _wipe_postgres
 from tests.snapshots import snapshot
@@ -114,7 +117,9 @@ def test_articles_are_claimed_by_stage_and_released(sessions: db.Sessions) -> No
     with db.transaction(sessions) as session:
         mine, _ = repo.add_article(session, _article(1), claim=lease.until)
         free = [repo.add_article(session, _article(n))[0] for n in (2, 3)]
-        repo.set_stage(session, [a.id or 0 for a in [mine, *free]], Stage.DEDUPED)
+        repo.set_stage(session, [a.id or 0 for a in free], Stage.DEDUPED)
+        # Saved at DEDUPED by the worker that still holds it (set_stage would end its claim).
+        mine = repo.save_article(session, replace(mine, stage=Stage.DEDUPED))
         claimed = repo.claim_articles(session, Stage.DEDUPED, lease, limit=10)
         assert [a.id for a in claimed] == [a.id for a in free], "not the one its adder holds"
         assert repo.claim_articles(session, Stage.DEDUPED, lease, limit=10) == []
@@ -287,3 +292,14 @@ def test_three_workers_one_killed_make_the_stories_one_process_makes(
     assert snapshot(postgres_url) == reference
     logs = "".join((tmp_path / f"other-{n}.log").read_text() for n in range(2))
     assert "took the lock" in logs, "another worker took over the stories"
+
+
+def test_a_stage_change_ends_the_claim(sessions: db.Sessions) -> None:
+    """Claims never outlive their stage, so freeing the claims of a killed run touches only
+    the articles still being ingested."""
+    lease = Lease(T0, T0 + timedelta(minutes=5))
+    with db.transaction(sessions) as session:
+        article, _ = repo.add_article(session, _article(1), claim=lease.until)
+        repo.set_stage(session, [article.id or 0], Stage.EMBEDDED)
+        claims = session.scalars(select(ArticleRow.claimed_until)).all()
+        assert claims == [None]

@@ -358,11 +358,14 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
 
 
 def set_stage(session: Session, article_ids: Iterable[int], stage: Stage) -> None:
-    """Move these articles to `stage`: one statement per chunk, where a round would otherwise
-    load and flush hundreds of rows one by one."""
+    """Move these articles to `stage`, which ends any claim on them (the claimed work is
+    done): one statement per chunk, where a round would otherwise load and flush hundreds of
+    rows one by one."""
     for chunk in _chunks(article_ids):
         session.execute(
-            update(ArticleRow).where(ArticleRow.id.in_(chunk)).values(stage=stage.value)
+            update(ArticleRow)
+            .where(ArticleRow.id.in_(chunk))
+            .values(stage=stage.value, claimed_until=None)
         )
 
 
@@ -480,13 +483,23 @@ def release_articles(session: Session, article_ids: Iterable[int]) -> None:
         )
 
 
+# Stages whose articles are being ingested: the only ones a claim can be left on.
+_IN_FLIGHT = [Stage.FETCHED.value, Stage.EXTRACTED.value, Stage.DEDUPED.value]
+
+
 def release_all_claims(session: Session) -> None:
     """Free every claim: what a process that knows it is the only one does with the claims a
-    killed run left behind, instead of waiting for them to lapse."""
-    for table in (FeedRow, ArticleRow):
-        session.execute(
-            update(table).where(table.claimed_until.is_not(None)).values(claimed_until=None)
-        )
+    killed run left behind, instead of waiting for them to lapse. Only articles before
+    EMBEDDED can hold one (a stage change ends a claim), so the stage index keeps this from
+    reading the whole history each round."""
+    session.execute(
+        update(FeedRow).where(FeedRow.claimed_until.is_not(None)).values(claimed_until=None)
+    )
+    session.execute(
+        update(ArticleRow)
+        .where(ArticleRow.stage.in_(_IN_FLIGHT), ArticleRow.claimed_until.is_not(None))
+        .values(claimed_until=None)
+    )
 
 
 def serialise(session: Session, key: int) -> None:
@@ -545,6 +558,8 @@ class Backlog:
 
 
 def backlog(session: Session, due: datetime, now: datetime) -> Backlog:
+    """Counted through the stage index (`IN`, not `!=`): the story worker asks every pass, and
+    the written articles are all of history."""
     enabled = select(func.count()).select_from(FeedRow).where(FeedRow.disabled.is_(False))
     due_feeds = session.scalar(
         enabled.where(FeedRow.next_due_at.is_(None) | (FeedRow.next_due_at <= due))
@@ -552,7 +567,7 @@ def backlog(session: Session, due: datetime, now: datetime) -> Backlog:
     claimed = session.scalar(enabled.where(FeedRow.claimed_until >= now))
     rows = session.execute(
         select(ArticleRow.stage, func.count())
-        .where(ArticleRow.stage != Stage.WRITTEN.value)
+        .where(ArticleRow.stage.in_([s.value for s in Stage if s is not Stage.WRITTEN]))
         .group_by(ArticleRow.stage)
     )
     return Backlog(due_feeds or 0, claimed or 0, {Stage(stage): n for stage, n in rows})
