@@ -11,6 +11,8 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -218,6 +220,18 @@ def _graceful_stop(what: str) -> threading.Event:
     return stop
 
 
+@contextmanager
+def _service_errors() -> Iterator[None]:
+    """How `run` and `worker` end on errors: a clear message, or exit 130 on a second signal."""
+    try:
+        yield
+    except StorywireError as exc:
+        raise fail(exc) from exc
+    except KeyboardInterrupt:
+        err.print("stopped at once")
+        raise typer.Exit(code=130) from None
+
+
 def _round_failed(exc: StorageError) -> None:
     """The database went away or filled up: what was committed stays, and the next round picks
     up where this one stopped."""
@@ -253,25 +267,23 @@ def run(
         start_http_server(metrics_port, addr=settings.web_host)
     stop = _graceful_stop("round")
     done = 0
-    try:
-        with db.connect(settings.database_url) as sessions:
-            pipeline = Pipeline.from_settings(settings, sessions)
-            pruning = _pruning(settings, pipeline)
-            while not stop.is_set() and (rounds == 0 or done < rounds):
-                try:
-                    _round(pipeline, sessions, all_feeds=False)
-                    pruning.maybe()
-                except StorageError as exc:
-                    _round_failed(exc)
-                done += 1
-                if rounds == 0 or done < rounds:
-                    stop.wait(interval)
-    except StorywireError as exc:
-        raise fail(exc) from exc
-    except KeyboardInterrupt:
-        err.print("stopped at once")
-        raise typer.Exit(code=130) from None
+    with _service_errors(), db.connect(settings.database_url) as sessions:
+        pipeline = Pipeline.from_settings(settings, sessions)
+        pruning = _pruning(settings, pipeline)
+        while not stop.is_set() and (rounds == 0 or done < rounds):
+            try:
+                _round(pipeline, sessions, all_feeds=False)
+                pruning.maybe()
+            except StorageError as exc:
+                _round_failed(exc)
+            done += 1
+            if rounds == 0 or done < rounds:
+                stop.wait(interval)
     console.print(f"stopped after {done} rounds")
+
+
+# A worker embeds this many articles per claim: small enough that the others get a share.
+WORKER_EMBED_BATCH = 32
 
 
 def worker(
@@ -299,45 +311,36 @@ def worker(
         start_http_server(metrics_port, addr=settings.web_host)
     stop = _graceful_stop("pass")
     passes = 0
-    try:
-        with (
-            db.connect(settings.database_url) as sessions,
-            db.Leadership(settings.database_url, db.Lock.STORIES) as leadership,
-        ):
-            pipeline = Pipeline.from_settings(settings, sessions, shared=True)
-            pipeline.stories.embed_batch = WORKER_EMBED_BATCH
-            one = Worker(pipeline, leadership, patience=settings.cluster_wait)
-            pruning = _pruning(settings, pipeline)
-            with pipeline.extraction():
-                while not stop.is_set():
-                    try:
-                        step = asyncio.run(one.step())
-                        if step.leading:
-                            pruning.maybe()
-                    except StorageError as exc:
-                        _round_failed(exc)
-                        stop.wait(interval)
-                        continue
-                    passes += 1
-                    if step.stories is not None:
-                        console.print(
-                            f"stories: {step.stories.clustered} articles placed, "
-                            f"{step.stories.new_stories} new, {step.stories.revised} written"
-                        )
-                    if drain and drained(step.backlog):
-                        break
-                    if step.idle:
-                        stop.wait(interval)
-    except StorywireError as exc:
-        raise fail(exc) from exc
-    except KeyboardInterrupt:
-        err.print("stopped at once")
-        raise typer.Exit(code=130) from None
+    with (
+        _service_errors(),
+        db.connect(settings.database_url) as sessions,
+        db.Leadership(settings.database_url, db.Lock.STORIES) as leadership,
+    ):
+        pipeline = Pipeline.from_settings(settings, sessions, shared=True)
+        pipeline.stories.embed_batch = WORKER_EMBED_BATCH
+        one = Worker(pipeline, leadership, patience=settings.cluster_wait)
+        pruning = _pruning(settings, pipeline)
+        with pipeline.extraction():
+            while not stop.is_set():
+                try:
+                    step = asyncio.run(one.step())
+                    if step.leading:
+                        pruning.maybe()
+                except StorageError as exc:
+                    _round_failed(exc)
+                    stop.wait(interval)
+                    continue
+                passes += 1
+                if step.stories is not None:
+                    console.print(
+                        f"stories: {step.stories.clustered} articles placed, "
+                        f"{step.stories.new_stories} new, {step.stories.revised} written"
+                    )
+                if drain and drained(step.backlog):
+                    break
+                if step.idle:
+                    stop.wait(interval)
     console.print(f"stopped after {passes} passes")
-
-
-# A worker embeds this many articles per claim: small enough that the others get a share.
-WORKER_EMBED_BATCH = 32
 
 
 def backfill_files(
