@@ -119,13 +119,13 @@ def demo_stories() -> list[list[Any]]:
                 ]
 
 
-def stream_stories(count: int) -> list[list[Any]]:
+def stream_stories(count: int, day: str) -> list[list[Any]]:
     """`count` multi-outlet stories from one real stream day, clustered by the service's path."""
     from storywire.cluster.replay import replay
     from storywire.nlp.embed import default_embedder
     from storywire.write.extractive import SourceArticle
 
-    items = stream_items(load_stream("gn24", STREAM_DAY, STREAM_DAY))
+    items = stream_items(load_stream("gn24", day, day))
     rows = replay(items, default_embedder()).rows
     by_id = {item.id: item for item in items}
     members: dict[int, list[Any]] = {}
@@ -212,6 +212,8 @@ def summary(results: list[dict[str, Any]], peer: float) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stream-stories", type=int, default=30)
+    parser.add_argument("--day", default=STREAM_DAY, help="the gn24 day (YYYY-MM-DD)")
+    parser.add_argument("--no-demo", action="store_true", help="the stream's stories only")
     parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument(
         "--format", default="json_schema", choices=("json_schema", "json_object", "none")
@@ -219,7 +221,8 @@ def main() -> int:
     args = parser.parse_args()
     if data_missing([STREAMS / "gn24.jsonl.gz"], "the gn24 stream"):
         return 2
-    sets = {"demo": demo_stories(), "gn24": stream_stories(args.stream_stories)}
+    sets = {} if args.no_demo else {"demo": demo_stories()}
+    sets[f"gn24 {args.day}"] = stream_stories(args.stream_stories, args.day)
     report: dict[str, Any] = {"model": MODEL_FILE, "format": args.format, "sets": {}}
     with llama_server(model_path(), args.threads) as base_url:
         for name, stories in sets.items():
@@ -232,11 +235,11 @@ def main() -> int:
     )
     for name, row in report["sets"].items():
         print(
-            f"{name:<6}{row['stories']:>8}{row['valid_json_share']:>11.0%}"
+            f"{name:<16}{row['stories']:>8}{row['valid_json_share']:>11.0%}"
             f"{row['grounded_share']:>9.0%}{row['seconds_per_story']:>9.1f}"
             f"{row['tokens_per_second']:>7.0f}{row['extractive_seconds_per_story']:>20.2f}"
         )
-        print(f"      outcomes: {json.dumps(row['outcomes'])}")
+        print(f"{'':16}outcomes: {json.dumps(row['outcomes'])}")
     save_results(RESULTS, report)
     return 0
 
