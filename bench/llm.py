@@ -230,7 +230,7 @@ def main() -> int:
             report["sets"][name] = {**summary(results, peer), "results": results}
     print(f"\nLLM writer on {MODEL_FILE} via llama-server ({args.format}, -t {args.threads})")
     print(
-        f"{'set':<6}{'stories':>8}{'valid JSON':>11}{'grounded':>9}{'s/story':>9}"
+        f"{'set':<16}{'stories':>8}{'valid JSON':>11}{'grounded':>9}{'s/story':>9}"
         f"{'tok/s':>7}{'extractive s/story':>20}"
     )
     for name, row in report["sets"].items():
