@@ -1,6 +1,7 @@
-"""Faults a service meets: the disk fills up under the database, a feed's host stops
-resolving. The round that meets one stops or records it, the reader keeps serving, nothing
-committed is lost, and the next round picks up. (The LLM endpoint down, slow or refusing is in
+"""Faults a service meets: the disk fills up under the database, PostgreSQL goes away in the
+middle of a round, a feed's host stops resolving. The round that meets one stops or records
+it, the reader keeps serving (or says 503 while the database is gone), nothing committed is
+lost, and the next round picks up. (The LLM endpoint down, slow or refusing is in
 tests/write/test_llm.py.)"""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, make_url, text
 
 from storywire.demo.server import Newsroom, SimClock
 from storywire.errors import StorageError
@@ -22,6 +23,7 @@ from storywire.pipeline import Pipeline
 from storywire.sources.fetch import FetchPolicy
 from storywire.store import db, repo
 from storywire.web.app import create_app
+from tests.conftest import PG_URL, _wipe_postgres
 
 POLICY = FetchPolicy(allow_loopback=True, host_delay=0.0, retries=0)
 
@@ -33,13 +35,18 @@ def newsroom() -> Iterator[Newsroom]:
         yield server
 
 
-def _reader_ok(sessions: db.Sessions) -> bool:
-    async def get(path: str) -> int:
+def _get(sessions: db.Sessions, path: str) -> httpx.Response:
+    async def get() -> httpx.Response:
         transport = httpx.ASGITransport(app=create_app(sessions))
         async with httpx.AsyncClient(transport=transport, base_url="http://reader") as client:
-            return (await client.get(path)).status_code
+            return await client.get(path)
 
-    return all(asyncio.run(get(path)) == 200 for path in ("/", "/api/v1/stories", "/healthz"))
+    return asyncio.run(get())
+
+
+def _reader_ok(sessions: db.Sessions) -> bool:
+    paths = ("/", "/api/v1/stories", "/healthz")
+    return all(_get(sessions, path).status_code == 200 for path in paths)
 
 
 def _counts(sessions: db.Sessions) -> tuple[int, int]:
@@ -94,6 +101,88 @@ def test_a_full_disk_stops_the_round_loses_nothing_and_the_next_round_catches_up
         assert stages == {Stage.WRITTEN}, "the next round finished every stage"
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="STORYWIRE_TEST_DATABASE_URL not set")
+def test_postgresql_going_away_mid_round_loses_nothing_and_the_next_round_catches_up(
+    newsroom: Newsroom,
+) -> None:
+    """The server itself drops the round's connections in the middle of a transaction
+    (`pg_terminate_backend`, as a restart or failover does) and refuses new ones for a while
+    (`ALLOW_CONNECTIONS false`). The round stops with StorageError, the reader says 503 with the
+    reason instead of hanging, and once the database is back the next round ends where an
+    uninterrupted run would: every released article stored once and written."""
+    assert PG_URL is not None
+    target = make_url(PG_URL)
+    name = target.database
+    admin = db.make_engine(target.set(database="postgres").render_as_string(hide_password=False))
+    _wipe_postgres(PG_URL)
+    engine = db.make_engine(PG_URL)
+    db.upgrade(engine)
+    sessions = db.make_sessionmaker(engine)
+    fault = {"after": -1, "seen": 0, "done": False}
+
+    def allow(on: bool) -> None:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(on).lower()}'))
+            if not on:
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                )
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def go_away(*_: Any) -> None:
+        if fault["after"] < 0 or fault["done"]:
+            return
+        fault["seen"] += 1
+        if fault["seen"] > fault["after"]:
+            fault["done"] = True
+            allow(False)  # this statement then runs on a connection the server has closed
+
+    outlets = list(newsroom.corpus.outlets)
+    try:
+        with db.transaction(sessions) as session:
+            repo.add_feed(session, Feed(url=newsroom.feed_url(outlets[0])))
+        pipeline = Pipeline(sessions, POLICY)
+        asyncio.run(pipeline.run_round())
+        before = _counts(sessions)
+        assert before[0] > 0
+        with db.transaction(sessions) as session:
+            for outlet in outlets[1:4]:
+                repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+
+        fault["after"] = 60
+        with pytest.raises(StorageError, match="database error"):
+            asyncio.run(pipeline.run_round())
+        assert fault["done"], "the database went away during the round"
+        health = _get(sessions, "/healthz")
+        assert health.status_code == 503 and "database" in health.json()
+        with pytest.raises(StorageError):
+            asyncio.run(pipeline.run_round())  # still away: the round stops at once
+
+        allow(True)
+        during = _counts(sessions)
+        assert during[0] >= before[0] and during[1] >= before[1], "nothing committed is lost"
+        assert during[0] > before[0], "the round had stored articles when the database went"
+        assert _reader_ok(sessions), "the reader serves again once the database is back"
+        asyncio.run(pipeline.run_round())
+        after = _counts(sessions)
+        assert after[0] == sum(len(newsroom.released(o)) for o in outlets[:4])
+        with db.transaction(sessions) as session:
+            urls = [a.url for s in Stage for a in repo.articles_at_stage(session, s, 10_000)]
+            stages = {a.stage for s in Stage for a in repo.articles_at_stage(session, s, 10_000)}
+        assert len(urls) == len(set(urls)) == after[0], "each article stored once"
+        assert stages == {Stage.WRITTEN}, "the next round finished every stage"
+    finally:
+        allow(True)
+        engine.dispose()
+        admin.dispose()
+        _wipe_postgres(PG_URL)
 
 
 def test_a_feed_whose_host_does_not_resolve_is_recorded_and_the_round_goes_on(
