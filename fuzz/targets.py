@@ -21,6 +21,7 @@ from storywire.sources.importers import read_jsonl, read_warc
 from storywire.sources.opml import parse_opml
 from storywire.timestamps import parse_timestamp
 from storywire.write.extractive import clean_headline, clean_sentence, usable
+from storywire.write.grounding import check_sentence
 
 BASE = "https://fuzz.example/feed"
 CONTENT_TYPES = (None, "application/rss+xml", "application/json", "text/html; charset=latin-1")
@@ -73,12 +74,16 @@ def _import(data: bytes, suffix: str, read: Callable[[Path], object]) -> None:
 
 
 def text(data: bytes) -> None:
-    """Sentence splitting and the writer's cleaners on any text."""
+    """Sentence splitting, the writer's cleaners and the grounding check on any text: the
+    first half is the written sentence, the second its cited source."""
     value = _text(data)
-    for sentence in split_sentences(value):
+    sentences = split_sentences(value)
+    for sentence in sentences:
         assert sentence.strip()
         usable(clean_sentence(sentence))
     clean_headline(value, "The Herald")
+    middle = len(value) // 2
+    assert isinstance(check_sentence(value[:middle], [value[middle:]], sentences), list)
 
 
 def urls(data: bytes) -> None:
