@@ -128,8 +128,31 @@ def test_merge_pass_joins_stories_that_converged_and_old_ids_resolve() -> None:
 
 
 def test_stories_of_several_articles_merge_only_above_the_merge_threshold() -> None:
-    clusterer, _, _ = _two_stories(ClusterConfig(merge_threshold=0.99), (2, 2))
+    config = ClusterConfig(merge_threshold=0.99, merge_dense=2.0)
+    clusterer, _, _ = _two_stories(config, (2, 2))
     assert clusterer.merge_pass() == []
+
+
+def test_big_stories_of_one_event_merge_on_close_centroids_though_their_names_differ() -> None:
+    """Each report names other people, so the stories' names overlap, and their gated score,
+    stays low; their dense and TF-IDF centroids say they are one event. A story on the same
+    topic in other words stays apart."""
+
+    def stories(config: ClusterConfig) -> StoryClusterer:
+        clusterer = StoryClusterer(config)
+        ids = iter(range(1, 20))
+        for story, words in ((1, QUAKE), (2, QUAKE), (3, BANK)):
+            members = [
+                _article(n, 1, words, f"teravale witness{n} official{n} agency{n}")
+                for n in (next(ids) for _ in range(4))
+            ]
+            clusterer.restore(story, members, dormant=False)
+        return clusterer
+
+    assert stories(ClusterConfig(merge_dense=2.0)).merge_pass() == [], "gated score alone"
+    clusterer = stories(ClusterConfig())
+    assert clusterer.merge_pass() == [(2, 1)]
+    assert clusterer.resolve(3) == 3
 
 
 def test_a_single_article_story_joins_on_the_assignment_test_and_the_larger_story_survives() -> (
@@ -394,3 +417,23 @@ def test_stories_of_one_saga_are_linked_into_a_thread_and_kept_apart() -> None:
     assert verdict.created and verdict.story_id != opening.story_id
     links = clusterer.thread_links({verdict.story_id, other.story_id})
     assert links == [(verdict.story_id, opening.story_id)]
+
+
+def test_an_item_that_shares_the_storys_names_and_words_may_word_the_event_its_own_way() -> None:
+    """Its headline is further from every member than the member check asks (0.7), but its
+    story score is high, so the looser bar (0.6) applies; the same headline with other words
+    and names scores low and needs the strict bar."""
+    event = _vector(400)
+    words = "protesters police tear gas summit geneva"
+    clusterer = StoryClusterer()
+    first = clusterer.assign(_item(1, event, words, "Geneva G7", 0))
+    paraphrase = _between(event, _vector(401), 0.5)
+    similarity = float(paraphrase @ event)
+    config = clusterer.config
+    assert config.member_similarity_named <= similarity < config.member_similarity
+    joined = clusterer.assign(_item(2, paraphrase, words + " clash", "Geneva G7", 1))
+    assert joined.story_id == first.story_id and joined.score is not None
+    assert joined.score >= config.named_score
+    strict = StoryClusterer(ClusterConfig(member_similarity_named=config.member_similarity))
+    strict.assign(_item(1, event, words, "Geneva G7", 0))
+    assert strict.assign(_item(2, paraphrase, words + " clash", "Geneva G7", 1)).created

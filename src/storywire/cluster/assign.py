@@ -39,6 +39,8 @@ class ClusterConfig:
     time_scale: timedelta = timedelta(hours=36)
     window: timedelta = timedelta(days=3)
     merge_threshold: float = 0.62
+    merge_dense: float = 0.8
+    merge_lexical: float = 0.45
     revive_threshold: float = 0.62
     follow_up_threshold: float = 0.45
     cross_lingual_entities: int = 4
@@ -48,6 +50,8 @@ class ClusterConfig:
     split_min_articles: int = 6
     sparse_words: int = 80
     member_similarity: float = 0.7
+    member_similarity_named: float = 0.6
+    named_score: float = 0.45
     member_window: int = 30
     thread_threshold: float = 0.2
 
@@ -300,28 +304,35 @@ class StoryClusterer:
         for story, dot in zip(candidates, lexical, strict=True):
             score = self._score(article, names, story, dot / (story.terms_norm or 1.0))
             margin = score - self._threshold(article, story)
-            if margin >= 0 and active and not self._near_a_member(article, story):
+            if margin >= 0 and active and not self._near_a_member(article, story, score):
                 continue
             if margin > best_margin:
                 best, best_score, best_margin = story, score, margin
         return best, best_score
 
-    def _near_a_member(self, article: ArticleFeatures, story: StoryState) -> bool:
+    def _near_a_member(
+        self, article: ArticleFeatures, story: StoryState, score: float = 0.0
+    ) -> bool:
         """Whether a feed item (a headline and a line or two) is close to one of the story's
         latest members, not only to its centroid.
 
         A story that grew over a topic (a tournament, a wave of IPOs) has a centroid near every
         item on that topic, and a short item has too few words for TF-IDF and names to tell a
         new event from the topic. The dense vector of a headline tells a paraphrase of one of
-        the story's reports from another event on its topic. Longer articles carry enough
-        words for the story score alone."""
+        the story's reports from another event on its topic. An item whose `score` for the
+        story is high already shares its names and words, so a looser paraphrase will do: an
+        outlet words the event its own way. Longer articles carry enough words for the story
+        score alone."""
         if article.words >= self.config.sparse_words or not _same_language(article, story):
             return True
         members = story.articles[-self.config.member_window :]
         if not members:
             return True
         similarity = np.stack([m.vector for m in members]) @ article.vector
-        return bool(similarity.max() >= self.config.member_similarity)
+        required = self.config.member_similarity
+        if score >= self.config.named_score:
+            required = self.config.member_similarity_named
+        return bool(similarity.max() >= required)
 
     def _language_allows(self, article: ArticleFeatures, story: StoryState) -> bool:
         """Per-language stories, unless names and numbers tie the article to the story."""
@@ -430,7 +441,9 @@ class StoryClusterer:
     def merge_pass(self, only: set[int] | None = None) -> list[tuple[int, int]]:
         """Join active stories that turned out to be one; returns (absorbed, into) pairs.
 
-        Two stories of several articles each are one when they pass the (high) merge threshold.
+        Two stories of several articles each are one when they pass the (high) merge threshold,
+        or when their centroids are close both ways, dense and TF-IDF: big stories gather many
+        names each, which keeps their names overlap, and so their gated score, low.
         A story of a single article joins another on the test that article would pass if it
         arrived now: the story it missed on arrival may have grown since into the coverage
         it belongs to. The larger story survives (the older one on a tie), so a reader's link
@@ -481,7 +494,11 @@ class StoryClusterer:
         else:
             threshold = self.config.merge_threshold
         dense = float(np.dot(a.centroid, b.centroid))
-        if self._combined(dense, lexical, _overlap(names, b.entities)) < threshold:
+        if self._combined(dense, lexical, _overlap(names, b.entities)) < threshold and not (
+            len(a.members) > 1
+            and dense >= self.config.merge_dense
+            and lexical >= self.config.merge_lexical
+        ):
             return False
         return self._members_meet(a, b)
 
