@@ -563,8 +563,13 @@ class _TextCollector(HTMLParser):
 
 def _plain_text(markup: str) -> str:
     collector = _TextCollector()
-    collector.feed(markup)
-    collector.close()
+    try:
+        collector.feed(markup)
+        collector.close()
+    except AssertionError:
+        # CPython's html.parser (before 3.13) asserts on a malformed declaration such as
+        # "<![CDA[" (found by fuzzing); read every "<!" as text instead.
+        return _plain_text(markup.replace("<!", "&lt;!"))
     return " ".join("".join(collector.parts).split())
 
 
