@@ -16,10 +16,12 @@ import httpx
 import pytest
 from sqlalchemy import event, make_url, text
 
+import storywire.pipeline
 from storywire.demo.server import Newsroom, SimClock
 from storywire.errors import StorageError
 from storywire.models import Feed, Stage
 from storywire.pipeline import Pipeline
+from storywire.sources.feeds import ParsedFeed, parse_feed
 from storywire.sources.fetch import FetchPolicy
 from storywire.store import db, repo
 from storywire.web.app import create_app
@@ -198,3 +200,28 @@ def test_a_feed_whose_host_does_not_resolve_is_recorded_and_the_round_goes_on(
     assert list(errors) == ["http://feeds.storywire.invalid/rss.xml"]
     assert "resolve" in (errors["http://feeds.storywire.invalid/rss.xml"] or "")
     assert report.new_articles > 0
+
+
+def test_a_parser_bug_met_on_one_feed_fails_that_feed_only(
+    sessions: db.Sessions, newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fuzzer once found a feed on which CPython's html.parser raised AssertionError out of
+    parse_feed; such a bug must fail that feed, recorded with its reason, not the round (which
+    would meet it again every round). The fault is injected into the parser for one feed."""
+    outlets = list(newsroom.corpus.outlets)[:2]
+    bad = newsroom.feed_url(outlets[0])
+
+    def buggy(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+        if url == bad:
+            raise AssertionError("unknown status keyword 'CDA' in marked section")
+        return parse_feed(body, url, content_type)
+
+    monkeypatch.setattr(storywire.pipeline, "parse_feed", buggy)
+    with db.transaction(sessions) as session:
+        for outlet in outlets:
+            repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+    report, _ = asyncio.run(Pipeline(sessions, POLICY).run_round())
+    errors = {r.feed_url: r.error for r in report.feeds if r.error}
+    assert list(errors) == [bad]
+    assert "the parser failed" in (errors[bad] or "")
+    assert report.new_articles == len(newsroom.released(outlets[1]))

@@ -57,7 +57,7 @@ from storywire.models import (
 from storywire.nlp.embed import Embedder, default_embedder
 from storywire.nlp.features import embedding_text
 from storywire.sources.feeds import FeedEntry, ParsedFeed, linked_entries, parse_feed
-from storywire.sources.fetch import Fetcher, FetchPolicy, HTTPStatusError
+from storywire.sources.fetch import Fetcher, FetchPolicy, FetchResult, HTTPStatusError
 from storywire.sources.schedule import Outcome, SchedulePolicy, next_check
 from storywire.store import db, repo
 from storywire.timestamps import not_in_future
@@ -471,6 +471,18 @@ def slugify(title: str, limit: int = 60) -> str:
     return slug[:limit].rstrip("-") or "story"
 
 
+def _read_feed(result: FetchResult) -> ParsedFeed:
+    """The fetched feed, parsed. A parser bug met on one feed (any exception but ParseError)
+    fails that feed only, logged with its traceback, instead of every round that meets it."""
+    try:
+        return linked_entries(parse_feed(result.body, result.final_url, result.content_type))
+    except ParseError:
+        raise
+    except Exception as exc:
+        log.exception("feed parser failed", extra={"feed": result.final_url})
+        raise ParseError(f"{result.final_url}: the parser failed ({exc!r})") from exc
+
+
 class Pipeline:
     def __init__(
         self,
@@ -591,11 +603,7 @@ class Pipeline:
         report = FeedReport(feed.url)
         try:
             result = await fetcher.fetch_feed(feed.url, feed.etag, feed.last_modified)
-            parsed = (
-                None
-                if result.not_modified
-                else linked_entries(parse_feed(result.body, result.final_url, result.content_type))
-            )
+            parsed = None if result.not_modified else _read_feed(result)
         except (FetchError, ParseError) as exc:
             gone = isinstance(exc, HTTPStatusError) and exc.status == 410
             metrics.FEED_FETCHES.labels(metrics.failure(exc)).inc()
