@@ -56,6 +56,24 @@ def _counts(sessions: db.Sessions) -> tuple[int, int]:
         return repo.count_articles(session), len(repo.list_stories(session, limit=10_000))
 
 
+def _one_round_then_three_feeds(
+    sessions: db.Sessions, newsroom: Newsroom
+) -> tuple[Pipeline, tuple[int, int]]:
+    """A round over one outlet's feed (its counts are what must not be lost), then three more
+    feeds for the round that meets the fault."""
+    outlets = list(newsroom.corpus.outlets)
+    with db.transaction(sessions) as session:
+        repo.add_feed(session, Feed(url=newsroom.feed_url(outlets[0])))
+    pipeline = Pipeline(sessions, POLICY)
+    asyncio.run(pipeline.run_round())
+    before = _counts(sessions)
+    assert before[0] > 0
+    with db.transaction(sessions) as session:
+        for outlet in outlets[1:4]:
+            repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+    return pipeline, before
+
+
 def test_a_full_disk_stops_the_round_loses_nothing_and_the_next_round_catches_up(
     tmp_path: Path, newsroom: Newsroom
 ) -> None:
@@ -76,15 +94,7 @@ def test_a_full_disk_stops_the_round_loses_nothing_and_the_next_round_catches_up
     sessions = db.make_sessionmaker(engine)
     outlets = list(newsroom.corpus.outlets)
     try:
-        with db.transaction(sessions) as session:
-            repo.add_feed(session, Feed(url=newsroom.feed_url(outlets[0])))
-        pipeline = Pipeline(sessions, POLICY)
-        asyncio.run(pipeline.run_round())
-        before = _counts(sessions)
-        assert before[0] > 0
-        with db.transaction(sessions) as session:
-            for outlet in outlets[1:4]:
-                repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+        pipeline, before = _one_round_then_three_feeds(sessions, newsroom)
         with engine.connect() as connection:
             limit["pages"] = connection.exec_driver_sql("PRAGMA page_count").scalar()
 
@@ -148,15 +158,7 @@ def test_postgresql_going_away_mid_round_loses_nothing_and_the_next_round_catche
 
     outlets = list(newsroom.corpus.outlets)
     try:
-        with db.transaction(sessions) as session:
-            repo.add_feed(session, Feed(url=newsroom.feed_url(outlets[0])))
-        pipeline = Pipeline(sessions, POLICY)
-        asyncio.run(pipeline.run_round())
-        before = _counts(sessions)
-        assert before[0] > 0
-        with db.transaction(sessions) as session:
-            for outlet in outlets[1:4]:
-                repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+        pipeline, before = _one_round_then_three_feeds(sessions, newsroom)
 
         fault["after"] = 60
         with pytest.raises(StorageError, match="database error"):
