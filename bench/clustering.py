@@ -84,7 +84,7 @@ from storywire.cluster.assign import (
     StoryClusterer,
     article_features,
 )
-from storywire.dedupe import Fingerprint, fingerprint, is_near_duplicate
+from storywire.ingest.dedupe import Fingerprint, fingerprint, is_near_duplicate
 from storywire.nlp.embed import MiniLMEmbedder, Vectors
 from storywire.nlp.features import embedding_text
 from storywire.nlp.sentences import split_sentences
@@ -96,7 +96,13 @@ FILES = {
 NAMES = {"ecb": "ECB+", "multinews": "Multi-News val250"}
 RESULTS = RESULTS_DIR / "clustering.json"
 SOURCES = Path(__file__).resolve().parents[1] / "src" / "storywire"
-MEASURED = ("cluster/assign.py", "cluster/index.py", "nlp/features.py", "nlp/embed.py", "dedupe.py")
+MEASURED = (
+    "cluster/assign.py",
+    "cluster/index.py",
+    "nlp/features.py",
+    "nlp/embed.py",
+    "ingest/dedupe.py",
+)
 SEEDS = tuple(range(10))  # the first is the main run; all ten measure robustness to order
 ROUND_SIZE = 50  # articles per round when the passes run as in the pipeline
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 19))  # 0.05 .. 0.90

@@ -425,6 +425,7 @@ class RefusedError(Exception):
 
 def run_storywire(servers: Servers, database: str, workers: int = 0) -> dict[str, Any]:
     import storywire.pipeline as pipeline_module
+    from storywire.ingest import dedupe
     from storywire.models import Feed, Stage, TextSource
     from storywire.pipeline import Pipeline
     from storywire.sources import fetch
@@ -457,9 +458,9 @@ def run_storywire(servers: Servers, database: str, workers: int = 0) -> dict[str
                     if not workers
                     else []
                 ),
-                (pipeline_module, "fingerprint", "dedupe compute", False),
-                (pipeline_module, "shingles", "dedupe compute", False),
-                (pipeline_module, "is_near_duplicate", "dedupe compute", False),
+                (dedupe, "fingerprint", "dedupe compute", False),
+                (dedupe, "shingles", "dedupe compute", False),
+                (dedupe, "is_near_duplicate", "dedupe compute", False),
                 (pipeline_module, "dedupe_article", "dedupe total", False),
                 (db, "transaction", "transactions", True),
                 *((repo, name, f"repo.{name}", False) for name in REPO_DETAIL),

@@ -96,9 +96,10 @@ def demo_stories() -> list[list[Any]]:
 
     from storywire.demo.server import Newsroom, SimClock
     from storywire.models import Feed
-    from storywire.pipeline import Pipeline, source_article
+    from storywire.pipeline import Pipeline
     from storywire.sources.fetch import FetchPolicy
     from storywire.store import db, repo
+    from storywire.stories.writing import source_article
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'demo.db'}"

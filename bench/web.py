@@ -20,7 +20,7 @@ round-robin over the articles, one story (headline "... (k)" for k >= 1, slug fr
 and i), one membership per article and one revision whose highlights and body are the row's
 written sentences with their citations mapped to this copy's article ids. Times are spread over
 30 days (story i at a pseudo-shuffled point, its articles 17 minutes apart); importance comes from
-`storywire.cluster.importance` as in the pipeline. Everything goes through `store.repo` and
+`storywire.stories.importance` as in the pipeline. Everything goes through `store.repo` and
 `store.db`, committed 250 stories per transaction. The default database is SQLite at
 bench/results/web-seed-<N>-<writer>.sqlite, reused while it holds exactly N stories (`--reseed`
 rebuilds it); a `--database-url` database is seeded when empty, reused when it holds N stories,
@@ -246,7 +246,6 @@ def story_time(i: int, n: int) -> datetime:
 
 
 def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> dict[str, int]:
-    from storywire.cluster.importance import Coverage, front_rank
     from storywire.models import (
         Article,
         CitedText,
@@ -257,8 +256,9 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
         StoryRevision,
         TextSource,
     )
-    from storywire.pipeline import slugify
+    from storywire.slugs import story_slug
     from storywire.store import db, repo
+    from storywire.stories.importance import Coverage, front_rank
     from storywire.write.timeline import Coverage as TimelinePoint
     from storywire.write.timeline import coverage_svg
 
@@ -324,7 +324,7 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
                     stored = repo.add_story(
                         session,
                         Story(
-                            slug=f"{slugify(headline)}-{i + 1}",
+                            slug=story_slug(headline, i + 1),
                             headline=headline,
                             published_at=first,
                             updated_at=latest,

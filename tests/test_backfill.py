@@ -66,7 +66,7 @@ def imported(shards: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Sn
         for path in shards[:2]:
             for item in read_documents(path):
                 if not isinstance(item, Exception):
-                    pipeline.ingest_document(item)
+                    pipeline.imports.ingest_document(item)
         pipeline.stories.detect()
     return snapshot(url)
 

@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 
 from storywire.cli import app, console, state
 from storywire.demo.server import Newsroom, SimClock
+from storywire.models import Stage
 from storywire.sources.opml import parse_opml
+from storywire.store import db, repo
 
 
 @pytest.fixture
@@ -73,6 +75,23 @@ def test_import_jsonl_is_idempotent(cli: CliRunner, tmp_path: Path) -> None:
     first = _ok(cli, "import", str(path))
     assert "imported 3 new articles, 0 already stored, 1 skipped" in first
     assert "imported 0 new articles, 3 already stored, 1 skipped" in _ok(cli, "import", str(path))
+
+
+def test_a_feed_added_with_an_outlet_name_and_a_page_imported_from_its_site_are_one_outlet(
+    cli: CliRunner, tmp_path: Path, database_url: str
+) -> None:
+    """One outlet per site, whoever meets it first: the operator's name for it stays."""
+    _ok(cli, "feeds", "add", "http://127.0.0.1:9/feeds/world.xml", "--outlet", "Nowhere News")
+    path = tmp_path / "in.jsonl"
+    body = "The tram line was approved by the city council after a long debate. " * 6
+    row = {"url": "http://127.0.0.1:9/2026/tram", "title": "Tram", "text": body}
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    _ok(cli, "import", str(path))
+    with db.connect(database_url) as sessions, db.transaction(sessions) as session:
+        outlets = repo.list_outlets(session)
+        (article,) = repo.articles_at_stage(session, Stage.DEDUPED)
+    assert [(o.name, o.slug) for o in outlets] == [("Nowhere News", "127-0-0-1-9")]
+    assert article.outlet_id == outlets[0].id
 
 
 def test_extract_files_and_urls_in_input_order(

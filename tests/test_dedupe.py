@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from storywire.dedupe import (
+from storywire.demo.corpus import load_corpus
+from storywire.ingest.dedupe import (
     SCHEME,
     containment,
     fingerprint,
@@ -13,7 +14,6 @@ from storywire.dedupe import (
     normalise,
     shingles,
 )
-from storywire.demo.corpus import load_corpus
 
 WIRE = " ".join(
     f"Paragraph {n} of the wire story says the central bank moved its rate by a quarter point "

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import event, make_url, text
 
-import storywire.pipeline
+import storywire.sources.feeds
 from storywire.demo.server import Newsroom, SimClock
 from storywire.errors import StorageError
 from storywire.models import Feed, Stage
@@ -218,7 +218,7 @@ def test_a_parser_bug_met_on_one_feed_fails_that_feed_only(
             raise AssertionError("unknown status keyword 'CDA' in marked section")
         return parse_feed(body, url, content_type)
 
-    monkeypatch.setattr(storywire.pipeline, "parse_feed", buggy)
+    monkeypatch.setattr(storywire.sources.feeds, "parse_feed", buggy)
     with db.transaction(sessions) as session:
         for outlet in outlets:
             repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))

@@ -15,14 +15,16 @@ from typing import ClassVar
 import pytest
 
 from storywire.cluster.assign import ClusterConfig
-from storywire.cluster.importance import importance
 from storywire.config import Settings
 from storywire.demo.server import Newsroom, SimClock
 from storywire.models import Article, ArticleKind, Feed, RawDocument, Stage, TextSource
-from storywire.pipeline import Pipeline, StoryDetector, story_writer
+from storywire.pipeline import Pipeline
 from storywire.sources.fetch import Fetcher, FetchPolicy
 from storywire.sources.schedule import SchedulePolicy
 from storywire.store import db, repo
+from storywire.stories.detect import StoryDetector
+from storywire.stories.importance import importance
+from storywire.stories.writing import story_writer
 from storywire.timestamps import FUTURE_SKEW
 from storywire.write.extractive import ExtractiveWriter
 from tests.write.llmserver import Answer, serve
@@ -256,8 +258,8 @@ def test_imports_are_idempotent_and_join_wire_groups(
             title=article.title,
             outlet=newsroom.corpus.outlets[article.outlet].name,
         )
-        stored.append(pipeline.ingest_document(document))
-        again = pipeline.ingest_document(replace(document, title="changed"))
+        stored.append(pipeline.imports.ingest_document(document))
+        again = pipeline.imports.ingest_document(replace(document, title="changed"))
         assert again[1] is False and again[0].id == stored[-1][0].id
     assert all(created for _, created in stored)
     assert len({a.near_dup_group for a, _ in stored}) == 1
@@ -381,8 +383,8 @@ def test_a_page_that_is_its_outlets_boilerplate_falls_back_to_the_feed_text(
 ) -> None:
     """Two of one outlet's pages came back as the same paywall notice: they are neither copies
     of each other nor their articles' text; each keeps its feed description."""
+    from storywire.ingest.dedupe import dedupe_article
     from storywire.models import Outlet
-    from storywire.pipeline import dedupe_article
 
     with db.transaction(sessions) as session:
         outlet = repo.upsert_outlet(
@@ -467,7 +469,7 @@ def test_only_web_image_urls_are_stored(
         f'<html><head><title>Quake</title><meta property="og:image" content="{image}"></head>'
         f"<body><article><h1>Quake</h1><p>{body}</p><p>{body}</p></article></body></html>"
     )
-    article, _ = _pipeline(sessions).ingest_document(
+    article, _ = _pipeline(sessions).imports.ingest_document(
         RawDocument(url="https://quake.example/story", html=html)
     )
     assert article.image_url == stored

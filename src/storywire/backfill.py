@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from storywire.errors import ExtractError, ParseError, StorywireError
+from storywire.ingest.articles import Vector, prepare_document
 from storywire.models import Article, RawDocument
 from storywire.nlp.embed import Embedder, default_embedder
 from storywire.nlp.features import embedding_text
-from storywire.pipeline import Pipeline, StoryReport, Vector, prepare_document
+from storywire.pipeline import Pipeline
 from storywire.sources.importers import read_documents
+from storywire.stories.detect import StoryReport
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,7 @@ def store(pipeline: Pipeline, prepared: Iterable[Prepared]) -> BackfillReport:
             ready.append((item, item.article))
     ready.sort(key=lambda pair: _publication_order(pair[1]))
     for item, article in ready:
-        _, created = pipeline.store_prepared(item.document, article, item.vector)
+        _, created = pipeline.imports.store_prepared(item.document, article, item.vector)
         report.stored += created
         report.known += not created
     report.stories = pipeline.stories.detect()

@@ -7,7 +7,7 @@ and nothing here knows about SQL, HTTP or files.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -105,6 +105,11 @@ class Article:
     error: str | None = None
     id: int | None = None
 
+    @property
+    def when(self) -> datetime:
+        """The article's time for ordering and story times: published, else fetched."""
+        return self.published_at or self.fetched_at or datetime.now(UTC)
+
 
 @dataclass(frozen=True, slots=True)
 class RawDocument:
@@ -161,7 +166,7 @@ class Story:
     published_at: datetime
     updated_at: datetime
     status: StoryStatus = StoryStatus.ACTIVE
-    # The front page's order, which never goes stale: cluster/importance.py.
+    # The front page's order, which never goes stale: stories/importance.py.
     front_rank: float = 0.0
     category: str | None = None
     current_revision_id: int | None = None

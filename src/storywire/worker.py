@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from storywire.models import Stage
-from storywire.pipeline import Pipeline, RoundReport, StoryReport
+from storywire.pipeline import Pipeline, RoundReport
 from storywire.store import db, repo
+from storywire.stories.detect import StoryReport
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from storywire.cluster.assign import ArticleFeatures, ClusterConfig, StoryClusterer, _normalised_cut
-from storywire.cluster.importance import Coverage, front_rank, importance
 from storywire.cluster.index import CentroidIndex
+from storywire.stories.importance import Coverage, front_rank, importance
 
 T0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
 

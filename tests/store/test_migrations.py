@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from storywire.dedupe import fingerprint
 from storywire.errors import SchemaOutdatedError
+from storywire.ingest.dedupe import fingerprint
 from storywire.store import db
 from storywire.store.tables import FTS_OBJECTS, Base
 

@@ -26,7 +26,8 @@ from storywire.demo.corpus import parse_offset
 from storywire.demo.server import Newsroom, SimClock, default_epoch
 from storywire.errors import StorywireError
 from storywire.models import Feed
-from storywire.pipeline import Pipeline, fetch_policy
+from storywire.pipeline import Pipeline
+from storywire.sources.fetch import FetchPolicy
 from storywire.store import db, repo
 from storywire.web.app import CONFIG_FILE_VARIABLE
 from storywire.write.page import format_time
@@ -181,7 +182,7 @@ def _run_demo_pipeline(
     with db.engine_for(url) as engine:
         db.upgrade(engine)
     console.print(f"demo database: {url} (STORYWIRE_DATABASE_URL={url} storywire stories list)")
-    policy = replace(fetch_policy(settings), allow_loopback=True, host_delay=0.0)
+    policy = replace(FetchPolicy.from_settings(settings), allow_loopback=True, host_delay=0.0)
     deadline = time.monotonic() + duration if duration > 0 else None
     host, port = settings.web_host, settings.web_port
     if not port or not _free(port, host, 1):

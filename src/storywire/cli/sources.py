@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
 
 import typer
 from prometheus_client import start_http_server
@@ -37,8 +36,9 @@ from storywire.errors import (
     StorywireError,
 )
 from storywire.extract.article import ExtractedArticle, extract_article
-from storywire.models import Feed, Outlet
-from storywire.pipeline import FeedReport, Pipeline, fetch_policy, outlet_slug
+from storywire.ingest.outlets import ensure_outlet, origin
+from storywire.models import Feed
+from storywire.pipeline import FeedReport, Pipeline
 from storywire.sources.fetch import Fetcher, FetchPolicy, decode_html
 from storywire.sources.guard import check_url
 from storywire.sources.importers import read_documents
@@ -71,11 +71,7 @@ def feeds_add(
         with command_session() as session:
             outlet_id = None
             if outlet:
-                homepage = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
-                stored = repo.upsert_outlet(
-                    session, Outlet(name=outlet, homepage=homepage, slug=outlet_slug(outlet))
-                )
-                outlet_id = stored.id
+                outlet_id = ensure_outlet(session, outlet, origin(url), rename=True).id
             feed, created = repo.add_feed(
                 session, Feed(url=url, outlet_id=outlet_id, category=category)
             )
@@ -409,7 +405,7 @@ def import_files(
                                 skip(item)
                                 continue
                             try:
-                                count(pipeline.ingest_document(item)[1])
+                                count(pipeline.imports.ingest_document(item)[1])
                             except ExtractError as exc:
                                 skip(exc)
                     except ParseError as exc:  # the file itself: missing, unknown type
@@ -433,7 +429,7 @@ async def _ingest_urls(pipeline: Pipeline, urls: list[str]) -> list[bool | Story
 
         async def one(url: str) -> bool | StorywireError:
             try:
-                return (await pipeline.ingest_url(fetcher, url))[1]
+                return (await pipeline.imports.ingest_url(fetcher, url))[1]
             except (FetchError, ExtractError) as exc:
                 return exc
 
@@ -454,7 +450,7 @@ def extract(
     """Extract articles from saved HTML files or URLs without storing them."""
     settings = current_settings()
     items = inputs or [line.strip() for line in sys.stdin if line.strip()]
-    results = asyncio.run(_extract_all(items, fetch_policy(settings)))
+    results = asyncio.run(_extract_all(items, FetchPolicy.from_settings(settings)))
     failed = 0
     for item, result in zip(items, results, strict=True):
         if isinstance(result, StorywireError):

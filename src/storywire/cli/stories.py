@@ -21,8 +21,8 @@ from storywire.extract.language import identify_language
 from storywire.extract.opinion import classify_kind
 from storywire.models import ArticleKind
 from storywire.nlp.embed import default_embedder
-from storywire.pipeline import story_writer
 from storywire.store import repo
+from storywire.stories.writing import story_writer
 from storywire.timestamps import parse_timestamp
 from storywire.write.extractive import SourceArticle, Written, WrittenStory
 from storywire.write.page import format_time, story_page_text, written_text

@@ -1,1 +1,2 @@
-"""Story detection: online assignment of articles to stories, merging, importance."""
+"""Which story an article joins: online assignment, the merge, split and thread passes,
+and the stream replay."""

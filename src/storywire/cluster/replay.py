@@ -19,12 +19,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from storywire.cluster.assign import ClusterConfig
-from storywire.models import Feed, Outlet
+from storywire.ingest.outlets import ensure_outlet
+from storywire.models import Feed
 from storywire.nlp.embed import Embedder
-from storywire.pipeline import Pipeline, StoryReport, outlet_slug
+from storywire.pipeline import Pipeline
+from storywire.slugs import outlet_slug
 from storywire.sources.feeds import FeedEntry, clean_description
 from storywire.sources.fetch import FetchPolicy
 from storywire.store import db, repo
+from storywire.stories.detect import StoryReport
 
 ROUND = timedelta(minutes=30)  # how often the replayed service checks its feeds
 
@@ -116,23 +119,18 @@ def _feeds(sessions: db.Sessions, items: Sequence[StreamItem]) -> dict[str, Feed
             source = item.source or ""
             if source in feeds:
                 continue
-            host = urlsplit(item.url or "").netloc
-            homepage = f"https://{host}/" if host else f"https://{outlet_slug(source)}.invalid/"
-            outlet = repo.ensure_outlet(
-                session,
-                Outlet(
-                    name=source or host or "unknown", homepage=homepage, slug=_slug(source, host)
-                ),
+            # Each source is an outlet of its own, as the aggregator names them (two may share
+            # a host): it gets a made-up site, and its one feed lives there.
+            host = urlsplit(item.url or "").netloc or "unknown.invalid"
+            homepage = (
+                f"https://{outlet_slug(source)}.replay.invalid/" if source else f"https://{host}/"
             )
+            outlet = ensure_outlet(session, source or host, homepage)
             feed, _ = repo.add_feed(
                 session, Feed(url=f"{homepage}replay-feed/{outlet.slug}", outlet_id=outlet.id)
             )
             feeds[source] = feed
     return feeds
-
-
-def _slug(source: str, host: str) -> str:
-    return outlet_slug(source) if source else outlet_slug(host or "unknown")
 
 
 def _entry(item: StreamItem) -> FeedEntry:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import html
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -29,7 +30,9 @@ from storywire.extract.urls import http_url
 from storywire.models import FeedFormat
 from storywire.timestamps import parse_timestamp
 
-__all__ = ["FeedEntry", "ParsedFeed", "parse_feed"]
+log = logging.getLogger(__name__)
+
+__all__ = ["FeedEntry", "ParsedFeed", "parse_feed", "read_feed"]
 
 _JSON_MEDIA_TYPES = frozenset({"application/feed+json", "application/json"})
 _JSON_FEED_VERSION = "jsonfeed.org/version/"
@@ -131,6 +134,19 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     if _is_json(body, content_type):
         return _parse_json_feed(body, url)
     return _parse_xml_feed(body, url, content_type)
+
+
+def read_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+    """A fetched feed, parsed, with the entries an article can come from. A parser bug met on
+    one feed (any exception but ParseError) fails that feed only, logged with its traceback,
+    instead of every round that meets it."""
+    try:
+        return linked_entries(parse_feed(body, url, content_type))
+    except ParseError:
+        raise
+    except Exception as exc:
+        log.exception("feed parser failed", extra={"feed": url})
+        raise ParseError(f"{url}: the parser failed ({exc!r})") from exc
 
 
 # Real feeds list tens of items, archives a few hundred; a feed of 100,000 tiny items is a

@@ -30,6 +30,7 @@ import brotli  # type: ignore[import-untyped]
 import charset_normalizer
 import httpx
 
+from storywire.config import Settings
 from storywire.errors import BlockedAddressError, FetchError
 from storywire.sources.guard import check_url, guarded_transport
 
@@ -91,6 +92,18 @@ class FetchPolicy:
     allow_loopback: bool = False
     max_compression_ratio: int = 100
     ports: tuple[int, ...] = (80, 443, 8000, 8080, 8443)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FetchPolicy:
+        return cls(
+            user_agent=settings.user_agent,
+            allow_loopback=settings.allow_loopback,
+            total_timeout=settings.fetch_total_timeout,
+            max_bytes=settings.fetch_max_bytes,
+            host_concurrency=settings.fetch_host_concurrency,
+            host_delay=settings.fetch_host_delay,
+            ports=tuple(settings.fetch_ports),
+        )
 
 
 @dataclass(frozen=True, slots=True)

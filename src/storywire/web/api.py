@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AnyHttpUrl, BaseModel, Field, StrictBool
 
-from storywire.cluster.importance import importance
 from storywire.models import Article, Feed, Story
 from storywire.store import repo
+from storywire.stories.importance import importance
 from storywire.web.deps import SessionDep
 from storywire.web.views import Card, StoryView, cards, story_cards, story_view, thread_view
 

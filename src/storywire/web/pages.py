@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
-from storywire.cluster.category import CATEGORIES
 from storywire.errors import NotFoundError
 from storywire.extract.urls import redact_url, redact_urls_in
 from storywire.store import repo
+from storywire.stories.category import CATEGORIES
 from storywire.web.deps import SessionDep
 from storywire.web.views import (
     highlight,

@@ -1,9 +1,9 @@
 """Near-duplicate bands, scheme 2: every stored article's LSH band keys recomputed.
 
 The MinHash moved from datasketch (SHA-1 of each shingle hash, scheme 1) to storywire's own
-NumPy multiply-shift hashes (scheme 2, `storywire.dedupe.SCHEME`). Band keys are looked up
+NumPy multiply-shift hashes (scheme 2, `storywire.ingest.dedupe.SCHEME`). Band keys are looked up
 across runs, so old articles get new keys here, or a new wire copy would no longer find them.
-This uses the current `storywire.dedupe`; a later scheme change adds its own migration.
+This uses the current `storywire.ingest.dedupe`; a later scheme change adds its own migration.
 
 Revision ID: 0006
 Revises: 0005
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from storywire.dedupe import fingerprint
+from storywire.ingest.dedupe import fingerprint
 
 revision = "0006"
 down_revision = "0005"

@@ -2,7 +2,7 @@
 
 A stored importance was computed when a story last changed, so a story nobody touched kept the
 score it had then and stayed on top for days. `front_rank` is the log of that score plus the
-days from 2000-01-01 to the story's latest article (storywire.cluster.importance). Existing
+days from 2000-01-01 to the story's latest article (storywire.stories.importance). Existing
 stories get it from their stored importance and last update, which holds up to the clock skew
 between their refreshes; the next coverage change recomputes it exactly.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storywire.cluster.category import CATEGORIES, KEYWORDS, normalise, story_category
+from storywire.stories.category import CATEGORIES, KEYWORDS, normalise, story_category
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storywire.cluster.topics import story_topics
+from storywire.stories.topics import story_topics
 
 
 def test_names_carried_by_two_articles_become_topics_in_full() -> None:

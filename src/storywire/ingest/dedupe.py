@@ -11,16 +11,22 @@ The MinHash is computed here with NumPy rather than by a library: each shingle i
 64-bit hash, so the 126 "permutations" are multiply-shift hashes of it, one matrix product-sum
 per article instead of a second cryptographic hash per shingle. The band keys are stored, so the
 scheme is versioned (`SCHEME`) and a migration recomputes the bands when it changes.
+
+`dedupe_article` is the dedupe stage: the one the feed rounds, imports, the backfill and the
+stream replay all run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 import numpy as np
+
+from storywire.models import Article, Stage, TextSource
+from storywire.store import db, repo
 
 SHINGLE_WORDS = 5
 NUM_PERM = 126
@@ -175,3 +181,55 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
     multipliers = rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     offsets = rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64) * np.uint64(2)
     return multipliers, offsets
+
+
+def dedupe_article(session: db.Session, article: Article) -> Article:
+    """Put the article in its near-duplicate group (the group id is its first member's id).
+
+    A page whose text is its outlet's boilerplate (the same text as another of the outlet's
+    articles under another headline: a paywall, consent or error page) is not the article's
+    text: the article falls back to its feed description, and is grouped on that.
+
+    Workers dedupe one article at a time (an advisory lock for the transaction): two copies
+    deduped at once would not see each other. The article's claim ends here."""
+    assert article.id is not None
+    repo.serialise(session, db.Lock.DEDUPE)
+    mark = fingerprint(article.text)
+    same = repo.find_articles_by_hash(session, mark.content_hash, exclude=article.id)
+    if article.text_source is TextSource.PAGE and any(
+        other.outlet_id == article.outlet_id and normalise(other.title) != normalise(article.title)
+        for other in same
+    ):
+        article = replace(article, text=article.summary or "", text_source=TextSource.FEED)
+        mark = fingerprint(article.text)
+        same = repo.find_articles_by_hash(session, mark.content_hash, exclude=article.id)
+    candidates = same + [
+        other
+        for other in repo.articles_by_ids(
+            session, repo.articles_sharing_bands(session, list(mark.bands), article.id or 0)
+        )
+        if other.content_hash != mark.content_hash
+    ]
+    group: int | None = None
+    for other in candidates:
+        exact = other.content_hash == mark.content_hash
+        if is_copy(
+            article.text,
+            other.text,
+            exact,
+            not exact and is_near_duplicate(mark.shingles, shingles(other.text)),
+            same_outlet=other.outlet_id == article.outlet_id,
+            title_a=article.title,
+            title_b=other.title,
+        ):
+            group = other.near_dup_group or other.id
+            break
+    article = replace(
+        article,
+        content_hash=mark.content_hash,
+        near_dup_group=group or article.id,
+        stage=Stage.DEDUPED,
+    )
+    repo.save_bands(session, article.id or 0, list(mark.bands))
+    repo.release_articles(session, [article.id or 0])
+    return repo.save_article(session, article)

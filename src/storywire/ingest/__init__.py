@@ -1,0 +1,2 @@
+"""Articles in: built from feed entries, pages and files, grouped with their copies and
+filed under their outlet."""

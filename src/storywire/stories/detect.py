@@ -1,0 +1,250 @@
+"""The story stages: embed deduplicated articles, assign them to stories (cluster/assign.py
+decides), run the merge, split and thread passes, then write the stories that changed.
+
+The service, `storywire cluster`, the stream benchmark and the backfill all run these stages
+through `StoryDetector`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+from storywire import metrics
+from storywire.cluster.assign import (
+    ArticleFeatures,
+    ClusterConfig,
+    StoryClusterer,
+    article_features,
+)
+from storywire.models import Article, Membership, Stage, Story, StoryStatus
+from storywire.nlp.embed import Embedder, default_embedder
+from storywire.nlp.features import embedding_text
+from storywire.slugs import story_slug
+from storywire.store import db, repo
+from storywire.stories.refresh import refresh_stories
+from storywire.stories.writing import StoryWriter, write_stories
+from storywire.write.extractive import ExtractiveWriter
+
+# How a story split off another is linked to it (shown as "related event"); the clusterer never
+# merges such a pair again, across restarts too.
+SPLIT_LINK = "related-event"
+# How a story is linked to an earlier story of the same ongoing saga (its thread).
+THREAD_LINK = "same-thread"
+
+
+@dataclass
+class StoryReport:
+    embedded: int = 0
+    clustered: int = 0
+    new_stories: int = 0
+    merged: int = 0
+    split: int = 0
+    revised: int = 0
+    touched: set[int] = field(default_factory=set)
+
+
+class StoryDetector:
+    """The story stages: embed deduplicated articles, then assign them to stories.
+
+    It keeps the online clusterer in memory between rounds and rebuilds it from the database
+    once per process, so a restart re-decides nothing.
+    """
+
+    def __init__(
+        self,
+        sessions: db.Sessions,
+        embedder: Callable[[], Embedder] = default_embedder,
+        config: ClusterConfig | None = None,
+        writer: Callable[[Embedder], StoryWriter] = ExtractiveWriter,
+        claim_lease: float = 300.0,
+        embed_batch: int = 256,
+    ) -> None:
+        self.sessions = sessions
+        self._embedder_factory = embedder
+        self._writer_factory = writer
+        self.cluster_config = config or ClusterConfig()
+        self.claim_lease = claim_lease
+        self.embed_batch = embed_batch
+        self._clusterer: StoryClusterer | None = None
+
+    def forget(self) -> None:
+        """Drop the clusterer held in memory; the next round rebuilds it from the database. A
+        worker that takes over the story lock does this: another process assigned meanwhile."""
+        self._clusterer = None
+
+    def detect(self, write: bool = True) -> StoryReport:
+        """Embed deduplicated articles, assign them to stories, merge converged stories, and
+        (unless `write` is off, as in an evaluation replay) write the stories that changed."""
+        with metrics.STAGE_SECONDS.labels("embed").time():
+            report = StoryReport(embedded=self.embed_pending())
+        with metrics.STAGE_SECONDS.labels("cluster").time():
+            self.cluster_pending(report)
+        if write:
+            # With the stories a killed run clustered but never wrote: their articles wait
+            # at stage CLUSTERED, so a restart finishes them like any other stage.
+            with db.transaction(self.sessions) as session:
+                unwritten = repo.stories_at_stage(session, Stage.CLUSTERED)
+            with metrics.STAGE_SECONDS.labels("write").time():
+                report.revised = self.write_stories(report.touched | unwritten)
+        story_changes = {
+            "created": report.new_stories,
+            "merged": report.merged,
+            "split": report.split,
+            "revised": report.revised,
+        }
+        for change, count in story_changes.items():
+            metrics.STORY_CHANGES.labels(change).inc(count)
+        return report
+
+    def write_stories(self, story_ids: set[int]) -> int:
+        """Write the stories (stories/writing.py); returns how many got a new revision."""
+        writer = self._writer_factory(self._embedder_factory())
+        return write_stories(self.sessions, writer, story_ids)
+
+    def embed_pending(self) -> int:
+        """Embed deduplicated articles, a claimed batch at a time, until none is left unclaimed."""
+        embedder = self._embedder_factory()
+        done = 0
+        while True:
+            with db.transaction(self.sessions) as session:
+                lease = repo.Lease.of(self.claim_lease)
+                pending = repo.claim_articles(session, Stage.DEDUPED, lease, self.embed_batch)
+            if not pending:
+                return done
+            vectors = embedder.embed([embedding_text(a.title, a.text) for a in pending])
+            with db.transaction(self.sessions) as session:
+                ids = [article.id or 0 for article in pending]
+                repo.save_vectors(
+                    session,
+                    embedder.name,
+                    {i: vector.tobytes() for i, vector in zip(ids, vectors, strict=True)},
+                )
+                repo.set_stage(session, ids, Stage.EMBEDDED)
+            done += len(pending)
+
+    def cluster_pending(self, report: StoryReport) -> None:
+        """Assign every embedded article, then run the passes: one transaction per round, so
+        the stored stories and the in-memory clusterer move together (after a failure the
+        clusterer is rebuilt from what was committed)."""
+        try:
+            self._cluster_round(report)
+        except BaseException:
+            self._clusterer = None
+            raise
+
+    def _cluster_round(self, report: StoryReport) -> None:
+        clusterer = self._clusterer_state()
+        model = self._embedder_factory().name
+        with db.transaction(self.sessions) as session:
+            pending = repo.articles_at_stage(session, Stage.EMBEDDED, limit=1_000_000)
+            stored = repo.vectors(session, [a.id or 0 for a in pending], model)
+            pending.sort(key=lambda a: (a.when, a.id or 0))
+            joined: list[Membership] = []
+            for article in pending:
+                features = _features(article, stored.get(article.id or 0))
+
+                def new_story(article: Article = article) -> int:
+                    return _create_story(session, article)
+
+                decision = clusterer.assign(features, new_id=new_story)
+                when = article.when
+                joined.append(
+                    Membership(
+                        decision.story_id,
+                        article.id or 0,
+                        joined_at=when,
+                        reason=decision.reason,
+                        score=decision.score,
+                    )
+                )
+                if decision.follows is not None:
+                    repo.link_stories(
+                        session, decision.story_id, decision.follows, "follow-up", when
+                    )
+                report.clustered += 1
+                report.new_stories += decision.created
+                report.touched.add(decision.story_id)
+            repo.add_memberships(session, joined)
+            repo.set_stage(session, [m.article_id for m in joined], Stage.CLUSTERED)
+            now = datetime.now(UTC)
+
+            def split_story(first: int) -> int:
+                return _create_story(session, repo.articles_by_ids(session, [first])[0])
+
+            merges, splits = clusterer.passes(set(report.touched), new_id=split_story)
+            for gone, keep in merges:
+                repo.move_memberships(session, gone, keep, now)
+                report.touched.discard(gone)
+                report.touched.add(keep)
+            report.merged = len(merges)
+            for split in splits:
+                repo.move_articles(
+                    session,
+                    list(split.moved),
+                    split.story_id,
+                    split.new_story_id,
+                    now,
+                    f"split from story {split.story_id}",
+                )
+                repo.link_stories(session, split.new_story_id, split.story_id, SPLIT_LINK, now)
+                report.touched.add(split.new_story_id)
+                report.split += 1
+            for story_id, earlier in clusterer.thread_links(report.touched):
+                repo.link_stories(session, story_id, earlier, THREAD_LINK, now)
+            repo.recount(session, report.touched)
+            refresh_stories(session, report.touched, clusterer.dormant_ids())
+
+    def _clusterer_state(self) -> StoryClusterer:
+        """The clusterer, rebuilt once per process from the stories still inside the window."""
+        if self._clusterer is not None:
+            return self._clusterer
+        clusterer = StoryClusterer(self.cluster_config)
+        model = self._embedder_factory().name
+        with db.transaction(self.sessions) as session:
+            latest = repo.latest_article_time(session)
+            since = (latest or datetime.now(UTC)) - self.cluster_config.window * 2
+            for story, member_ids in repo.stories_active_since(session, since):
+                members = repo.articles_by_ids(session, member_ids)
+                stored = repo.vectors(session, member_ids, model)
+                features = [_features(a, stored.get(a.id or 0)) for a in members]
+                dormant = story.status is StoryStatus.DORMANT
+                clusterer.restore(story.id or 0, sorted(features, key=lambda f: f.id), dormant)
+            for story_id, related_id in repo.linked_pairs(session, SPLIT_LINK):
+                clusterer.keep_apart(story_id, related_id)
+        self._clusterer = clusterer
+        return clusterer
+
+
+def _features(article: Article, vector: bytes | None) -> ArticleFeatures:
+    if vector is None:
+        raise ValueError(f"article {article.id} has no stored vector")
+    return article_features(
+        article.id or 0,
+        article.title,
+        article.text,
+        np.frombuffer(vector, dtype=np.float32),
+        published=article.when,
+        language=article.language,
+        outlet=str(article.outlet_id) if article.outlet_id is not None else None,
+        dup_group=article.near_dup_group,
+    )
+
+
+def _create_story(session: db.Session, article: Article) -> int:
+    when = article.when
+    story = repo.add_story(
+        session,
+        Story(
+            slug=f"pending-{article.id}",
+            headline=article.title,
+            published_at=when,
+            updated_at=when,
+        ),
+    )
+    story.slug = story_slug(article.title, story.id or 0)
+    repo.save_story(session, story)
+    return story.id or 0

@@ -1,0 +1,121 @@
+"""The write stage: a new revision of each story whose coverage changed, by the configured writer.
+
+The writers (write/) turn source articles into a story; this module feeds them stored articles
+and stores what they wrote as a revision when it differs enough from the current one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from storywire import metrics
+from storywire.config import Settings
+from storywire.models import (
+    Article,
+    ArticleKind,
+    CitedText,
+    OpinionItem,
+    Stage,
+    StoryRevision,
+)
+from storywire.nlp.embed import Embedder
+from storywire.store import db, repo
+from storywire.write.extractive import ExtractiveWriter, SourceArticle, WrittenStory
+from storywire.write.llm import LLMWriter
+from storywire.write.revisions import changes, worth_a_revision
+
+log = logging.getLogger(__name__)
+
+
+class StoryWriter(Protocol):
+    def write(
+        self, articles: Sequence[SourceArticle], words: int | None = None
+    ) -> WrittenStory: ...
+
+
+def story_writer(settings: Settings) -> Callable[[Embedder], StoryWriter]:
+    """The extractive writer, or the LLM writer (falling back to it) when one is configured."""
+    base_url, model = settings.llm_base_url, settings.llm_model
+    if not (base_url and model):
+        return ExtractiveWriter
+
+    def llm(embedder: Embedder) -> StoryWriter:
+        return LLMWriter(
+            base_url,
+            model,
+            settings.llm_api_key,
+            fallback=ExtractiveWriter(embedder),
+            timeout=settings.llm_timeout,
+            response_format=settings.llm_response_format,
+        )
+
+    return llm
+
+
+def write_stories(sessions: db.Sessions, writer: StoryWriter, story_ids: set[int]) -> int:
+    """A new revision for each story whose text changed; returns how many. Either way its
+    articles reach stage WRITTEN: the writer has taken them into account."""
+    revised = 0
+    with db.transaction(sessions) as session:
+        outlets = repo.outlet_names(session)
+    for story_id in sorted(story_ids):
+        with db.transaction(sessions) as session:
+            story = repo.get_story(session, story_id)
+            if story.id != story_id:  # merged away meanwhile
+                continue
+            members = [article for article, _ in repo.story_articles(session, story_id)]
+            previous = repo.current_revision(session, story)
+        written = writer.write([source_article(a, outlets) for a in members])
+        outcome = getattr(writer, "last_outcome", None)
+        if outcome is not None:
+            metrics.LLM_OUTCOMES.labels(outcome).inc()
+        if outcome is not None and outcome != "llm":
+            log.info("LLM writer fell back", extra={"story": story_id, "outcome": outcome})
+        found = changes(previous, written)
+        new = worth_a_revision(previous, found)
+        when = max(a.when for a in members)
+        with db.transaction(sessions) as session:
+            if new:
+                repo.add_revision(session, _revision(story_id, written, found, when))
+            repo.set_stage(
+                session,
+                [a.id or 0 for a in members if a.stage is not Stage.WRITTEN],
+                Stage.WRITTEN,
+            )
+        revised += int(new)
+    return revised
+
+
+def source_article(article: Article, outlets: dict[int | None, str]) -> SourceArticle:
+    """A stored article as the writers read it, with its outlet's name."""
+    return SourceArticle(
+        id=article.id or 0,
+        title=article.title,
+        text=article.text,
+        outlet=outlets.get(article.outlet_id, "unknown outlet"),
+        published=article.when,
+        author=article.authors[0] if article.authors else None,
+        opinion=article.kind is ArticleKind.OPINION,
+        dup_group=article.near_dup_group,
+        language=article.language,
+    )
+
+
+def _revision(
+    story_id: int, written: WrittenStory, found: dict[str, list[str]], when: datetime
+) -> StoryRevision:
+    return StoryRevision(
+        story_id=story_id,
+        number=0,
+        created_at=when,
+        headline=written.headline,
+        highlights=[CitedText(h.text, h.citations) for h in written.highlights],
+        body=[CitedText(s.text, s.citations) for s in written.story],
+        opinions=[
+            OpinionItem(o.article_id, o.outlet, o.author, o.title, o.gist) for o in written.opinions
+        ],
+        changes=found,
+    )
