@@ -18,6 +18,7 @@ import httpx
 from storywire.models import Feed, StoryStatus
 from storywire.store import db, repo
 from storywire.web.app import create_app
+from storywire.write.timeline import story_svg
 from tests.web.conftest import story_with_two_outlets
 
 TOKEN = "s3cret-token"
@@ -80,6 +81,18 @@ def test_story_page_shows_the_seed_layout_with_working_citations(written: db.Ses
     assert len(re.findall(r'<li value="\d+" id="source-', page.text)) == len(sources)
     assert detail["topics"] and f'href="/topics/{detail["topics"][0]["slug"]}"' in page.text
     assert re.search(r"Updated <time datetime=[^>]+>(\d+ \w+ ago|just now)</time>", page.text)
+
+
+def test_a_story_of_one_outlet_gets_its_chart_from_the_same_drawing(written: db.Sessions) -> None:
+    """Stories of one outlet are stored without a chart; the page draws it the stages' way."""
+    with db.transaction(written) as session:
+        single = next(s for s in repo.list_stories(session, 500) if s.outlet_count == 1)
+        story = repo.get_story(session, single.story.id or 0)
+        members = [a for a, _ in repo.story_articles(session, story.id or 0)]
+        names = repo.outlet_names(session)
+    assert story.timeline_svg is None
+    chart = story_svg(members, names)
+    assert chart.startswith("<svg") and chart in _get(written, f"/stories/{story.slug}").text
 
 
 def test_wire_copies_carry_a_badge(written: db.Sessions) -> None:

@@ -20,7 +20,6 @@ import zlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
@@ -32,6 +31,7 @@ import httpx
 
 from storywire.config import Settings
 from storywire.errors import BlockedAddressError, FetchError
+from storywire.retry import Backoff
 from storywire.sources.guard import check_url, guarded_transport
 
 log = logging.getLogger(__name__)
@@ -210,6 +210,7 @@ class Fetcher:
         self.policy = policy
         self._sleep = sleep
         self._jitter = jitter
+        self._backoff = Backoff(policy.backoff_base, policy.backoff_max)
         timeout = httpx.Timeout(
             policy.read_timeout, connect=policy.connect_timeout, pool=policy.total_timeout
         )
@@ -346,23 +347,16 @@ class Fetcher:
                     raise exc.__cause__ from exc
                 if attempt >= self.policy.retries:
                     raise FetchError(f"{url}: {_describe(exc)}") from exc
-                wait = self._backoff(attempt, None)
+                wait = self._backoff.delay(attempt, None, self._jitter)
             else:
                 if response.status_code not in _RETRY_STATUSES or attempt >= self.policy.retries:
                     return response, body
-                wait = self._backoff(attempt, response.headers.get("retry-after"))
+                wait = self._backoff.delay(
+                    attempt, response.headers.get("retry-after"), self._jitter
+                )
             attempt += 1
             log.info("retrying", extra={"url": url, "attempt": attempt, "wait": wait})
             await self._sleep(wait)
-
-    def _backoff(self, attempt: int, retry_after: str | None) -> float:
-        """Full-jitter exponential backoff, or the server's Retry-After when it gives one."""
-        if retry_after:
-            seconds = _retry_after_seconds(retry_after)
-            if seconds is not None:
-                return min(max(seconds, 0.0), self.policy.backoff_max)
-        ceiling = min(self.policy.backoff_max, self.policy.backoff_base * 2**attempt)
-        return self._jitter(0.0, ceiling)
 
     async def _request(
         self, url: str, headers: dict[str, str], budget: _Budget
@@ -635,20 +629,6 @@ def _ascii_int(value: str | None) -> int | None:
     if value is None or not _DIGITS.fullmatch(value.strip()):
         return None
     return int(value)
-
-
-def _retry_after_seconds(value: str) -> float | None:
-    """Retry-After as delay-seconds or an HTTP-date (RFC 9110 10.2.3); None when it is neither."""
-    seconds = _ascii_int(value)
-    if seconds is not None:
-        return float(seconds)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # the asctime form and a "-0000" zone give no zone; HTTP means UTC
-        when = when.replace(tzinfo=UTC)
-    return (when - datetime.now(UTC)).total_seconds()
 
 
 def _describe(exc: httpx.TransportError) -> str:

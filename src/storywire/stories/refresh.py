@@ -8,8 +8,7 @@ from storywire.store import db, repo
 from storywire.stories.category import story_category
 from storywire.stories.importance import Coverage, front_rank
 from storywire.stories.topics import story_topics
-from storywire.write.timeline import Coverage as TimelinePoint
-from storywire.write.timeline import coverage_svg
+from storywire.write.timeline import story_svg
 
 
 def refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int]) -> None:
@@ -40,13 +39,7 @@ def refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int])
         # Most stories are one outlet's article and stay so: their chart is drawn if someone
         # opens the page (web.views), and topics need names from two outlets.
         several = len({a.outlet_id for a in members}) >= 2
-        story.timeline_svg = (
-            coverage_svg(
-                [TimelinePoint(a.when, names.get(a.outlet_id, "Unknown outlet")) for a in members]
-            )
-            if several
-            else None
-        )
+        story.timeline_svg = story_svg(members, names) if several else None
         repo.save_story(session, story)
         topics = (
             story_topics(

@@ -20,7 +20,7 @@ from storywire.models import (
     Topic,
 )
 from storywire.store import db, repo
-from storywire.write.timeline import Coverage, coverage_svg
+from storywire.write.timeline import story_svg
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,18 +138,8 @@ def story_view(session: db.Session, key: str) -> StoryView:
         OutletGroup(name=name, slug=outlet_slug.get(name), sources=items)
         for name, items in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     ]
-    timeline = story.timeline_svg
-    if timeline is None:  # a story last refreshed before timelines were stored
-        timeline = coverage_svg(
-            [
-                Coverage(
-                    at=a.published_at or a.fetched_at or story.published_at,
-                    outlet=sources[a.id].outlet,
-                )
-                for a in articles
-                if a.id is not None
-            ]
-        )
+    # A story of one outlet is stored without its chart (stories/refresh.py): drawn here.
+    timeline = story.timeline_svg or story_svg(articles, names)
     return StoryView(
         story=story,
         revision=revision,

@@ -32,8 +32,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -41,6 +39,7 @@ from pydantic import SecretStr
 
 from storywire.errors import WriteError
 from storywire.nlp.sentences import split_sentences
+from storywire.retry import retry_after
 from storywire.write.extractive import (
     ExtractiveWriter,
     SourceArticle,
@@ -398,9 +397,12 @@ class LLMWriter:
             if response.status_code not in _RETRY_STATUSES:
                 self._spend(estimate)
                 raise _FallbackError(f"HTTP {response.status_code}")
-            wait = _retry_after(response.headers.get("Retry-After"))
+            header = response.headers.get("Retry-After")
+            wait = 1.0 if header is None else retry_after(header)
             if attempt == self.retries:
                 raise _FallbackError(f"HTTP {response.status_code} after {self.retries} retries")
+            if wait is None:
+                raise _FallbackError(f"HTTP {response.status_code}, Retry-After {header!r}")
             if wait > self.max_retry_after:
                 raise _FallbackError(
                     f"HTTP {response.status_code}, Retry-After {wait:g}s is over the "
@@ -504,23 +506,6 @@ def _used_tokens(data: Any, prompt_estimate: int, content: str) -> int:
         if all(isinstance(p, int) for p in parts):
             return sum(p for p in parts if isinstance(p, int))
     return prompt_estimate + len(content) // CHARS_PER_TOKEN + 1
-
-
-def _retry_after(value: str | None) -> float:
-    """Seconds a Retry-After header asks for (a number or an HTTP date); 1s when absent."""
-    if not value:
-        return 1.0
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return float("inf")
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def _bullets(problems: list[str], limit: int = 20) -> str:

@@ -15,12 +15,14 @@ import hashlib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["MAX_BINS", "OTHER_OUTLETS", "PALETTE", "Coverage", "coverage_svg"]
+from storywire.models import Article
+
+__all__ = ["MAX_BINS", "OTHER_OUTLETS", "PALETTE", "Coverage", "coverage_svg", "story_svg"]
 
 MAX_BINS = 72
 OTHER_OUTLETS = "Other outlets"
@@ -128,6 +130,14 @@ def _el(parent: _Element | None, tag: str, text: str | None = None, **attrs: obj
     if parent is not None:
         parent.children.append(element)
     return element
+
+
+def story_svg(articles: Sequence[Article], outlet_names: Mapping[int | None, str]) -> str:
+    """A story's chart from its member articles: the one drawing the story stages store and the
+    reader draws for a story stored without one."""
+    return coverage_svg(
+        [Coverage(a.when, outlet_names.get(a.outlet_id, "Unknown outlet")) for a in articles]
+    )
 
 
 def coverage_svg(
