@@ -189,10 +189,13 @@ class Pipeline:
         report = FeedReport(feed.url)
         try:
             result = await fetcher.fetch_feed(feed.url, feed.etag, feed.last_modified)
+            # In a thread: a big feed takes feedparser seconds, and other feeds' fetches go on.
             parsed = (
                 None
                 if result.not_modified
-                else read_feed(result.body, result.final_url, result.content_type)
+                else await asyncio.to_thread(
+                    read_feed, result.body, result.final_url, result.content_type
+                )
             )
         except (FetchError, ParseError) as exc:
             gone = isinstance(exc, HTTPStatusError) and exc.status == 410
