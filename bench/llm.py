@@ -180,14 +180,14 @@ def run(
         seconds = time.perf_counter() - started
         results.append(
             {
-                "outcome": writer.last_outcome,
+                "outcome": story.outcome,
                 "seconds": seconds,
                 "tokens": writer.last_tokens,
                 "articles": len(articles),
                 "headline": story.headline,
             }
         )
-        print(f"{number:>3} {seconds:6.1f}s {writer.last_outcome[:90]}", file=sys.stderr)
+        print(f"{number:>3} {seconds:6.1f}s {(story.outcome or '')[:90]}", file=sys.stderr)
     return results, peer
 
 

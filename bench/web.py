@@ -352,7 +352,7 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
                             created_at=latest,
                             headline=headline,
                             highlights=cited(story.highlights),
-                            body=cited(story.body),
+                            story=cited(story.body),
                         ),
                     )
                     counts["stories"] += 1

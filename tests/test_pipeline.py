@@ -369,7 +369,7 @@ def test_a_configured_llm_writes_stories_and_falls_back_when_it_fails(
     assert stories.revised > 0
     with db.transaction(sessions) as session:
         written = [repo.current_revision(session, s.story) for s in repo.list_stories(session)]
-    assert all(r is not None and r.body for r in written), "the extractive fallback wrote them"
+    assert all(r is not None and r.story for r in written), "the extractive fallback wrote them"
 
 
 PAYWALL = (

@@ -125,7 +125,7 @@ def test_pruning_keeps_pages_readable_and_spares_stories_still_changing(
         revision = revisions[story.id]
         assert revision is not None
         shown = html.unescape(page.text)
-        for sentence in revision.body[:3]:
+        for sentence in revision.story[:3]:
             assert sentence.text in shown, story.headline
         detail = _page(sessions, f"/api/v1/stories/{story.id}").json()
         assert all(source["title"] for source in detail["sources"])

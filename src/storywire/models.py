@@ -149,14 +149,14 @@ class StoryRevision:
     created_at: datetime
     headline: str
     highlights: list[CitedText]
-    body: list[CitedText]
+    story: list[CitedText]
     opinions: list[OpinionItem] = field(default_factory=list)
     changes: dict[str, list[str]] = field(default_factory=dict)
     id: int | None = None
 
     @property
     def text(self) -> str:
-        return " ".join(sentence.text for sentence in self.body)
+        return " ".join(sentence.text for sentence in self.story)
 
 
 @dataclass(slots=True)

@@ -159,7 +159,7 @@ def _story_with_revision(session: db.Session) -> tuple[Story, list[Article]]:
         created_at=T0 + timedelta(hours=1),
         headline="Magnitude 6.4 earthquake strikes Teravale",
         highlights=[CitedText("A magnitude 6.4 quake struck.", (articles[0].id or 0,))],
-        body=[CitedText("Nine people died in the earthquake.", (articles[1].id or 0,))],
+        story=[CitedText("Nine people died in the earthquake.", (articles[1].id or 0,))],
         opinions=[OpinionItem(articles[2].id or 0, "Courier", None, "Build better", "Codes.")],
         changes={"added": ["Nine people died in the earthquake."]},
     )
@@ -182,14 +182,14 @@ def test_story_membership_revisions_and_listing(sessions: db.Sessions) -> None:
             created_at=T0 + timedelta(hours=5),
             headline="Death toll in Teravale earthquake rises to 23",
             highlights=[],
-            body=[CitedText("The toll rose to 23.", (articles[1].id or 0,))],
+            story=[CitedText("The toll rose to 23.", (articles[1].id or 0,))],
         )
         repo.add_revision(session, second)
         history = repo.revisions(session, story.id or 0)
     assert [(s.article_count, s.outlet_count) for s in listed] == [(3, 2)]
     assert [m.reason for _, m in members] == ["new", "new", "new"]
     assert current is not None and current.number == 1
-    assert current.body[0].citations == (articles[1].id,)
+    assert current.story[0].citations == (articles[1].id,)
     assert current.opinions[0].title == "Build better"
     assert [r.number for r in history] == [1, 2]
     assert history[0].changes == {"added": ["Nine people died in the earthquake."]}

@@ -65,7 +65,7 @@ def _seed(session: db.Session) -> None:
                 created_at=when,
                 headline=story.headline,
                 highlights=[cited],
-                body=[cited],
+                story=[cited],
             ),
         )
         repo.save_topics(session, story.id or 0, [Topic(slug="council", name="Council")])

@@ -293,7 +293,7 @@ def test_a_grounded_answer_is_published_with_article_citations(
     with serve(Answer(json.dumps(GROUNDED))) as server:
         writer = _writer(server.base_url, api_key=SecretStr("sk-secret-4711"))
         story = writer.write(ARTICLES, words=150)
-    assert writer.last_outcome == "llm"
+    assert story.outcome == "llm"
     assert story.headline == "Earthquake kills 23 people in Teravale"
     assert [w.text for w in story.story] == [item["text"] for item in GROUNDED["story"]]
     assert [w.citations for w in story.story] == [(11,), (11, 12), (11, 12), (11,)]
@@ -326,7 +326,7 @@ def test_json_in_a_fenced_block_is_accepted() -> None:
     with serve(Answer(fenced)) as server:
         writer = _writer(server.base_url)
         story = writer.write(ARTICLES)
-    assert writer.last_outcome == "llm"
+    assert story.outcome == "llm"
     assert story.headline == GROUNDED["headline"]
 
 
@@ -346,7 +346,7 @@ def test_a_malformed_answer_falls_back_without_a_retry(content: str) -> None:
     with serve(Answer(content)) as server:
         writer = _writer(server.base_url)
         story = writer.write(ARTICLES)
-    assert writer.last_outcome.startswith("fallback: malformed answer")
+    assert (story.outcome or "").startswith("fallback: malformed answer")
     assert story == _extractive()
     assert len(server.requests) == 1
 
@@ -356,8 +356,8 @@ def test_an_invented_number_is_sent_back_and_a_second_failure_falls_back() -> No
         writer = _writer(server.base_url)
         story = writer.write(ARTICLES)
     assert story == _extractive()
-    assert writer.last_outcome.startswith("fallback: not grounded after a retry")
-    assert "number 57 is not in the cited sources" in writer.last_outcome
+    assert (story.outcome or "").startswith("fallback: not grounded after a retry")
+    assert "number 57 is not in the cited sources" in (story.outcome or "")
     first, second = server.requests
     assert second.messages[: len(first.messages)] == first.messages
     assert second.messages[-2] == {"role": "assistant", "content": INVENTED_NUMBER}
@@ -372,7 +372,7 @@ def test_an_invented_number_fixed_on_the_retry_is_published() -> None:
     with serve(Answer(INVENTED_NUMBER), Answer(json.dumps(GROUNDED))) as server:
         writer = _writer(server.base_url)
         story = writer.write(ARTICLES)
-    assert writer.last_outcome == "llm"
+    assert story.outcome == "llm"
     assert len(server.requests) == 2
     assert story.story[1].text.startswith("At least 23 people were killed")
     assert writer.last_tokens == 300
@@ -383,7 +383,7 @@ def test_an_invented_name_is_rejected_by_grounding() -> None:
         writer = _writer(server.base_url)
         story = writer.write(ARTICLES)
     assert story == _extractive()
-    assert writer.last_outcome.startswith("fallback: not grounded")
+    assert (story.outcome or "").startswith("fallback: not grounded")
     fix = server.requests[1].messages[-1]["content"]
     assert "name 'alcazar' is not in the cited sources" in fix
     assert "name 'ramon' is not in the cited sources" in fix
@@ -395,7 +395,7 @@ def test_a_slow_server_times_out_and_falls_back() -> None:
         started = time.monotonic()
         story = writer.write(ARTICLES)
         elapsed = time.monotonic() - started
-    assert writer.last_outcome == "fallback: timeout after 0.3s"
+    assert story.outcome == "fallback: timeout after 0.3s"
     assert story == _extractive()
     assert elapsed < 3
 
@@ -407,7 +407,7 @@ def test_429_is_retried_after_retry_after() -> None:
         started = time.monotonic()
         story = writer.write(ARTICLES)
         elapsed = time.monotonic() - started
-    assert writer.last_outcome == "llm"
+    assert story.outcome == "llm"
     assert story.headline == GROUNDED["headline"]
     assert len(server.requests) == 2 and elapsed >= 0.95
 
@@ -418,7 +418,7 @@ def test_429_asking_for_a_long_wait_falls_back_at_once() -> None:
         started = time.monotonic()
         story = writer.write(ARTICLES)
     assert time.monotonic() - started < 5
-    assert writer.last_outcome == "fallback: HTTP 429, Retry-After 120s is over the 5s cap"
+    assert story.outcome == "fallback: HTTP 429, Retry-After 120s is over the 5s cap"
     assert story == _extractive()
 
 
@@ -426,7 +426,7 @@ def test_a_server_error_falls_back() -> None:
     with serve(Answer(status=500)) as server:
         writer = _writer(server.base_url)
         story = writer.write(ARTICLES)
-    assert writer.last_outcome == "fallback: HTTP 500"
+    assert story.outcome == "fallback: HTTP 500"
     assert story == _extractive()
     assert len(server.requests) == 1
 
@@ -435,8 +435,9 @@ def test_an_unreachable_server_falls_back() -> None:
     with serve() as server:
         url = server.base_url
     writer = _writer(url)
-    assert writer.write(ARTICLES) == _extractive()
-    assert writer.last_outcome == "fallback: request failed (ConnectError)"
+    story = writer.write(ARTICLES)
+    assert story == _extractive()
+    assert story.outcome == "fallback: request failed (ConnectError)"
 
 
 def test_a_story_over_its_token_budget_is_not_sent() -> None:
@@ -444,7 +445,7 @@ def test_a_story_over_its_token_budget_is_not_sent() -> None:
         writer = _writer(server.base_url, max_tokens_per_story=500)
         story = writer.write(ARTICLES)
     assert server.requests == []
-    assert writer.last_outcome.startswith("fallback: story token budget")
+    assert (story.outcome or "").startswith("fallback: story token budget")
     assert story == _extractive()
 
 
@@ -454,7 +455,7 @@ def test_the_retry_is_not_sent_when_it_would_pass_the_story_budget() -> None:
         writer = _writer(server.base_url, max_tokens_per_story=6000)
         story = writer.write(ARTICLES)
     assert len(server.requests) == 1
-    assert writer.last_outcome.startswith("fallback: story token budget")
+    assert (story.outcome or "").startswith("fallback: story token budget")
     assert story == _extractive()
 
 
@@ -464,15 +465,15 @@ def test_the_hourly_budget_rolls() -> None:
     answers = [Answer(json.dumps(GROUNDED), usage=usage) for _ in range(2)]
     with serve(*answers) as server:
         writer = _writer(server.base_url, tokens_per_hour=7000, clock=lambda: now[0])
-        writer.write(ARTICLES)
-        assert writer.last_outcome == "llm" and writer.tokens_last_hour() == 5000
+        story = writer.write(ARTICLES)
+        assert story.outcome == "llm" and writer.tokens_last_hour() == 5000
         now[0] += 1800
-        writer.write(ARTICLES)
-        assert writer.last_outcome.startswith("fallback: hourly token budget")
+        story = writer.write(ARTICLES)
+        assert (story.outcome or "").startswith("fallback: hourly token budget")
         assert len(server.requests) == 1
         now[0] += 1801
-        writer.write(ARTICLES)
-        assert writer.last_outcome == "llm" and len(server.requests) == 2
+        story = writer.write(ARTICLES)
+        assert story.outcome == "llm" and len(server.requests) == 2
 
 
 def test_without_news_sentences_the_model_is_not_asked() -> None:
@@ -480,7 +481,7 @@ def test_without_news_sentences_the_model_is_not_asked() -> None:
     with serve() as server:
         writer = _writer(server.base_url)
         story = writer.write(opinions_only)
-    assert writer.last_outcome == "fallback: no usable source sentences"
+    assert story.outcome == "fallback: no usable source sentences"
     assert story == ExtractiveWriter(HashEmbedder()).write(opinions_only, 200)
 
 
@@ -494,8 +495,8 @@ def test_the_answer_shape_can_be_asked_for_less_strictly(
     """For servers without structured outputs: any JSON object, or no response_format."""
     with serve(Answer(json.dumps(GROUNDED))) as server:
         writer = _writer(server.base_url, response_format=kind)
-        writer.write(ARTICLES)
-    assert writer.last_outcome == "llm"
+        story = writer.write(ARTICLES)
+    assert story.outcome == "llm"
     assert server.requests[0].body.get("response_format") == sent
     with pytest.raises(ValueError, match="response_format"):
         _writer(server.base_url, response_format="xml")

@@ -19,12 +19,12 @@ from storywire.cluster.replay import StreamItem, replay
 from storywire.errors import ParseError, StorywireError
 from storywire.extract.language import identify_language
 from storywire.extract.opinion import classify_kind
-from storywire.models import ArticleKind
+from storywire.models import ArticleKind, CitedText
 from storywire.nlp.embed import default_embedder
 from storywire.store import repo
 from storywire.stories.writing import story_writer
 from storywire.timestamps import parse_timestamp
-from storywire.write.extractive import SourceArticle, Written, WrittenStory
+from storywire.write.extractive import SourceArticle, WrittenStory
 from storywire.write.page import format_time, story_page_text, written_text
 
 stories_app = typer.Typer(help="Browse stored stories.", no_args_is_help=True)
@@ -134,9 +134,8 @@ def write(
         raise fail(ParseError(f"bad write input: {exc!r}")) from exc
     writer = story_writer(current_settings())(default_embedder())
     written = writer.write(articles, words=budget)
-    outcome = getattr(writer, "last_outcome", "")
-    if outcome.startswith("fallback"):
-        err.print(f"the LLM writer fell back to the extractive story: {outcome}")
+    if written.outcome and written.outcome.startswith("fallback"):
+        err.print(f"the LLM writer fell back to the extractive story: {written.outcome}")
 
     def label(number: int) -> str:
         return str(ids[number - 1])
@@ -165,7 +164,7 @@ def _source_from_json(number: int, row: dict[str, Any]) -> SourceArticle:
 
 
 def _written_json(written: WrittenStory, ids: list[Any]) -> dict[str, Any]:
-    def cited(items: list[Written]) -> list[dict[str, Any]]:
+    def cited(items: list[CitedText]) -> list[dict[str, Any]]:
         return [{"text": i.text, "citations": [ids[c - 1] for c in i.citations]} for i in items]
 
     return {

@@ -1136,7 +1136,7 @@ def _cited_json(item: CitedText) -> dict[str, Any]:
 def _revision_content(revision: StoryRevision) -> dict[str, Any]:
     return {
         "highlights": [_cited_json(highlight) for highlight in revision.highlights],
-        "story": [_cited_json(sentence) for sentence in revision.body],
+        "story": [_cited_json(sentence) for sentence in revision.story],
         "opinions": [asdict(o) for o in revision.opinions],
     }
 
@@ -1152,7 +1152,7 @@ def _revision(row: StoryRevisionRow | Row[Any]) -> StoryRevision:
         created_at=row.created_at,
         headline=row.headline,
         highlights=cited(row.content.get("highlights", [])),
-        body=cited(row.content.get("story", [])),
+        story=cited(row.content.get("story", [])),
         opinions=[OpinionItem(**o) for o in row.content.get("opinions", [])],
         changes=row.changes,
     )

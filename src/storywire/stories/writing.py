@@ -16,8 +16,6 @@ from storywire.config import Settings
 from storywire.models import (
     Article,
     ArticleKind,
-    CitedText,
-    OpinionItem,
     Stage,
     StoryRevision,
 )
@@ -69,7 +67,7 @@ def write_stories(sessions: db.Sessions, writer: StoryWriter, story_ids: set[int
             members = [article for article, _ in repo.story_articles(session, story_id)]
             previous = repo.current_revision(session, story)
         written = writer.write([source_article(a, outlets) for a in members])
-        outcome = getattr(writer, "last_outcome", None)
+        outcome = written.outcome
         if outcome is not None:
             metrics.LLM_OUTCOMES.labels(outcome).inc()
         if outcome is not None and outcome != "llm":
@@ -112,10 +110,8 @@ def _revision(
         number=0,
         created_at=when,
         headline=written.headline,
-        highlights=[CitedText(h.text, h.citations) for h in written.highlights],
-        body=[CitedText(s.text, s.citations) for s in written.story],
-        opinions=[
-            OpinionItem(o.article_id, o.outlet, o.author, o.title, o.gist) for o in written.opinions
-        ],
+        highlights=written.highlights,
+        story=written.story,
+        opinions=written.opinions,
         changes=found,
     )

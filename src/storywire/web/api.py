@@ -201,7 +201,7 @@ def _detail(view: StoryView, related: list[Card]) -> StoryDetail:
         ],
         story=[
             CitedOut(text=s.text, citations=list(s.citations))
-            for s in (revision.body if revision else [])
+            for s in (revision.story if revision else [])
         ],
         opinions=[
             OpinionOut(

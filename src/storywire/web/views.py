@@ -201,7 +201,7 @@ def _numbered(
     marker [n] in the story and entry n in Sources are the same article."""
     order: list[int] = []
     if revision is not None:
-        for item in [*revision.highlights, *revision.body]:
+        for item in [*revision.highlights, *revision.story]:
             order += [c for c in item.citations if c not in order]
     by_id = {a.id: a for a in articles if a.id is not None}
     order = [i for i in order if i in by_id]

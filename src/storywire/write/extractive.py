@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from storywire.models import CitedText, OpinionItem
 from storywire.nlp.embed import Embedder, Vectors
 from storywire.nlp.features import DocumentFrequencies, entities, terms
 from storywire.nlp.sentences import split_sentences
@@ -73,21 +74,6 @@ class SourceArticle:
 
 
 @dataclass(frozen=True, slots=True)
-class Written:
-    text: str
-    citations: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Opinion:
-    article_id: int
-    outlet: str
-    author: str | None
-    title: str
-    gist: str
-
-
-@dataclass(frozen=True, slots=True)
 class Source:
     outlet: str
     articles: tuple[int, ...]
@@ -97,10 +83,14 @@ class Source:
 @dataclass
 class WrittenStory:
     headline: str
-    highlights: list[Written]
-    story: list[Written]
-    opinions: list[Opinion] = field(default_factory=list)
+    highlights: list[CitedText]
+    story: list[CitedText]
+    opinions: list[OpinionItem] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
+    # How it was written: "llm", or "fallback: <reason>" when the LLM writer fell back to the
+    # extractive story; None from the extractive writer. Two stories of the same text are equal
+    # however they were written.
+    outcome: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +155,7 @@ class ExtractiveWriter:
         chosen.sort(
             key=lambda i: (sentences[i].published, sentences[i].article, sentences[i].position)
         )
-        story = [Written(sentences[i].text, _citations(i, sentences, similarity)) for i in chosen]
+        story = [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in chosen]
         highlights = _highlights(sentences, similarity, scores)
         return WrittenStory(
             headline=self._headline(representatives or list(articles)),
@@ -394,7 +384,7 @@ def _unattributed(text: str) -> bool:
 
 def _highlights(
     sentences: list[_Sentence], similarity: Vectors, scores: np.ndarray
-) -> list[Written]:
+) -> list[CitedText]:
     """Three central facts, each from a short sentence, mutually different."""
     picked: list[int] = []
     for i in sorted(range(len(sentences)), key=lambda i: (-scores[i], i)):
@@ -406,16 +396,16 @@ def _highlights(
         picked.append(i)
         if len(picked) == 3:
             break
-    return [Written(sentences[i].text, _citations(i, sentences, similarity)) for i in picked]
+    return [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in picked]
 
 
-def _opinion(article: SourceArticle) -> Opinion:
+def _opinion(article: SourceArticle) -> OpinionItem:
     first = next(
         (clean_sentence(s) for s in split_sentences(article.text) if usable(clean_sentence(s))), ""
     )
     gist = " ".join(first.split()[:HIGHLIGHT_WORDS])
     title = clean_headline(article.title, article.outlet)
-    return Opinion(article.id, article.outlet, article.author, title, gist)
+    return OpinionItem(article.id, article.outlet, article.author, title, gist)
 
 
 def _sources(articles: Sequence[SourceArticle]) -> list[Source]:

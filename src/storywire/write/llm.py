@@ -17,9 +17,9 @@ One story, one path:
    not plan for; falling back whole is simpler, and an ungrounded sentence is never published.
 
 Opinions and sources always come from the extractive writer, which runs for every story anyway
-(it is the fallback). `last_outcome` says what happened ("llm" or "fallback: <reason>") so the
-pipeline can log and count it. The API key travels only in the Authorization header; it is never
-logged or shown in `repr`.
+(it is the fallback). The story's `outcome` says what happened ("llm" or "fallback: <reason>") so
+the pipeline can log and count it. The API key travels only in the Authorization header; it is
+never logged or shown in `repr`.
 """
 
 from __future__ import annotations
@@ -31,19 +31,19 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
 from storywire.errors import WriteError
+from storywire.models import CitedText
 from storywire.nlp.sentences import split_sentences
 from storywire.retry import retry_after
 from storywire.write.extractive import (
     ExtractiveWriter,
     SourceArticle,
-    Written,
     WrittenStory,
     clean_headline,
     clean_sentence,
@@ -250,7 +250,6 @@ class LLMWriter:
         self._headers = {"Authorization": f"Bearer {key}"} if key else {}
         self._spent: deque[tuple[float, int]] = deque()
         self._lock = threading.Lock()
-        self.last_outcome = ""
         self.last_tokens = 0
 
     def __repr__(self) -> str:
@@ -266,15 +265,13 @@ class LLMWriter:
         try:
             draft, sentences = self._draft(articles, words)
         except _FallbackError as reason:
-            self.last_outcome = f"fallback: {reason}"
             log.warning(
                 "LLM story for articles %s fell back to extractive after %.1fs: %s",
                 [a.id for a in articles],
                 time.monotonic() - started,
                 reason,
             )
-            return extractive
-        self.last_outcome = "llm"
+            return replace(extractive, outcome=f"fallback: {reason}")
         log.info(
             "LLM story for articles %s written in %.1fs, %d tokens",
             [a.id for a in articles],
@@ -288,6 +285,7 @@ class LLMWriter:
             story=[_written(c, by_id) for c in _within(draft.story, words)],
             opinions=extractive.opinions,
             sources=extractive.sources,
+            outcome="llm",
         )
 
     def tokens_last_hour(self) -> int:
@@ -478,9 +476,9 @@ def _claims(items: Any, label: str) -> list[Claim]:
     return claims
 
 
-def _written(claim: Claim, by_id: dict[str, SourceSentence]) -> Written:
+def _written(claim: Claim, by_id: dict[str, SourceSentence]) -> CitedText:
     """A grounded claim with its sentence ids turned into article citations, in citing order."""
-    return Written(claim.text, tuple(dict.fromkeys(by_id[s].article for s in claim.sources)))
+    return CitedText(claim.text, tuple(dict.fromkeys(by_id[s].article for s in claim.sources)))
 
 
 def _within(story: list[Claim], words: int) -> list[Claim]:

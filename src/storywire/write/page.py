@@ -29,7 +29,7 @@ def story_page_text(
     lines.append("Highlights")
     lines += [f"  • {h.text} {_cite(h.citations)}" for h in revision.highlights]
     lines += ["Story", ""]
-    paragraph = " ".join(f"{s.text} {_cite(s.citations)}" for s in revision.body)
+    paragraph = " ".join(f"{s.text} {_cite(s.citations)}" for s in revision.story)
     lines += textwrap.wrap(paragraph, 100, break_on_hyphens=False, break_long_words=False) or [""]
     lines += ["", "Opinions"]
     lines += [

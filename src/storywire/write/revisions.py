@@ -8,7 +8,7 @@ from storywire.write.extractive import WrittenStory
 
 def changes(previous: StoryRevision | None, new: WrittenStory) -> dict[str, list[str]]:
     """Sentences and highlights added and dropped, and a changed headline."""
-    old_story = [s.text for s in previous.body] if previous else []
+    old_story = [s.text for s in previous.story] if previous else []
     old_highlights = [h.text for h in previous.highlights] if previous else []
     new_story = [s.text for s in new.story]
     new_highlights = [h.text for h in new.highlights]
