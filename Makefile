@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src
+	$(BIN)/mypy src tests
 
 # The browser tests drive Debian's Chromium: install it where we can (root with apt-get);
 # elsewhere they skip with a note (and fail under CI=true, which must run them).

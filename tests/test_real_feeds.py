@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import httpx
 import pytest
@@ -43,7 +42,7 @@ class _LoopbackOnly(httpx.AsyncBaseTransport):
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
+    extensions_map = {  # noqa: RUF012 (an instance variable of the base class)
         ".rss": "application/rss+xml",
         ".atom": "application/atom+xml",
     }

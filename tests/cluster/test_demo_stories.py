@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -23,7 +24,7 @@ class _Cached:
         self.name, self.dim = self._model.name, self._model.dim
         self._cache: dict[str, Vectors] = {}
 
-    def embed(self, texts: list[str]) -> Vectors:  # type: ignore[override]
+    def embed(self, texts: Sequence[str]) -> Vectors:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         for text, vector in zip(missing, self._model.embed(missing), strict=True):
             self._cache[text] = vector

@@ -34,13 +34,17 @@ def newsroom() -> Iterator[Newsroom]:
         yield server
 
 
+def _href(link: ET.Element | None) -> str:
+    return (link.get("href") if link is not None else None) or ""
+
+
 def _feed_items(outlet_format: str, body: str) -> list[str]:
     """Item links of a feed, parsed with the format's own rules."""
     if outlet_format == "json":
         return [item["url"] for item in json.loads(body)["items"]]
     root = ET.fromstring(body)
     if outlet_format == "atom":
-        return [e.find(f"{ATOM}link").get("href") for e in root.iter(f"{ATOM}entry")]  # type: ignore[union-attr]
+        return [_href(e.find(f"{ATOM}link")) for e in root.iter(f"{ATOM}entry")]
     return [item.findtext("link") or "" for item in root.iter("item")]
 
 
@@ -99,7 +103,7 @@ def test_feeds_answer_conditional_gets_with_304(newsroom: Newsroom) -> None:
 
 def test_hub_lists_outlets_opml_and_manifest(newsroom: Newsroom) -> None:
     opml = ET.fromstring(httpx.get(newsroom.opml_url).text)
-    urls = [o.get("xmlUrl") for o in opml.iter("outline") if o.get("xmlUrl")]
+    urls = [o.get("xmlUrl") or "" for o in opml.iter("outline") if o.get("xmlUrl")]
     assert sorted(urls) == sorted(newsroom.feed_url(o) for o in newsroom.corpus.outlets)
     manifest = httpx.get(newsroom.hub_url + "manifest.json").json()
     assert len(manifest["articles"]) == len(newsroom.corpus.articles)

@@ -62,7 +62,7 @@ def test_the_pool_is_bounded_by_its_workers_not_by_hostile_pages() -> None:
     """Two slow pages on two workers take one time limit, not two."""
     with ExtractionPool(2, timeout=1.0) as pool:
 
-        async def both() -> list[BaseException | object]:
+        async def both() -> tuple[object, object]:
             return await asyncio.gather(
                 pool.extract(TABLE, "https://slow.example/1"),
                 pool.extract(TABLE, "https://slow.example/2"),

@@ -491,7 +491,7 @@ def test_unix_sockets_are_refused() -> None:
 @pytest.mark.parametrize(
     "kwargs", [{"proxy": "http://127.0.0.1:3128"}, {"uds": "/run/docker.sock"}]
 )
-def test_guarded_transport_refuses_settings_that_bypass_the_guard(kwargs: dict[str, str]) -> None:
+def test_guarded_transport_refuses_settings_that_bypass_the_guard(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ConfigError):
         guarded_transport(allow_loopback=False, **kwargs)
 

@@ -8,6 +8,7 @@ import os
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -113,7 +114,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _app(_sqlite_url()))
 
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_matches_its_schema(case: schemathesis.Case) -> None:
+def test_api_matches_its_schema(case: schemathesis.Case[Any]) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})
 
 
@@ -123,5 +124,5 @@ if PG_URL:
     @pytest.mark.postgres
     @pg_schema.parametrize()
     @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-    def test_api_matches_its_schema_on_postgresql(case: schemathesis.Case) -> None:
+    def test_api_matches_its_schema_on_postgresql(case: schemathesis.Case[Any]) -> None:
         case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})

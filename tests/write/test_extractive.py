@@ -84,8 +84,8 @@ def test_opinions_are_listed_apart_and_never_quoted(
             assert not set(item.citations) & opinion_ids
             for opinion in (s for s in sources if s.opinion):
                 assert item.text not in opinion.text
-        for opinion in story.opinions:
-            assert opinion.gist and opinion.outlet and not opinion.title.startswith("Opinion |")
+        for piece in story.opinions:
+            assert piece.gist and piece.outlet and not piece.title.startswith("Opinion |")
 
 
 def test_highlights_are_three_distinct_short_facts(

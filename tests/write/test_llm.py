@@ -511,7 +511,7 @@ def test_storywire_write_uses_the_configured_llm_and_says_when_it_falls_back(
             "title": a.title,
             "text": a.text,
             "source": a.outlet,
-            "published": a.published.isoformat(),
+            "published": a.published.isoformat() if a.published else None,
         }
         for a in ARTICLES
         if a.id in (11, 12)  # the news articles, without the wire copy
