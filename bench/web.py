@@ -249,6 +249,7 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
     from storywire.models import (
         Article,
         CitedText,
+        JoinReason,
         Membership,
         Outlet,
         Stage,
@@ -335,7 +336,7 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
                     assert stored.id is not None
                     for article_id, when in zip(ids, times, strict=True):
                         repo.add_membership(
-                            session, Membership(stored.id, article_id, when, "seed")
+                            session, Membership(stored.id, article_id, when, JoinReason.NEW_STORY)
                         )
                         counts["memberships"] += 1
 

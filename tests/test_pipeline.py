@@ -17,7 +17,7 @@ import pytest
 from storywire.cluster.assign import ClusterConfig
 from storywire.config import Settings
 from storywire.demo.server import Newsroom, SimClock
-from storywire.models import Article, ArticleKind, Feed, RawDocument, Stage, TextSource
+from storywire.models import Article, ArticleKind, Feed, LinkKind, RawDocument, Stage, TextSource
 from storywire.pipeline import Pipeline
 from storywire.sources.fetch import Fetcher, FetchPolicy
 from storywire.sources.schedule import SchedulePolicy
@@ -343,7 +343,7 @@ def test_a_story_that_fused_two_events_is_split_and_stays_split(
     with db.transaction(sessions) as session:
         # The larger Norland story kept its id; the Kestria story split off and links to it.
         links = [(s.id, kind) for s, kind in repo.related_stories(session, kestria_id)]
-        assert links == [(norland_id, "related-event")]
+        assert links == [(norland_id, LinkKind.RELATED_EVENT)]
         for story_id in (norland_id, kestria_id):
             assert repo.current_revision(session, repo.get_story(session, story_id)) is not None
     newsroom.clock.set(timedelta(days=3))

@@ -186,13 +186,34 @@ class Topic:
     weight: float = 0.0
 
 
+class JoinReason(StrEnum):
+    """Why an article is in its story, stored with its membership."""
+
+    NEW_STORY = "new story"
+    SYNDICATED_COPY = "syndicated copy"
+    SIMILAR_COVERAGE = "similar coverage"
+    NAMES_AND_NUMBERS = "names and numbers"
+    REVIVED = "revived"
+    MERGED = "merged"  # moved with its story into another (`moved_from`: that story)
+    SPLIT = "split"  # moved to a story split off its story (`moved_from`: that story)
+
+
+class LinkKind(StrEnum):
+    """How one story is linked to another."""
+
+    FOLLOW_UP = "follow-up"  # a new story that follows an earlier one
+    RELATED_EVENT = "related-event"  # split off it: a related event, never merged again
+    SAME_THREAD = "same-thread"  # a later story of the same ongoing saga
+
+
 @dataclass(slots=True, frozen=True)
 class Membership:
     story_id: int
     article_id: int
     joined_at: datetime
-    reason: str
+    reason: JoinReason
     score: float | None = None
+    moved_from: int | None = None
 
 
 @dataclass(slots=True, frozen=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from sqlalchemy import Engine, inspect, text
 
 from storywire.errors import SchemaOutdatedError
 from storywire.ingest.dedupe import fingerprint
-from storywire.store import db
+from storywire.models import Article, JoinReason, Membership, Story
+from storywire.store import db, repo
 from storywire.store.tables import FTS_OBJECTS, Base
 
 
@@ -144,3 +146,41 @@ def test_upgrade_recomputes_near_duplicate_bands_with_the_current_scheme(
     db.downgrade(engine, "0005")
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM article_bands")).scalar() == 0
+
+
+def test_membership_reasons_naming_a_story_become_a_reason_and_moved_from(
+    empty_database_url: str, engines: Callable[[str], Engine]
+) -> None:
+    """0010: "merged from story 7" is stored as "merged" with moved_from 7, and back."""
+    engine = engines(empty_database_url)
+    db.upgrade(engine)
+    when = datetime(2026, 12, 1, tzinfo=UTC)
+    with db.connect(empty_database_url) as sessions, db.transaction(sessions) as session:
+        story = repo.add_story(
+            session, Story(slug="s", headline="S", published_at=when, updated_at=when)
+        )
+        ids = [
+            repo.add_article(session, Article(url=u, canonical_url=u, title="T", text="T."))[0].id
+            for u in ("https://a.example/1", "https://a.example/2", "https://a.example/3")
+        ]
+        reasons = (JoinReason.MERGED, JoinReason.SPLIT, JoinReason.NEW_STORY)
+        moved = (7, 8, None)
+        repo.add_memberships(
+            session,
+            [
+                Membership(story.id or 0, i or 0, when, reason, moved_from=source)
+                for i, reason, source in zip(ids, reasons, moved, strict=True)
+            ],
+        )
+
+    def stored() -> list[tuple[str, int | None]]:
+        with engine.connect() as connection:
+            query = "SELECT reason, moved_from FROM story_articles ORDER BY article_id"
+            return [(row[0], row[1]) for row in connection.execute(text(query))]
+
+    db.downgrade(engine, "0009")
+    with engine.connect() as connection:
+        old = connection.execute(text("SELECT reason FROM story_articles ORDER BY article_id"))
+        assert [row[0] for row in old] == ["merged from story 7", "split from story 8", "new story"]
+    db.upgrade(engine)
+    assert stored() == [("merged", 7), ("split", 8), ("new story", None)]

@@ -11,6 +11,8 @@ from storywire.models import (
     ArticleKind,
     CitedText,
     Feed,
+    JoinReason,
+    LinkKind,
     Membership,
     OpinionItem,
     Outlet,
@@ -151,7 +153,9 @@ def _story_with_revision(session: db.Session) -> tuple[Story, list[Article]]:
     for article in articles:
         repo.add_membership(
             session,
-            Membership(story.id or 0, article.id or 0, joined_at=T0, reason="new", score=0.8),
+            Membership(
+                story.id or 0, article.id or 0, joined_at=T0, reason=JoinReason.NEW_STORY, score=0.8
+            ),
         )
     revision = StoryRevision(
         story_id=story.id or 0,
@@ -187,7 +191,7 @@ def test_story_membership_revisions_and_listing(sessions: db.Sessions) -> None:
         repo.add_revision(session, second)
         history = repo.revisions(session, story.id or 0)
     assert [(s.article_count, s.outlet_count) for s in listed] == [(3, 2)]
-    assert [m.reason for _, m in members] == ["new", "new", "new"]
+    assert [m.reason for _, m in members] == [JoinReason.NEW_STORY] * 3
     assert current is not None and current.number == 1
     assert current.story[0].citations == (articles[1].id,)
     assert current.opinions[0].title == "Build better"
@@ -220,16 +224,17 @@ def test_a_split_moves_articles_to_the_new_story_and_links_it(sessions: db.Sessi
             session, Story(slug="opinion", headline="Build", published_at=T0, updated_at=T0)
         )
         moved = [articles[2].id or 0]
-        repo.move_articles(session, moved, story.id or 0, split.id or 0, T0, "split from story 1")
-        repo.link_stories(session, split.id or 0, story.id or 0, "related-event", T0)
-        repo.link_stories(session, split.id or 0, story.id or 0, "follow-up", T0)
+        repo.move_articles(session, moved, story.id or 0, split.id or 0, T0, JoinReason.SPLIT)
+        repo.link_stories(session, split.id or 0, story.id or 0, LinkKind.RELATED_EVENT, T0)
+        repo.link_stories(session, split.id or 0, story.id or 0, LinkKind.FOLLOW_UP, T0)
     with db.transaction(sessions) as session:
         assert [a.id for a, _ in repo.story_articles(session, split.id or 0)] == moved
         (member,) = [m for _, m in repo.story_articles(session, split.id or 0)]
-        assert member.reason == "split from story 1" and member.score == 0.8
+        assert member.reason is JoinReason.SPLIT and member.moved_from == story.id
+        assert member.score == 0.8
         counts = {s.story.id: s.article_count for s in repo.list_stories(session, limit=10)}
         assert counts[story.id] == 2 and counts[split.id] == 1
-        assert repo.linked_pairs(session, "related-event") == [(split.id, story.id)]
+        assert repo.linked_pairs(session, LinkKind.RELATED_EVENT) == [(split.id, story.id)]
 
 
 def test_full_text_search_over_stories_and_articles(sessions: db.Sessions) -> None:
@@ -251,10 +256,10 @@ def test_follow_up_links_read_from_both_sides(sessions: db.Sessions) -> None:
         new = repo.add_story(
             session, Story(slug="aftershock", headline="Aftershock", published_at=T0, updated_at=T0)
         )
-        repo.link_stories(session, new.id or 0, old.id or 0, "follow-up", T0)
-        repo.link_stories(session, new.id or 0, old.id or 0, "follow-up", T0)  # idempotent
+        repo.link_stories(session, new.id or 0, old.id or 0, LinkKind.FOLLOW_UP, T0)
+        repo.link_stories(session, new.id or 0, old.id or 0, LinkKind.FOLLOW_UP, T0)  # idempotent
         assert [(s.id, kind) for s, kind in repo.related_stories(session, old.id or 0)] == [
-            (new.id, "follow-up")
+            (new.id, LinkKind.FOLLOW_UP)
         ]
         assert [s.id for s, _ in repo.related_stories(session, new.id or 0)] == [old.id]
         assert repo.outlet_names(session) == {o.id: o.name for o in repo.list_outlets(session)}
@@ -294,7 +299,7 @@ def test_threads_reach_through_merged_stories_to_a_live_story(sessions: db.Sessi
             for n in range(4)
         ]
         first, second, third, alone = ids
-        repo.link_stories(session, second, first, "same-thread", T0)
+        repo.link_stories(session, second, first, LinkKind.SAME_THREAD, T0)
         story = repo.get_story(session, first)
         story.status, story.merged_into_id = StoryStatus.MERGED, third
         repo.save_story(session, story)

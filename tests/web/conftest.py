@@ -19,7 +19,7 @@ import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
 from storywire.demo.server import Newsroom, SimClock
-from storywire.models import Article, Feed, Membership, Outlet, Story
+from storywire.models import Article, Feed, JoinReason, Membership, Outlet, Story
 from storywire.pipeline import Pipeline
 from storywire.sources.fetch import FetchPolicy
 from storywire.store import db, repo
@@ -55,7 +55,9 @@ def story_with_two_outlets(
                 outlet_id=outlet.id,
             ),
         )
-        repo.add_membership(session, Membership(story.id or 0, article.id or 0, when, "new"))
+        repo.add_membership(
+            session, Membership(story.id or 0, article.id or 0, when, JoinReason.NEW_STORY)
+        )
     return story
 
 

@@ -16,7 +16,16 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from sqlalchemy import make_url, text
 
-from storywire.models import Article, CitedText, Membership, Outlet, Story, StoryRevision, Topic
+from storywire.models import (
+    Article,
+    CitedText,
+    JoinReason,
+    Membership,
+    Outlet,
+    Story,
+    StoryRevision,
+    Topic,
+)
 from storywire.store import db, repo
 from storywire.web.app import create_app
 
@@ -56,7 +65,9 @@ def _seed(session: db.Session) -> None:
                 ),
             )
             ids.append(article.id or 0)
-            repo.add_membership(session, Membership(story.id or 0, article.id or 0, when, "new"))
+            repo.add_membership(
+                session, Membership(story.id or 0, article.id or 0, when, JoinReason.NEW_STORY)
+            )
         cited = CitedText(text="The council voted on Tuesday.", citations=tuple(ids))
         repo.add_revision(
             session,

@@ -15,7 +15,7 @@ from typing import Any
 import feedparser  # type: ignore[import-untyped]
 import httpx
 
-from storywire.models import Feed, StoryStatus
+from storywire.models import Feed, LinkKind, StoryStatus
 from storywire.store import db, repo
 from storywire.web.app import create_app
 from storywire.write.timeline import story_svg
@@ -302,10 +302,10 @@ def test_threads_show_on_story_pages_in_the_api_and_as_feeds(sessions: db.Sessio
         }
         alone = story_with_two_outlets(session, "alone", "Unrelated event", now)
         ids = {n: story.id or 0 for n, story in made.items()}
-        repo.link_stories(session, ids[2], ids[1], "same-thread", now)
-        repo.link_stories(session, ids[3], ids[2], "related-event", now)
+        repo.link_stories(session, ids[2], ids[1], LinkKind.SAME_THREAD, now)
+        repo.link_stories(session, ids[3], ids[2], LinkKind.RELATED_EVENT, now)
         repo.save_story(session, replace(made[4], status=StoryStatus.MERGED, merged_into_id=ids[3]))
-        repo.link_stories(session, ids[5], ids[4], "follow-up", now)
+        repo.link_stories(session, ids[5], ids[4], LinkKind.FOLLOW_UP, now)
         assert repo.story_threads(session) == {i: ids[1] for i in ids.values()}
     live = [ids[1], ids[2], ids[3], ids[5]]
 

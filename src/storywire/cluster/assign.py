@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from storywire.cluster.index import CentroidIndex
 from storywire.cluster.lexical import TermSpace, TermVector
+from storywire.models import JoinReason
 from storywire.nlp.embed import Vectors
 from storywire.nlp.features import DocumentFrequencies, entities, terms, tfidf_vector
 
@@ -101,7 +102,7 @@ class Decision:
     article_id: int
     story_id: int
     created: bool
-    reason: str
+    reason: JoinReason
     score: float | None = None
     follows: int | None = None
 
@@ -227,10 +228,14 @@ class StoryClusterer:
         if group_story is not None:
             story_id = self.resolve(group_story)
             self._join(self.stories[story_id], article, tfidf)
-            return Decision(article.id, story_id, False, "syndicated copy", 1.0)
+            return Decision(article.id, story_id, False, JoinReason.SYNDICATED_COPY, 1.0)
         best, score = self._best_match(article, tfidf, names, active=True)
         if best is not None and score >= self._threshold(article, best):
-            reason = "similar coverage" if _same_language(article, best) else "names and numbers"
+            reason = (
+                JoinReason.SIMILAR_COVERAGE
+                if _same_language(article, best)
+                else JoinReason.NAMES_AND_NUMBERS
+            )
             self._join(best, article, tfidf)
             return Decision(article.id, best.id, False, reason, score)
         dormant, dormant_score = self._best_match(article, tfidf, names, active=False)
@@ -238,14 +243,14 @@ class StoryClusterer:
             dormant.dormant = False
             self._dormant.remove(dormant.id)
             self._join(dormant, article, tfidf)
-            return Decision(article.id, dormant.id, False, "revived", dormant_score)
+            return Decision(article.id, dormant.id, False, JoinReason.REVIVED, dormant_score)
         story = StoryState((new_id or self._next_id)(), np.zeros(self.dim, dtype=np.float32))
         self.stories[story.id] = story
         self._join(story, article, tfidf)
         follows = None
         if dormant is not None and dormant_score >= self.config.follow_up_threshold:
             follows = dormant.id
-        return Decision(article.id, story.id, True, "new story", None, follows)
+        return Decision(article.id, story.id, True, JoinReason.NEW_STORY, None, follows)
 
     def restore(self, story_id: int, members: list[ArticleFeatures], dormant: bool) -> None:
         """Rebuild a stored story's state (after a restart) without re-deciding anything."""

@@ -36,6 +36,8 @@ from storywire.models import (
     ArticleKind,
     CitedText,
     Feed,
+    JoinReason,
+    LinkKind,
     Membership,
     OpinionItem,
     Outlet,
@@ -869,7 +871,7 @@ def add_memberships(session: Session, memberships: Sequence[Membership]) -> None
 _STORY_ARTICLES = (
     _columns(ArticleRow)
     .add_columns(StoryArticleRow.story_id, StoryArticleRow.joined_at)
-    .add_columns(StoryArticleRow.reason, StoryArticleRow.score)
+    .add_columns(StoryArticleRow.reason, StoryArticleRow.score, StoryArticleRow.moved_from)
     .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
     .where(StoryArticleRow.story_id == bindparam("story_id"))
     .order_by(ArticleRow.published_at, ArticleRow.id)
@@ -884,8 +886,9 @@ def story_articles(session: Session, story_id: int) -> list[tuple[Article, Membe
                 story_id=row.story_id,
                 article_id=row.id,
                 joined_at=row.joined_at,
-                reason=row.reason,
+                reason=JoinReason(row.reason),
                 score=row.score,
+                moved_from=row.moved_from,
             ),
         )
         for row in _read(session, _STORY_ARTICLES, story_id=story_id)
@@ -897,14 +900,19 @@ def move_memberships(session: Session, gone: int, keep: int, when: datetime) -> 
     members = session.scalars(
         select(StoryArticleRow.article_id).where(StoryArticleRow.story_id == gone)
     )
-    move_articles(session, list(members), gone, keep, when, f"merged from story {gone}")
+    move_articles(session, list(members), gone, keep, when, JoinReason.MERGED)
     row = _get(session, StoryRow, gone, "story")
     row.status, row.merged_into_id = StoryStatus.MERGED.value, keep
     session.flush()
 
 
 def move_articles(
-    session: Session, article_ids: list[int], source: int, target: int, when: datetime, reason: str
+    session: Session,
+    article_ids: list[int],
+    source: int,
+    target: int,
+    when: datetime,
+    reason: JoinReason,
 ) -> None:
     """These articles of story `source` now belong to story `target` (a merge or a split); each
     keeps the score it joined with."""
@@ -922,6 +930,7 @@ def move_articles(
                     joined_at=when,
                     reason=reason,
                     score=member.score,
+                    moved_from=source,
                 )
             )
     session.flush()
@@ -1050,7 +1059,7 @@ def thread_stories(session: Session, story_id: int) -> list[Story]:
 
 
 def link_stories(
-    session: Session, story_id: int, related_id: int, kind: str, when: datetime
+    session: Session, story_id: int, related_id: int, kind: LinkKind, when: datetime
 ) -> None:
     if session.get(StoryLinkRow, (story_id, related_id)) is None:
         session.add(
@@ -1059,7 +1068,7 @@ def link_stories(
         session.flush()
 
 
-def linked_pairs(session: Session, kind: str) -> list[tuple[int, int]]:
+def linked_pairs(session: Session, kind: LinkKind) -> list[tuple[int, int]]:
     """(story, related story) for every link of one kind, e.g. the splits to keep apart."""
     rows = session.execute(
         select(StoryLinkRow.story_id, StoryLinkRow.related_id).where(StoryLinkRow.kind == kind)
@@ -1075,13 +1084,13 @@ _STORY_LINKS = _columns(StoryLinkRow).where(
 )
 
 
-def related_stories(session: Session, story_id: int) -> list[tuple[Story, str]]:
+def related_stories(session: Session, story_id: int) -> list[tuple[Story, LinkKind]]:
     """Stories linked to this one in either direction, with the kind of link."""
     links = _read(session, _STORY_LINKS, story_id=story_id)
     found = []
     for link in links:
         other = link.related_id if link.story_id == story_id else link.story_id
-        found.append((get_story(session, other), link.kind))
+        found.append((get_story(session, other), LinkKind(link.kind)))
     return found
 
 

@@ -235,6 +235,7 @@ class StoryArticleRow(Base):
     joined_at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(200))
     score: Mapped[float | None] = mapped_column(Float)
+    moved_from: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_story_articles_article_id", "article_id"),)
 

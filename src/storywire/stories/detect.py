@@ -20,7 +20,15 @@ from storywire.cluster.assign import (
     StoryClusterer,
     article_features,
 )
-from storywire.models import Article, Membership, Stage, Story, StoryStatus
+from storywire.models import (
+    Article,
+    JoinReason,
+    LinkKind,
+    Membership,
+    Stage,
+    Story,
+    StoryStatus,
+)
 from storywire.nlp.embed import Embedder, default_embedder
 from storywire.nlp.features import embedding_text
 from storywire.slugs import story_slug
@@ -28,12 +36,6 @@ from storywire.store import db, repo
 from storywire.stories.refresh import refresh_stories
 from storywire.stories.writing import StoryWriter, write_stories
 from storywire.write.extractive import ExtractiveWriter
-
-# How a story split off another is linked to it (shown as "related event"); the clusterer never
-# merges such a pair again, across restarts too.
-SPLIT_LINK = "related-event"
-# How a story is linked to an earlier story of the same ongoing saga (its thread).
-THREAD_LINK = "same-thread"
 
 
 @dataclass
@@ -163,7 +165,7 @@ class StoryDetector:
                 )
                 if decision.follows is not None:
                     repo.link_stories(
-                        session, decision.story_id, decision.follows, "follow-up", when
+                        session, decision.story_id, decision.follows, LinkKind.FOLLOW_UP, when
                     )
                 report.clustered += 1
                 report.new_stories += decision.created
@@ -188,13 +190,16 @@ class StoryDetector:
                     split.story_id,
                     split.new_story_id,
                     now,
-                    f"split from story {split.story_id}",
+                    JoinReason.SPLIT,
                 )
-                repo.link_stories(session, split.new_story_id, split.story_id, SPLIT_LINK, now)
+                # Never merged again, across restarts too (`keep_apart` below).
+                repo.link_stories(
+                    session, split.new_story_id, split.story_id, LinkKind.RELATED_EVENT, now
+                )
                 report.touched.add(split.new_story_id)
                 report.split += 1
             for story_id, earlier in clusterer.thread_links(report.touched):
-                repo.link_stories(session, story_id, earlier, THREAD_LINK, now)
+                repo.link_stories(session, story_id, earlier, LinkKind.SAME_THREAD, now)
             repo.recount(session, report.touched)
             refresh_stories(session, report.touched, clusterer.dormant_ids())
 
@@ -213,7 +218,7 @@ class StoryDetector:
                 features = [_features(a, stored.get(a.id or 0)) for a in members]
                 dormant = story.status is StoryStatus.DORMANT
                 clusterer.restore(story.id or 0, sorted(features, key=lambda f: f.id), dormant)
-            for story_id, related_id in repo.linked_pairs(session, SPLIT_LINK):
+            for story_id, related_id in repo.linked_pairs(session, LinkKind.RELATED_EVENT):
                 clusterer.keep_apart(story_id, related_id)
         self._clusterer = clusterer
         return clusterer

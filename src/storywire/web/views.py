@@ -14,6 +14,7 @@ from storywire.models import (
     Article,
     ArticleKind,
     CitedText,
+    LinkKind,
     Story,
     StoryRevision,
     StorySummary,
@@ -102,7 +103,7 @@ class StoryView:
     sources: dict[int, Source]
     outlets: list[OutletGroup]
     history: list[StoryRevision]
-    related: list[tuple[Story, str]]
+    related: list[tuple[Story, LinkKind]]
     topics: list[Topic]
     timeline_svg: str = ""
     opinions: list[Source] = field(default_factory=list)
