@@ -78,12 +78,8 @@ from harness import DATA, RESULTS_DIR, data_missing, save_results
 from sklearn.cluster import HDBSCAN
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from storywire.cluster.assign import (
-    ArticleFeatures,
-    ClusterConfig,
-    StoryClusterer,
-    article_features,
-)
+from storywire.cluster.assign import ArticleFeatures, StoryClusterer, article_features
+from storywire.cluster.config import ClusterConfig
 from storywire.ingest.dedupe import Fingerprint, fingerprint, is_near_duplicate
 from storywire.nlp.embed import MiniLMEmbedder, Vectors
 from storywire.nlp.features import embedding_text

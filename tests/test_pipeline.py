@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import pytest
 
-from storywire.cluster.assign import ClusterConfig
+from storywire.cluster.config import ClusterConfig
 from storywire.config import Settings
 from storywire.demo.server import Newsroom, SimClock
 from storywire.models import Article, ArticleKind, Feed, LinkKind, RawDocument, Stage, TextSource

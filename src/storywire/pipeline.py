@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from storywire import metrics
-from storywire.cluster.assign import ClusterConfig
+from storywire.cluster.config import ClusterConfig
 from storywire.config import Settings
 from storywire.errors import ExtractError, FetchError, ParseError
 from storywire.extract import workers

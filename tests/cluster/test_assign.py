@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from storywire.cluster.assign import ArticleFeatures, ClusterConfig, StoryClusterer, _normalised_cut
+from storywire.cluster.assign import ArticleFeatures, StoryClusterer, _normalised_cut
+from storywire.cluster.config import ClusterConfig
 from storywire.cluster.index import CentroidIndex
 from storywire.stories.importance import Coverage, front_rank, importance
 

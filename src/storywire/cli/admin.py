@@ -11,7 +11,7 @@ from rich.table import Table
 
 from storywire import __version__, retention
 from storywire.cli.common import console, current_settings, fail
-from storywire.cluster.assign import ClusterConfig
+from storywire.cluster.config import ClusterConfig
 from storywire.errors import ConfigError, StorywireError
 from storywire.store import db
 

@@ -22,39 +22,12 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from storywire.cluster.config import ClusterConfig
 from storywire.cluster.index import CentroidIndex
 from storywire.cluster.lexical import TermSpace, TermVector
 from storywire.models import JoinReason
 from storywire.nlp.embed import Vectors
 from storywire.nlp.features import DocumentFrequencies, entities, terms, tfidf_vector
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterConfig:
-    threshold: float = 0.2
-    dense_weight: float = 0.25
-    tfidf_weight: float = 0.6
-    entity_weight: float = 0.15
-    entity_gate: float = 0.5
-    candidates: int = 16
-    time_scale: timedelta = timedelta(hours=36)
-    window: timedelta = timedelta(days=3)
-    merge_threshold: float = 0.62
-    merge_dense: float = 0.8
-    merge_lexical: float = 0.45
-    revive_threshold: float = 0.62
-    follow_up_threshold: float = 0.45
-    cross_lingual_entities: int = 4
-    cross_lingual_threshold: float = 0.4
-    split_ratio: float = 0.6
-    split_names: float = 0.4
-    split_min_articles: int = 6
-    sparse_words: int = 80
-    member_similarity: float = 0.7
-    member_similarity_named: float = 0.6
-    named_score: float = 0.45
-    member_window: int = 30
-    thread_threshold: float = 0.2
 
 
 @dataclass(frozen=True, slots=True)

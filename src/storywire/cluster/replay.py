@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from storywire.cluster.assign import ClusterConfig
+from storywire.cluster.config import ClusterConfig
 from storywire.ingest.outlets import ensure_outlet
 from storywire.models import Feed
 from storywire.nlp.embed import Embedder

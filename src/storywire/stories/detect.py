@@ -14,12 +14,8 @@ from datetime import UTC, datetime
 import numpy as np
 
 from storywire import metrics
-from storywire.cluster.assign import (
-    ArticleFeatures,
-    ClusterConfig,
-    StoryClusterer,
-    article_features,
-)
+from storywire.cluster.assign import ArticleFeatures, StoryClusterer, article_features
+from storywire.cluster.config import ClusterConfig
 from storywire.models import (
     Article,
     JoinReason,
