@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from storywire.errors import NotFoundError, StorageError
 from storywire.models import (
@@ -336,3 +340,50 @@ def test_values_longer_than_their_columns_are_cut_or_dropped_not_refused(
         feed = replace(feed, etag='"' + "e" * 1000 + '"', last_modified="L" * 200)
         saved = repo.save_feed_state(session, feed)
         assert saved.title == "F" * 500 and saved.etag is None and saved.last_modified is None
+
+
+@contextmanager
+def _statements(session: db.Session) -> Iterator[list[str]]:
+    """The SQL statements run while the block runs."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_active_stories_and_related_stories_take_a_fixed_number_of_queries(
+    sessions: db.Sessions,
+) -> None:
+    """No query per story: a restart restores thousands of stories, a page shows every link."""
+    with db.transaction(sessions) as session:
+        outlet = _outlet(session)
+        hub = repo.add_story(
+            session, Story(slug="hub", headline="Hub", published_at=T0, updated_at=T0)
+        )
+        stories = []
+        for n in range(12):
+            story = repo.add_story(
+                session, Story(slug=f"s{n}", headline=f"S{n}", published_at=T0, updated_at=T0)
+            )
+            article = repo.add_article(session, _article(outlet, n, f"T{n}", "Text."))[0]
+            repo.add_membership(
+                session, Membership(story.id or 0, article.id or 0, T0, JoinReason.NEW_STORY)
+            )
+            repo.link_stories(session, story.id or 0, hub.id or 0, LinkKind.SAME_THREAD, T0)
+            stories.append((story.id, [article.id]))
+    with db.transaction(sessions) as session, _statements(session) as seen:
+        active = repo.stories_active_since(session, T0 - timedelta(days=1))
+        assert len(seen) == 2
+        related = repo.related_stories(session, hub.id or 0)
+        assert len(seen) == 4
+    assert [(s.id, ids) for s, ids in active if ids] == stories
+    assert sorted((s.id, kind) for s, kind in related) == [
+        (i, LinkKind.SAME_THREAD) for i, _ in stories
+    ]

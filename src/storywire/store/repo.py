@@ -701,6 +701,7 @@ def save_story(session: Session, story: Story) -> Story:
 
 _STORY_BY_ID = _columns(StoryRow).where(StoryRow.id == bindparam("key"))
 _STORY_BY_SLUG = _columns(StoryRow).where(StoryRow.slug == bindparam("key"))
+_STORY_ROWS = _columns(StoryRow).where(StoryRow.id.in_(bindparam("ids", expanding=True)))
 
 
 def is_id(key: str) -> bool:
@@ -1085,32 +1086,38 @@ _STORY_LINKS = _columns(StoryLinkRow).where(
 
 
 def related_stories(session: Session, story_id: int) -> list[tuple[Story, LinkKind]]:
-    """Stories linked to this one in either direction, with the kind of link."""
+    """Stories linked to this one in either direction, with the kind of link; one query for
+    the stories, and one more for each that was merged away."""
     links = _read(session, _STORY_LINKS, story_id=story_id)
+    others = [link.related_id if link.story_id == story_id else link.story_id for link in links]
+    rows = {row.id: row for row in _read(session, _STORY_ROWS, ids=others)}
     found = []
-    for link in links:
-        other = link.related_id if link.story_id == story_id else link.story_id
-        found.append((get_story(session, other), LinkKind(link.kind)))
+    for link, other in zip(links, others, strict=True):
+        row = rows.get(other)
+        story = get_story(session, other) if row is None or row.merged_into_id else _story(row)
+        found.append((story, LinkKind(link.kind)))
     return found
 
 
 def stories_active_since(session: Session, since: datetime) -> list[tuple[Story, list[int]]]:
-    """Unmerged stories with coverage after `since`, with their member article ids."""
-    rows = session.scalars(
-        select(StoryRow)
-        .where(StoryRow.status != StoryStatus.MERGED.value)
-        .where(StoryRow.updated_at >= since)
-        .order_by(StoryRow.id)
+    """Unmerged stories with coverage after `since`, with their member article ids: two
+    queries, however many stories."""
+    active = (StoryRow.status != StoryStatus.MERGED.value, StoryRow.updated_at >= since)
+    stories = {
+        row.id: _story(row)
+        for row in session.scalars(select(StoryRow).where(*active).order_by(StoryRow.id))
+    }
+    members: dict[int, list[int]] = {story_id: [] for story_id in stories}
+    rows = session.execute(
+        select(StoryArticleRow.story_id, StoryArticleRow.article_id)
+        .join(StoryRow, StoryRow.id == StoryArticleRow.story_id)
+        .where(*active)
+        .order_by(StoryArticleRow.story_id, StoryArticleRow.article_id)
     )
-    result = []
-    for row in rows:
-        members = session.scalars(
-            select(StoryArticleRow.article_id)
-            .where(StoryArticleRow.story_id == row.id)
-            .order_by(StoryArticleRow.article_id)
-        )
-        result.append((_story(row), list(members)))
-    return result
+    for story_id, article_id in rows:
+        if story_id in members:
+            members[story_id].append(article_id)
+    return [(story, members[story_id]) for story_id, story in stories.items()]
 
 
 # ---------------------------------------------------------------------------------------- vectors
@@ -1127,12 +1134,15 @@ def save_vectors(session: Session, model: str, vectors: dict[int, bytes]) -> Non
 
 
 def vectors(session: Session, article_ids: list[int], model: str) -> dict[int, bytes]:
-    rows = session.scalars(
-        select(ArticleVectorRow)
-        .where(ArticleVectorRow.article_id.in_(article_ids))
-        .where(ArticleVectorRow.model == model)
-    )
-    return {row.article_id: row.vector for row in rows}
+    found: dict[int, bytes] = {}
+    for chunk in _chunks(article_ids):
+        rows = session.scalars(
+            select(ArticleVectorRow)
+            .where(ArticleVectorRow.article_id.in_(chunk))
+            .where(ArticleVectorRow.model == model)
+        )
+        found.update((row.article_id, row.vector) for row in rows)
+    return found
 
 
 # -------------------------------------------------------------------------------------- revisions

@@ -7,7 +7,7 @@ through `StoryDetector`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -32,6 +32,9 @@ from storywire.store import db, repo
 from storywire.stories.refresh import refresh_stories
 from storywire.stories.writing import StoryWriter, write_stories
 from storywire.write.extractive import ExtractiveWriter
+
+# Member articles read per query when the clusterer is rebuilt from the database.
+RESTORE_BATCH = 2000
 
 
 @dataclass
@@ -208,16 +211,36 @@ class StoryDetector:
         with db.transaction(self.sessions) as session:
             latest = repo.latest_article_time(session)
             since = (latest or datetime.now(UTC)) - self.cluster_config.window * 2
-            for story, member_ids in repo.stories_active_since(session, since):
-                members = repo.articles_by_ids(session, member_ids)
-                stored = repo.vectors(session, member_ids, model)
-                features = [_features(a, stored.get(a.id or 0)) for a in members]
-                dormant = story.status is StoryStatus.DORMANT
-                clusterer.restore(story.id or 0, sorted(features, key=lambda f: f.id), dormant)
+            active = repo.stories_active_since(session, since)
+            for batch in _batches(active, RESTORE_BATCH):
+                ids = [i for _, member_ids in batch for i in member_ids]
+                articles = {a.id: a for a in repo.articles_by_ids(session, ids)}
+                stored = repo.vectors(session, ids, model)
+                for story, member_ids in batch:
+                    features = [_features(articles[i], stored.get(i)) for i in member_ids]
+                    dormant = story.status is StoryStatus.DORMANT
+                    clusterer.restore(story.id or 0, features, dormant)
             for story_id, related_id in repo.linked_pairs(session, LinkKind.RELATED_EVENT):
                 clusterer.keep_apart(story_id, related_id)
         self._clusterer = clusterer
         return clusterer
+
+
+def _batches(
+    stories: list[tuple[Story, list[int]]], size: int
+) -> Iterator[list[tuple[Story, list[int]]]]:
+    """Stories in groups of about `size` member articles, so a restore reads them a few
+    queries at a time without holding every article's text at once."""
+    batch: list[tuple[Story, list[int]]] = []
+    held = 0
+    for story in stories:
+        batch.append(story)
+        held += len(story[1])
+        if held >= size:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
 
 
 def _features(article: Article, vector: bytes | None) -> ArticleFeatures:
