@@ -7,7 +7,9 @@ tests/write/test_llm.py.)"""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -111,6 +113,66 @@ def test_a_full_disk_stops_the_round_loses_nothing_and_the_next_round_catches_up
         with db.transaction(sessions) as session:
             stages = {a.stage for s in Stage for a in repo.articles_at_stage(session, s, 10_000)}
         assert stages == {Stage.WRITTEN}, "the next round finished every stage"
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[tuple[Path, Callable[[int], None]]]:
+    """A real file system (tmpfs, 64 MB to start) and a way to resize it. Mounting needs root
+    (CI and the dev machine have it); elsewhere the test skips and the SQLite stand-in above
+    still runs."""
+    root = tmp_path / "disk"
+    root.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+
+    def resize(size: int) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={size}", str(root)], check=True)
+
+    try:
+        yield root, resize
+    finally:
+        subprocess.run(["umount", "-l", str(root)], check=False)
+
+
+def test_a_real_full_disk_under_the_database_stops_the_round_and_loses_nothing(
+    small_disk: tuple[Path, Callable[[int], None]], newsroom: Newsroom
+) -> None:
+    """The database's file system runs out of space (ENOSPC) in the middle of a round."""
+    root, resize = small_disk
+    url = f"sqlite:///{root / 'storywire.db'}"
+    with db.engine_for(url) as engine:
+        db.upgrade(engine)
+    engine = db.make_engine(url)
+    sessions = db.make_sessionmaker(engine)
+    outlets = list(newsroom.corpus.outlets)
+    try:
+        pipeline, before = _one_round_then_three_feeds(sessions, newsroom)
+        used = shutil.disk_usage(root).used
+        resize(used + 128 * 1024)  # room for a few pages of the next round, not for all of it
+
+        with pytest.raises(StorageError, match="full"):
+            asyncio.run(pipeline.run_round())
+        during = _counts(sessions)
+        assert during[0] >= before[0] and during[1] >= before[1], "nothing committed is lost"
+        assert _reader_ok(sessions), "the reader serves while the disk is full"
+
+        resize(64 << 20)
+        asyncio.run(pipeline.run_round())
+        after = _counts(sessions)
+        assert after[0] == before[0] + sum(len(newsroom.released(o)) for o in outlets[1:4])
+        with db.transaction(sessions) as session:
+            stages = {a.stage for s in Stage for a in repo.articles_at_stage(session, s, 10_000)}
+        assert stages == {Stage.WRITTEN}, "the next round finished every stage"
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     finally:
         engine.dispose()
 
