@@ -259,23 +259,17 @@ def _fused(
 
 def test_split_pass_separates_two_events_that_one_story_fused() -> None:
     clusterer = _fused()
-    made: list[int] = []
-
-    def new_id(first: int) -> int:
-        made.append(first)
-        return 50
-
-    splits = clusterer.split_pass(new_id=new_id)
-    assert [(s.story_id, s.new_story_id, s.moved) for s in splits] == [(1, 50, (5, 6, 7))]
-    assert made == [5]  # the new story is made from its first article
-    assert clusterer.assignments() == {1: 1, 2: 1, 3: 1, 4: 1, 5: 50, 6: 50, 7: 50}
+    splits = clusterer.split_pass()
+    # The new story takes the next id after every story the clusterer holds.
+    assert [(s.story_id, s.new_story_id, s.moved) for s in splits] == [(1, 2, (5, 6, 7))]
+    assert clusterer.assignments() == {1: 1, 2: 1, 3: 1, 4: 1, 5: 2, 6: 2, 7: 2}
     # The halves are never merged again, even on a merge test every pair passes, and a new
     # report of either event joins its own story.
     assert clusterer.merge_pass() == []
     later = clusterer.assign(
         _article(8, 1, LOOK_ALIKE + " greyhaven", "greyhaven ormsby oduya #5.9", hours=1)
     )
-    assert later.story_id == 50
+    assert later.story_id == 2
 
 
 def test_split_pass_leaves_one_event_and_small_or_unchanged_stories_alone() -> None:

@@ -387,3 +387,18 @@ def test_active_stories_and_related_stories_take_a_fixed_number_of_queries(
     assert sorted((s.id, kind) for s, kind in related) == [
         (i, LinkKind.SAME_THREAD) for i, _ in stories
     ]
+
+
+def test_a_story_is_stored_under_the_id_the_clusterer_gave_it(sessions: db.Sessions) -> None:
+    """The clusterer hands out story ids, so a story's row and slug are written once; a story
+    added without an id afterwards still gets a new one (PostgreSQL's sequence is levelled)."""
+    with db.transaction(sessions) as session:
+        assert repo.last_story_id(session) == 0
+        given = repo.add_story(
+            session, Story(id=40, slug="quake-40", headline="Quake", published_at=T0, updated_at=T0)
+        )
+        later = repo.add_story(
+            session, Story(slug="later", headline="Later", published_at=T0, updated_at=T0)
+        )
+        assert given.id == 40 and repo.get_story(session, "quake-40").id == 40
+        assert later.id == 41 and repo.last_story_id(session) == 41

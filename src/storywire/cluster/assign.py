@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -165,8 +165,10 @@ class StoryClusterer:
         self,
         config: ClusterConfig | None = None,
         dim: int = 384,
-        next_id: Callable[[], int] | None = None,
+        first_id: int = 1,
     ) -> None:
+        """`first_id`: the id the first new story takes, then counting up (past the id of any
+        story restored); the pipeline starts it past every stored story."""
         self.config = config or ClusterConfig()
         self.dim = dim
         self.stories: dict[int, StoryState] = {}
@@ -180,17 +182,17 @@ class StoryClusterer:
         self._expired_at: datetime | None = None
         self._terms = TermSpace()
         self._apart: set[frozenset[int]] = set()  # stories split apart, never merged again
-        self._counter = 0
-        self._next_id = next_id or self._count
+        self._counter = first_id - 1
 
-    def _count(self) -> int:
+    def _next_id(self) -> int:
         self._counter += 1
         return self._counter
 
     # ------------------------------------------------------------------------------ assign
 
-    def assign(self, article: ArticleFeatures, new_id: Callable[[], int] | None = None) -> Decision:
-        """Place one article; `new_id` makes the id of a new story (e.g. a database row)."""
+    def assign(self, article: ArticleFeatures) -> Decision:
+        """Place one article. A new story takes the next id (see `first_id`): the pipeline stores
+        the story under the id the decision names, so its row and slug are written once."""
         self.df.add(article.terms)
         self.entity_df.add(article.entities)
         tfidf = self._terms.vector(tfidf_vector(article.terms, self.df))
@@ -217,7 +219,7 @@ class StoryClusterer:
             self._dormant.remove(dormant.id)
             self._join(dormant, article, tfidf)
             return Decision(article.id, dormant.id, False, JoinReason.REVIVED, dormant_score)
-        story = StoryState((new_id or self._next_id)(), np.zeros(self.dim, dtype=np.float32))
+        story = StoryState(self._next_id(), np.zeros(self.dim, dtype=np.float32))
         self.stories[story.id] = story
         self._join(story, article, tfidf)
         follows = None
@@ -359,15 +361,13 @@ class StoryClusterer:
 
     # ------------------------------------------------------------------------ after a round
 
-    def passes(
-        self, only: set[int] | None = None, new_id: Callable[[int], int] | None = None
-    ) -> tuple[list[tuple[int, int]], list[Split]]:
+    def passes(self, only: set[int] | None = None) -> tuple[list[tuple[int, int]], list[Split]]:
         """The merge pass, then the split pass over the stories the merges left of `only`:
         what runs after each round of arrivals (the pipeline, replay and the benchmark)."""
         merged = self.merge_pass(only)
         if only is not None:
             only = {self.resolve(story_id) for story_id in only}
-        return merged, self.split_pass(only, new_id)
+        return merged, self.split_pass(only)
 
     # ------------------------------------------------------------------------------ threads
 
@@ -503,9 +503,7 @@ class StoryClusterer:
 
     # ------------------------------------------------------------------------------- split
 
-    def split_pass(
-        self, only: set[int] | None = None, new_id: Callable[[int], int] | None = None
-    ) -> list[Split]:
+    def split_pass(self, only: set[int] | None = None) -> list[Split]:
         """Separate active stories that turned out to be two events; returns the splits made.
 
         An online clusterer fuses look-alike events (another earthquake, another central bank)
@@ -519,8 +517,7 @@ class StoryClusterer:
         threads of one event, the quake and the aid effort, share the place and the toll; two
         earthquakes don't). A story is checked once it has `split_min_articles` articles and
         again whenever it has grown by a quarter. The larger half keeps the story's id, the
-        other becomes a new story, and the two are never merged again. `new_id` makes the new
-        story's id (e.g. a database row) from its first article's.
+        other becomes a new story (the next id), and the two are never merged again.
         """
         splits: list[Split] = []
         for story in sorted(self.stories.values(), key=lambda s: s.id):
@@ -536,7 +533,7 @@ class StoryClusterer:
             story.split_checked = size
             moved = self._split_off(story)
             if moved:
-                splits.append(self._separate(story, moved, new_id))
+                splits.append(self._separate(story, moved))
         return splits
 
     def _split_off(self, story: StoryState) -> list[ArticleFeatures]:
@@ -614,16 +611,10 @@ class StoryClusterer:
         overlap = weights @ present.T
         return self._combined(vectors @ vectors.T, lexical, (overlap + overlap.T) / 2)
 
-    def _separate(
-        self,
-        story: StoryState,
-        moved: list[ArticleFeatures],
-        new_id: Callable[[int], int] | None,
-    ) -> Split:
+    def _separate(self, story: StoryState, moved: list[ArticleFeatures]) -> Split:
         moved_ids = {a.id for a in moved}
         kept = self._rebuilt(story.id, [a for a in story.articles if a.id not in moved_ids])
-        first = next(a.id for a in story.articles if a.id in moved_ids)
-        split_off = self._rebuilt(new_id(first) if new_id else self._next_id(), moved)
+        split_off = self._rebuilt(self._next_id(), moved)
         for part in (kept, split_off):
             part.split_checked = len(part.members)
             self.stories[part.id] = part

@@ -684,12 +684,28 @@ def _story_values(story: Story) -> dict[str, Any]:
 
 _STORIES: Table = StoryRow.__table__  # type: ignore[assignment]
 _INSERT_STORY = _STORIES.insert().returning(_STORIES.c.id)
+_LEVEL_STORY_SEQUENCE = text(
+    "SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT max(id) FROM stories))"
+)
 _UPDATE_STORY = _STORIES.update().where(_STORIES.c.id == bindparam("row_id"))
 
 
 def add_story(session: Session, story: Story) -> Story:
+    """Insert a story; under the id it carries (the clusterer hands ids out), else a new one."""
     values = {"search_text": story.headline, **_story_values(story)}
-    return replace(story, id=_write(session, _INSERT_STORY, values).scalar_one())
+    if story.id is not None:
+        values["id"] = story.id
+    story = replace(story, id=_write(session, _INSERT_STORY, values).scalar_one())
+    if "id" in values and session.get_bind().dialect.name == "postgresql":
+        # An id given explicitly leaves the column's sequence behind: bring it level, so a
+        # story added without one never takes an id already used.
+        _write(session, _LEVEL_STORY_SEQUENCE, {})
+    return story
+
+
+def last_story_id(session: Session) -> int:
+    """The largest story id stored (merged stories included), or 0."""
+    return session.scalar(select(func.max(StoryRow.id))) or 0
 
 
 def save_story(session: Session, story: Story) -> Story:

@@ -143,16 +143,13 @@ class StoryDetector:
         with db.transaction(self.sessions) as session:
             pending = repo.articles_at_stage(session, Stage.EMBEDDED, limit=1_000_000)
             stored = repo.vectors(session, [a.id or 0 for a in pending], model)
-            pending.sort(key=lambda a: (a.when, a.id or 0))
+            pending.sort(key=_arrival)
             joined: list[Membership] = []
             for article in pending:
-                features = _features(article, stored.get(article.id or 0))
-
-                def new_story(article: Article = article) -> int:
-                    return _create_story(session, article)
-
-                decision = clusterer.assign(features, new_id=new_story)
+                decision = clusterer.assign(_features(article, stored.get(article.id or 0)))
                 when = article.when
+                if decision.created:
+                    _create_story(session, decision.story_id, article)
                 joined.append(
                     Membership(
                         decision.story_id,
@@ -172,17 +169,15 @@ class StoryDetector:
             repo.add_memberships(session, joined)
             repo.set_stage(session, [m.article_id for m in joined], Stage.CLUSTERED)
             now = datetime.now(UTC)
-
-            def split_story(first: int) -> int:
-                return _create_story(session, repo.articles_by_ids(session, [first])[0])
-
-            merges, splits = clusterer.passes(set(report.touched), new_id=split_story)
+            merges, splits = clusterer.passes(set(report.touched))
             for gone, keep in merges:
                 repo.move_memberships(session, gone, keep, now)
                 report.touched.discard(gone)
                 report.touched.add(keep)
             report.merged = len(merges)
             for split in splits:
+                moved = repo.articles_by_ids(session, list(split.moved))
+                _create_story(session, split.new_story_id, min(moved, key=_arrival))
                 repo.move_articles(
                     session,
                     list(split.moved),
@@ -203,12 +198,15 @@ class StoryDetector:
             refresh_stories(session, report.touched, clusterer.dormant_ids())
 
     def _clusterer_state(self) -> StoryClusterer:
-        """The clusterer, rebuilt once per process from the stories still inside the window."""
+        """The clusterer, rebuilt once per process from the stories still inside the window;
+        its new stories take ids past every stored one."""
         if self._clusterer is not None:
             return self._clusterer
-        clusterer = StoryClusterer(self.cluster_config)
         model = self._embedder_factory().name
         with db.transaction(self.sessions) as session:
+            clusterer = StoryClusterer(
+                self.cluster_config, first_id=repo.last_story_id(session) + 1
+            )
             latest = repo.latest_article_time(session)
             since = (latest or datetime.now(UTC)) - self.cluster_config.window * 2
             active = repo.stories_active_since(session, since)
@@ -258,17 +256,21 @@ def _features(article: Article, vector: bytes | None) -> ArticleFeatures:
     )
 
 
-def _create_story(session: db.Session, article: Article) -> int:
-    when = article.when
-    story = repo.add_story(
+def _create_story(session: db.Session, story_id: int, first: Article) -> None:
+    """Store a story the clusterer made, under its id, named after its first article."""
+    when = first.when
+    repo.add_story(
         session,
         Story(
-            slug=f"pending-{article.id}",
-            headline=article.title,
+            id=story_id,
+            slug=story_slug(first.title, story_id),
+            headline=first.title,
             published_at=when,
             updated_at=when,
         ),
     )
-    story.slug = story_slug(article.title, story.id or 0)
-    repo.save_story(session, story)
-    return story.id or 0
+
+
+def _arrival(article: Article) -> tuple[datetime, int]:
+    """The order the clusterer met articles in (ties by id)."""
+    return article.when, article.id or 0
