@@ -425,10 +425,11 @@ class RefusedError(Exception):
 
 def run_storywire(servers: Servers, database: str, workers: int = 0) -> dict[str, Any]:
     import storywire.pipeline as pipeline_module
+    from storywire.extract import workers as extraction
     from storywire.ingest import dedupe
     from storywire.models import Feed, Stage, TextSource
     from storywire.pipeline import Pipeline
-    from storywire.sources import fetch
+    from storywire.sources import feeds, fetch
     from storywire.sources.fetch import FetchPolicy
     from storywire.store import db, repo
 
@@ -450,14 +451,10 @@ def run_storywire(servers: Servers, database: str, workers: int = 0) -> dict[str
             )
             watch = Stopwatch()
             targets = [
-                (pipeline_module, "parse_feed", "feed parse", False),
+                (feeds, "parse_feed", "feed parse", False),
                 (fetch, "decode_html", "page decode", False),
                 # In worker processes extraction cannot be timed from here (nor pickled wrapped).
-                *(
-                    [(pipeline_module, "extract_article", "extraction", False)]
-                    if not workers
-                    else []
-                ),
+                *([(extraction, "extract_article", "extraction", False)] if not workers else []),
                 (dedupe, "fingerprint", "dedupe compute", False),
                 (dedupe, "shingles", "dedupe compute", False),
                 (dedupe, "is_near_duplicate", "dedupe compute", False),

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -26,7 +25,6 @@ from storywire.cluster.config import ClusterConfig
 from storywire.config import Settings
 from storywire.errors import ExtractError, FetchError, ParseError
 from storywire.extract import workers
-from storywire.extract.article import ExtractedArticle, extract_article
 from storywire.ingest.articles import (
     apply_extraction,
     article_from_entry,
@@ -94,9 +92,7 @@ class Pipeline:
         self.sessions = sessions
         self.policy = policy
         self.transport = transport
-        self.extract_workers = extract_workers
-        self.extract_limits = (extract_timeout, extract_memory)
-        self._pool: workers.ExtractionPool | None = None
+        self.extractor = workers.Extraction(extract_workers, extract_timeout, extract_memory)
         self.schedule = schedule or SchedulePolicy()
         self.now = now
         self.feed_concurrency = feed_concurrency
@@ -154,7 +150,7 @@ class Pipeline:
             checked.update(feed.id or 0 for feed in found)
             return found[0] if found else None
 
-        with self.extraction():
+        with self.extractor.running():
             async with Fetcher(self.policy, transport=self.transport) as fetcher:
 
                 async def checker() -> None:
@@ -167,23 +163,6 @@ class Pipeline:
                 await asyncio.gather(*(checker() for _ in range(self.feed_concurrency)))
                 await self.resume(fetcher)
         return report
-
-    @contextmanager
-    def extraction(self) -> Iterator[None]:
-        """Extraction workers for the block (a round, or a worker's whole life).
-
-        Extraction is CPU work (about 60 ms a page): worker processes keep it off the event
-        loop's single thread, so fetching, the database and extraction use every core, and a
-        hostile page meets a time and memory limit there (extract/workers.py)."""
-        if self._pool is not None or not self.extract_workers:
-            yield
-            return
-        self._pool = workers.ExtractionPool(self.extract_workers, *self.extract_limits)
-        try:
-            yield
-        finally:
-            self._pool.close()
-            self._pool = None
 
     async def refresh_feed(self, fetcher: Fetcher, feed: Feed) -> FeedReport:
         report = FeedReport(feed.url)
@@ -273,7 +252,7 @@ class Pipeline:
         """Fetch and extract the article's page, then dedupe it; each step committed."""
         try:
             page = await fetcher.fetch_page(article.url)
-            extracted = await self._extract(page.text(), page.final_url)
+            extracted = await self.extractor.extract(page.text(), page.final_url)
         except (FetchError, ExtractError) as exc:
             metrics.PAGES.labels(metrics.failure(exc)).inc()
             log.info("keeping the feed's text", extra={"url": article.url, "error": str(exc)})
@@ -289,11 +268,6 @@ class Pipeline:
         """Carry a fetched article through extraction and dedupe on the feed's text alone: what
         happens when its page cannot be read, and all that a replayed stream of feed items has."""
         return self._dedupe(without_page(replace(article, text_source=TextSource.FEED)))
-
-    async def _extract(self, html: str, url: str) -> ExtractedArticle:
-        if self._pool is None:  # extract_workers = 0: in this process, without limits
-            return extract_article(html, url)
-        return await self._pool.extract(html, url)
 
     def _dedupe(self, article: Article) -> Article:
         with db.transaction(self.sessions) as session:

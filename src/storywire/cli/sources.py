@@ -316,7 +316,7 @@ def worker(
         pipeline.stories.embed_batch = WORKER_EMBED_BATCH
         one = Worker(pipeline, leadership, patience=settings.cluster_wait)
         pruning = _pruning(settings, pipeline)
-        with pipeline.extraction():
+        with pipeline.extractor.running():
             while not stop.is_set():
                 try:
                     step = asyncio.run(one.step())

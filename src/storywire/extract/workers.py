@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import resource
+from collections.abc import Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
@@ -27,6 +28,37 @@ from storywire.extract.article import ExtractedArticle, extract_article
 log = logging.getLogger(__name__)
 TIMEOUT = 20.0  # seconds a page may take; a real one takes well under one
 MEMORY = 1 << 30  # bytes a worker may grow past its start
+
+
+class Extraction:
+    """Where the pipeline extracts pages: in `workers` processes under the limits, for the
+    length of a `running()` block (a round, or a worker's whole life), or, with no workers (the
+    tests, the demo's default), in this process without limits.
+
+    Extraction is CPU work (about 60 ms a page): worker processes keep it off the event loop's
+    single thread, so fetching, the database and extraction use every core, and a hostile page
+    meets a time and memory limit there."""
+
+    def __init__(self, workers: int = 0, timeout: float = TIMEOUT, memory: int = MEMORY) -> None:
+        self.workers, self.timeout, self.memory = workers, timeout, memory
+        self._pool: ExtractionPool | None = None
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        if self._pool is not None or not self.workers:
+            yield
+            return
+        self._pool = ExtractionPool(self.workers, self.timeout, self.memory)
+        try:
+            yield
+        finally:
+            self._pool.close()
+            self._pool = None
+
+    async def extract(self, html: str, url: str) -> ExtractedArticle:
+        if self._pool is None:
+            return extract_article(html, url)
+        return await self._pool.extract(html, url)
 
 
 class ExtractionPool:
