@@ -22,6 +22,8 @@ from pydantic_settings import (
 from storywire.errors import ConfigError
 
 APP_NAME = "storywire"
+# The settings file: the CLI's --config reads it, and `serve` hands it on to its workers.
+CONFIG_FILE_VARIABLE = "STORYWIRE_CONFIG"
 
 
 def default_data_dir() -> Path:

@@ -31,6 +31,13 @@ def test_serve_answers_on_its_port(tmp_path: Path, workers: int) -> None:
         db.upgrade(engine)
     port = _free_port()
     env = {**os.environ, "STORYWIRE_DATABASE_URL": url, "STORYWIRE_ADMIN_TOKEN": "t0ken"}
+    if workers > 1:
+        # The token from a settings file named by STORYWIRE_CONFIG, the one variable the CLI
+        # reads and `serve` hands on: every worker process must see it.
+        config = tmp_path / "config.toml"
+        config.write_text('admin_token = "t0ken"\n', encoding="utf-8")
+        env["STORYWIRE_CONFIG"] = str(config)
+        del env["STORYWIRE_ADMIN_TOKEN"]
     command = [STORYWIRE, "serve", "--workers", str(workers)]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     log = tmp_path / "serve.log"
@@ -48,8 +55,9 @@ def test_serve_answers_on_its_port(tmp_path: Path, workers: int) -> None:
                 time.sleep(0.2)
         assert home.status_code == 200 and "You've reached the end" in home.text
         auth = {"Authorization": "Bearer t0ken"}
-        feeds = httpx.get(f"http://127.0.0.1:{port}/api/v1/feeds", headers=auth, timeout=5)
-        assert feeds.status_code == 200 and feeds.json() == []
+        for _ in range(4):  # requests land on either worker
+            feeds = httpx.get(f"http://127.0.0.1:{port}/api/v1/feeds", headers=auth, timeout=5)
+            assert feeds.status_code == 200 and feeds.json() == []
         health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
         assert health.status_code == 200 and health.json()["status"] == "ok"
         forged = httpx.get(f"http://127.0.0.1:{port}/", headers={"Host": "evil.example"})

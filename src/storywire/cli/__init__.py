@@ -29,6 +29,7 @@ from storywire.cli.sources import (
     worker,
 )
 from storywire.cli.stories import cluster, stories_app, write
+from storywire.config import CONFIG_FILE_VARIABLE
 
 __all__ = ["app", "console", "state"]
 
@@ -43,7 +44,7 @@ app.add_typer(stories_app, name="stories")
 def main(
     config: Annotated[
         Path | None,
-        typer.Option(envvar="STORYWIRE_CONFIG", help="TOML settings file.", dir_okay=False),
+        typer.Option(envvar=CONFIG_FILE_VARIABLE, help="TOML settings file.", dir_okay=False),
     ] = None,
 ) -> None:
     state.config_file, state.settings = config, None

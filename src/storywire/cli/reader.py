@@ -21,7 +21,7 @@ import uvicorn
 from rich.table import Table
 
 from storywire.cli.common import console, current_settings, err, fail, state
-from storywire.config import Settings, default_data_dir
+from storywire.config import CONFIG_FILE_VARIABLE, Settings, default_data_dir
 from storywire.demo.corpus import parse_offset
 from storywire.demo.server import Newsroom, SimClock, default_epoch
 from storywire.errors import StorywireError
@@ -29,7 +29,6 @@ from storywire.models import Feed
 from storywire.pipeline import Pipeline
 from storywire.sources.fetch import FetchPolicy
 from storywire.store import db, repo
-from storywire.web.app import CONFIG_FILE_VARIABLE
 from storywire.write.page import format_time
 
 # Seconds an idle keep-alive connection stays open. Uvicorn's 5 s closes connections that a

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storywire import __version__
-from storywire.config import load_settings
+from storywire.config import CONFIG_FILE_VARIABLE, load_settings
 from storywire.errors import NotFoundError
 from storywire.store import db
 from storywire.web import api, feeds, ops, pages
@@ -30,7 +30,6 @@ from storywire.web.caching import ConditionalMiddleware
 from storywire.web.headers import SecurityHeaders
 
 STATIC = Path(__file__).with_name("static")
-CONFIG_FILE_VARIABLE = "STORYWIRE_CONFIG_FILE"
 
 
 def create_app(
@@ -98,7 +97,7 @@ class RejectNulBytes:
 
 def app_from_environment() -> FastAPI:
     """The app that each `storywire serve --workers N` process builds for itself (uvicorn
-    imports it by name): settings from the environment and STORYWIRE_CONFIG_FILE."""
+    imports it by name): settings from the environment and STORYWIRE_CONFIG."""
     config = os.environ.get(CONFIG_FILE_VARIABLE)
     settings = load_settings(Path(config) if config else None)
     engine = db.make_engine(settings.database_url)
