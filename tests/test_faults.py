@@ -76,6 +76,29 @@ def _one_round_then_three_feeds(
     return pipeline, before
 
 
+def _a_full_disk_stops_the_round(
+    pipeline: Pipeline, sessions: db.Sessions, before: tuple[int, int]
+) -> None:
+    with pytest.raises(StorageError, match="full"):
+        asyncio.run(pipeline.run_round())
+    during = _counts(sessions)
+    assert during[0] >= before[0] and during[1] >= before[1], "nothing committed is lost"
+    assert _reader_ok(sessions), "the reader serves while the disk is full"
+
+
+def _the_next_round_catches_up(
+    pipeline: Pipeline, sessions: db.Sessions, newsroom: Newsroom, before: tuple[int, int]
+) -> None:
+    """The round after the fault stores the three feeds' articles and finishes every stage."""
+    asyncio.run(pipeline.run_round())
+    after = _counts(sessions)
+    fresh = list(newsroom.corpus.outlets)[1:4]
+    assert after[0] == before[0] + sum(len(newsroom.released(o)) for o in fresh)
+    with db.transaction(sessions) as session:
+        stages = {a.stage for s in Stage for a in repo.articles_at_stage(session, s, 10_000)}
+    assert stages == {Stage.WRITTEN}, "the next round finished every stage"
+
+
 def test_a_full_disk_stops_the_round_loses_nothing_and_the_next_round_catches_up(
     tmp_path: Path, newsroom: Newsroom
 ) -> None:
@@ -94,25 +117,15 @@ def test_a_full_disk_stops_the_round_loses_nothing_and_the_next_round_catches_up
         cursor.close()
 
     sessions = db.make_sessionmaker(engine)
-    outlets = list(newsroom.corpus.outlets)
     try:
         pipeline, before = _one_round_then_three_feeds(sessions, newsroom)
         with engine.connect() as connection:
             limit["pages"] = connection.exec_driver_sql("PRAGMA page_count").scalar()
 
-        with pytest.raises(StorageError, match="full"):
-            asyncio.run(pipeline.run_round())
-        during = _counts(sessions)
-        assert during[0] >= before[0] and during[1] >= before[1], "nothing committed is lost"
-        assert _reader_ok(sessions), "the reader serves while the disk is full"
+        _a_full_disk_stops_the_round(pipeline, sessions, before)
 
         limit["pages"] = None
-        asyncio.run(pipeline.run_round())
-        after = _counts(sessions)
-        assert after[0] == before[0] + sum(len(newsroom.released(o)) for o in outlets[1:4])
-        with db.transaction(sessions) as session:
-            stages = {a.stage for s in Stage for a in repo.articles_at_stage(session, s, 10_000)}
-        assert stages == {Stage.WRITTEN}, "the next round finished every stage"
+        _the_next_round_catches_up(pipeline, sessions, newsroom, before)
     finally:
         engine.dispose()
 
@@ -152,25 +165,15 @@ def test_a_real_full_disk_under_the_database_stops_the_round_and_loses_nothing(
         db.upgrade(engine)
     engine = db.make_engine(url)
     sessions = db.make_sessionmaker(engine)
-    outlets = list(newsroom.corpus.outlets)
     try:
         pipeline, before = _one_round_then_three_feeds(sessions, newsroom)
         used = shutil.disk_usage(root).used
         resize(used + 128 * 1024)  # room for a few pages of the next round, not for all of it
 
-        with pytest.raises(StorageError, match="full"):
-            asyncio.run(pipeline.run_round())
-        during = _counts(sessions)
-        assert during[0] >= before[0] and during[1] >= before[1], "nothing committed is lost"
-        assert _reader_ok(sessions), "the reader serves while the disk is full"
+        _a_full_disk_stops_the_round(pipeline, sessions, before)
 
         resize(64 << 20)
-        asyncio.run(pipeline.run_round())
-        after = _counts(sessions)
-        assert after[0] == before[0] + sum(len(newsroom.released(o)) for o in outlets[1:4])
-        with db.transaction(sessions) as session:
-            stages = {a.stage for s in Stage for a in repo.articles_at_stage(session, s, 10_000)}
-        assert stages == {Stage.WRITTEN}, "the next round finished every stage"
+        _the_next_round_catches_up(pipeline, sessions, newsroom, before)
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     finally:
