@@ -64,6 +64,9 @@ def normalise_number(token: str) -> str:
     return core + ("%" if percent else "")
 
 
+NUMBER = "#"  # marks a number among the names: "#6.4"
+
+
 def entities(text: str) -> Counter[str]:
     """Names (capitalised sequences not at a sentence start, or repeated) and telling numbers,
     with how often each occurs: an article is about the names it repeats."""
@@ -95,7 +98,7 @@ def entities(text: str) -> Counter[str]:
             if token[:1].isdecimal():
                 number = normalise_number(token)
                 if "." in number or number.endswith("%") or len(number) >= 2:
-                    found["#" + number] += 1
+                    found[NUMBER + number] += 1
     # A sentence-initial name counts when it also occurs mid-sentence somewhere.
     for opener in openers:
         if opener in found:

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from storywire.models import Topic
-from storywire.nlp.features import entities
+from storywire.nlp.features import NUMBER, entities
 from storywire.nlp.sentences import split_sentences
 
 MAX_TOPICS = 6
@@ -41,7 +41,7 @@ def _names(title: str, text: str) -> set[str]:
         name
         for raw in found
         for name in (_drop_acronym(part.strip()) for part in re.split(r"['’]s\b", raw))
-        if not name.startswith("#")
+        if not name.startswith(NUMBER)
         and len(name) > 2
         and len(name.split()) <= _MAX_WORDS
         and not set(name.split()) & _CALENDAR

@@ -46,7 +46,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from storywire.nlp.features import entities, normalise_number, terms
+from storywire.nlp.features import NUMBER, entities, normalise_number, terms
 from storywire.nlp.sentences import split_sentences
 
 MIN_OVERLAP = 0.5
@@ -224,7 +224,7 @@ def _undot(text: str) -> str:
 def _names(sentence: str) -> set[str]:
     """Single-word names, folded: `entities()` leaves out a sentence's opening run (its first
     word may be an ordinary one), so the run's later words are added here."""
-    names = {k for k in entities(sentence) if not k.startswith("#") and " " not in k}
+    names = {k for k in entities(sentence) if not k.startswith(NUMBER) and " " not in k}
     for part in split_sentences(sentence):
         opening = _OPENING_RUN.match(part)
         if opening:
