@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from storywire.demo.server import Newsroom, SimClock
+from storywire.ingest.dedupe import dedupe_article
 from storywire.models import Article, Feed, Stage
 from storywire.store import db, repo
 from storywire.store.repo import Backlog, Lease
@@ -128,6 +129,18 @@ def test_articles_are_claimed_by_stage_and_released(sessions: db.Sessions) -> No
         assert [a.id for a in repo.claim_articles(session, Stage.DEDUPED, lease, 10)] == [mine.id]
         repo.release_all_claims(session)
         assert len(repo.claim_articles(session, Stage.DEDUPED, lease, 10)) == 3
+
+
+def test_deduping_an_article_ends_its_adders_claim(sessions: db.Sessions) -> None:
+    """The adder carries its article through dedupe itself; after that, the next stage is
+    anyone's."""
+    lease = Lease(T0, T0 + timedelta(minutes=5))
+    with db.transaction(sessions) as session:
+        mine, _ = repo.add_article(session, _article(1), claim=lease.until)
+        assert repo.claim_articles(session, Stage.FETCHED, lease, limit=10) == []
+        deduped = dedupe_article(session, replace(mine, stage=Stage.EXTRACTED))
+        assert deduped.stage is Stage.DEDUPED
+        assert [a.id for a in repo.claim_articles(session, Stage.DEDUPED, lease, 10)] == [mine.id]
 
 
 @pytest.fixture

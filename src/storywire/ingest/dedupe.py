@@ -231,5 +231,4 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
         stage=Stage.DEDUPED,
     )
     repo.save_bands(session, article.id or 0, list(mark.bands))
-    repo.release_articles(session, [article.id or 0])
-    return repo.save_article(session, article)
+    return repo.save_article(session, article, release=True)

@@ -342,8 +342,13 @@ def add_article(
     return replace(article, id=new_id), True
 
 
-def save_article(session: Session, article: Article) -> Article:
-    done = _write(session, _UPDATE_ARTICLE, {**_article_values(article), "row_id": article.id})
+def save_article(session: Session, article: Article, release: bool = False) -> Article:
+    """Store the article's fields; with `release`, also end this worker's claim on it (what
+    `release_articles` does), in the same statement."""
+    values = {**_article_values(article), "row_id": article.id}
+    if release:
+        values["claimed_until"] = None
+    done = _write(session, _UPDATE_ARTICLE, values)
     if not done.rowcount:
         raise NotFoundError(f"no article {article.id!r}")
     return article
@@ -910,6 +915,31 @@ def story_articles(session: Session, story_id: int) -> list[tuple[Article, Membe
         )
         for row in _read(session, _STORY_ARTICLES, story_id=story_id)
     ]
+
+
+_MEMBERS = (
+    _columns(ArticleRow)
+    .add_columns(StoryArticleRow.story_id)
+    .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
+    .where(StoryArticleRow.story_id.in_(bindparam("ids", expanding=True)))
+    .order_by(StoryArticleRow.story_id, ArticleRow.published_at, ArticleRow.id)
+)
+
+
+def stories_and_members(
+    session: Session, story_ids: Iterable[int]
+) -> dict[int, tuple[Story, list[Article]]]:
+    """The stories with these ids (as stored: a merged one is not resolved) and each one's
+    articles in publication order, by id: two queries per chunk of ids, for a round that
+    refreshes hundreds of stories."""
+    found: dict[int, tuple[Story, list[Article]]] = {}
+    for chunk in _chunks(story_ids):
+        stories = {row.id: _story(row) for row in _read(session, _STORY_ROWS, ids=chunk)}
+        members: dict[int, list[Article]] = {story_id: [] for story_id in stories}
+        for row in _read(session, _MEMBERS, ids=chunk):
+            members[row.story_id].append(_article(row))
+        found.update((i, (stories[i], members[i])) for i in chunk if i in stories)
+    return found
 
 
 def move_memberships(session: Session, gone: int, keep: int, when: datetime) -> None:

@@ -16,9 +16,7 @@ def refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int])
     sleep)."""
     feed_categories = {feed.id: feed.category for feed in repo.list_feeds(session)}
     names = repo.outlet_names(session)
-    for story_id in sorted(story_ids):
-        story = repo.get_story(session, story_id)
-        members = [article for article, _ in repo.story_articles(session, story_id)]
+    for story_id, (story, members) in repo.stories_and_members(session, story_ids).items():
         if not members:
             continue
         times = [a.when for a in members]
