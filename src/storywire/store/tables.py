@@ -1,6 +1,6 @@
 """The database schema as SQLAlchemy 2 mapped classes, portable across SQLite and PostgreSQL.
 
-Rows never leave the store: `repo.py` turns them into the dataclasses of `storywire.models`.
+Rows never leave the store: `repo/` turns them into the dataclasses of `storywire.models`.
 The full-text indexes (SQLite FTS5 tables, PostgreSQL GIN expression indexes) are created by the
 migrations only, because they are backend-specific; see `FTS_OBJECTS`.
 """

@@ -1,0 +1,110 @@
+"""How the repository talks to the database: prepared reads and writes, inserts that
+are safe under concurrency, column lengths, id chunks and advisory locks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
+from typing import Any, TypeVar
+
+from sqlalchemy import String, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storywire.errors import NotFoundError
+
+RowT = TypeVar("RowT")
+
+
+def read_rows(session: Session, query: Any, **params: Any) -> Sequence[Any]:
+    """Plain rows through the session's connection, for the reads that pages make.
+
+    A page makes half a dozen small queries; through `Session.execute` each one costs several
+    times the query itself in ORM bookkeeping. Pending changes are flushed first, as autoflush
+    would, so a read inside a unit of work still sees its own writes.
+    """
+    session.flush()
+    return session.connection().execute(query, params).all()
+
+
+def write_row(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+    """One prepared INSERT or UPDATE through the session's connection, flushing pending ORM
+    changes first. The statements are built once with bound parameters, so each call reuses
+    the compiled SQL: through the ORM, a replay spent more time in bookkeeping than in SQLite.
+    Rows written this way are read back with `read_rows`, never as mapped objects."""
+    session.flush()
+    return session.connection().execute(statement, params)
+
+
+@cache
+def all_columns(table: Any) -> Any:
+    """SELECT of every column of a mapped class, whose rows the `story_of`-style converters read
+    by attribute just like mapped objects. Built once: statements are immutable, and coercing
+    two dozen columns on every call cost more than the query."""
+    return select(*table.__table__.c)
+
+
+# Identifiers that mean nothing cut short: stored as absent when too long.
+_DROPPED_WHEN_TOO_LONG = frozenset({"etag", "last_modified", "image_url"})
+
+
+@cache
+def _lengths(table: Any) -> dict[str, int]:
+    return {
+        column.name: column.type.length
+        for column in table.__table__.c
+        if isinstance(column.type, String) and column.type.length
+    }
+
+
+def fit_lengths(table: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` cut to their columns' lengths. SQLite ignores a VARCHAR's length and
+    PostgreSQL refuses the whole row, so one page with a 500-character section, or one server
+    with a 1,000-character ETag, would fail every round on PostgreSQL: text is cut, and an
+    identifier that means nothing cut short is dropped."""
+    lengths = _lengths(table)
+    for name, value in values.items():
+        limit = lengths.get(name)
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            values[name] = None if name in _DROPPED_WHEN_TOO_LONG else value[:limit]
+    return values
+
+
+def insert_new(session: Session, table: type[Any], values: dict[str, Any], key: str) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING, returning the new id or None: the one insert
+    that is safe when several processes add the same row at once."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        module.insert(table).values(values).on_conflict_do_nothing(index_elements=[key])
+    ).returning(table.id)
+    return write_row(session, statement, {}).scalar_one_or_none()
+
+
+# Ids per IN (...) list: well under SQLite's 32,766 bound parameters.
+CHUNK = 500
+
+
+def id_chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
+def serialise(session: Session, key: int) -> None:
+    """Hold a PostgreSQL advisory lock on `key` until this transaction ends, so that units of
+    work that must see each other's results (deduplication) run one at a time across workers.
+    SQLite has a single writer, so there it does nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def ping(session: Session) -> None:
+    """A round trip to the database (raises when it does not answer)."""
+    session.execute(text("SELECT 1"))
+
+
+def get_row(session: Session, table: type[RowT], key: int | None, what: str) -> RowT:
+    row = session.get(table, key) if key is not None else None
+    if row is None:
+        raise NotFoundError(f"no {what} {key!r}")
+    return row

@@ -1,0 +1,88 @@
+"""Outlets: the sites articles come from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy.orm import Session
+
+from storywire.errors import NotFoundError
+from storywire.models import Outlet
+from storywire.store.repo._sql import all_columns, fit_lengths, insert_new, read_rows
+from storywire.store.tables import ArticleRow, OutletRow
+
+
+def outlet_of(row: OutletRow | Row[Any]) -> Outlet:
+    return Outlet(
+        id=row.id, slug=row.slug, name=row.name, homepage=row.homepage, language=row.language
+    )
+
+
+def ensure_outlet(session: Session, outlet: Outlet) -> Outlet:
+    """The outlet with this slug as stored, or this one inserted. What a feed or a file says
+    about itself never renames an outlet another source created, and two workers adding one
+    outlet at once both get the one row."""
+    values = fit_lengths(
+        OutletRow,
+        {
+            "slug": outlet.slug,
+            "name": outlet.name,
+            "homepage": outlet.homepage,
+            "language": outlet.language,
+        },
+    )
+    insert_new(session, OutletRow, values, "slug")
+    row = session.scalar(select(OutletRow).where(OutletRow.slug == values["slug"]))
+    assert row is not None
+    return outlet_of(row)
+
+
+def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
+    """Insert the outlet, or update the one with the same slug (an operator's own word)."""
+    values = fit_lengths(OutletRow, {"name": outlet.name, "homepage": outlet.homepage})
+    row = session.scalar(select(OutletRow).where(OutletRow.slug == outlet.slug))
+    if row is None:
+        row = OutletRow(slug=outlet.slug)
+        session.add(row)
+    row.name, row.homepage, row.language = values["name"], values["homepage"], outlet.language
+    session.flush()
+    return outlet_of(row)
+
+
+def list_outlets(session: Session) -> list[Outlet]:
+    return [
+        outlet_of(row)
+        for row in read_rows(session, all_columns(OutletRow).order_by(OutletRow.name))
+    ]
+
+
+def get_outlet(session: Session, slug: str) -> Outlet:
+    row = next(iter(read_rows(session, all_columns(OutletRow).where(OutletRow.slug == slug))), None)
+    if row is None:
+        raise NotFoundError(f"no outlet {slug!r}")
+    return outlet_of(row)
+
+
+def outlet_article_counts(session: Session) -> dict[int, int]:
+    """How many stored articles each outlet has, for the outlets page."""
+    query = select(ArticleRow.outlet_id, func.count()).group_by(ArticleRow.outlet_id)
+    return {outlet: count for outlet, count in read_rows(session, query) if outlet is not None}
+
+
+_OUTLETS_BY_ID = all_columns(OutletRow).where(OutletRow.id.in_(bindparam("ids", expanding=True)))
+
+
+def outlets_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Outlet]:
+    """Just the outlets named, for pages that show a few of many."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = read_rows(session, _OUTLETS_BY_ID, ids=sorted(wanted))
+    return {row.id: outlet_of(row) for row in rows}
+
+
+def outlet_names(session: Session) -> dict[int | None, str]:
+    """Outlet id to name, for labelling articles in bulk."""
+    return {row.id: row.name for row in read_rows(session, select(OutletRow.id, OutletRow.name))}

@@ -1,0 +1,520 @@
+"""Stories: their rows, memberships, links and threads, and the lists pages show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Row, Table, bindparam, func, insert, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from storywire.errors import NotFoundError
+from storywire.models import (
+    Article,
+    JoinReason,
+    LinkKind,
+    Membership,
+    Stage,
+    Story,
+    StoryStatus,
+    StorySummary,
+)
+from storywire.store.repo._sql import all_columns, get_row, id_chunks, read_rows, write_row
+from storywire.store.repo.articles import article_of
+from storywire.store.tables import (
+    ArticleRow,
+    StoryArticleRow,
+    StoryLinkRow,
+    StoryRow,
+    StoryTopicRow,
+)
+
+_STORY_FIELDS = (
+    "slug",
+    "headline",
+    "front_rank",
+    "category",
+    "published_at",
+    "updated_at",
+    "current_revision_id",
+    "merged_into_id",
+    "image_url",
+    "image_alt",
+    "timeline_svg",
+)
+
+
+def story_of(row: StoryRow | Row[Any]) -> Story:
+    return Story(
+        id=row.id,
+        status=StoryStatus(row.status),
+        **{name: getattr(row, name) for name in _STORY_FIELDS},
+    )
+
+
+def _story_values(story: Story) -> dict[str, Any]:
+    return {"status": story.status.value, **{name: getattr(story, name) for name in _STORY_FIELDS}}
+
+
+_STORIES: Table = StoryRow.__table__  # type: ignore[assignment]
+
+
+_INSERT_STORY = _STORIES.insert().returning(_STORIES.c.id)
+
+
+_LEVEL_STORY_SEQUENCE = text(
+    "SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT max(id) FROM stories))"
+)
+
+
+_UPDATE_STORY = _STORIES.update().where(_STORIES.c.id == bindparam("row_id"))
+
+
+def add_story(session: Session, story: Story) -> Story:
+    """Insert a story; under the id it carries (the clusterer hands ids out), else a new one."""
+    values = {"search_text": story.headline, **_story_values(story)}
+    if story.id is not None:
+        values["id"] = story.id
+    story = replace(story, id=write_row(session, _INSERT_STORY, values).scalar_one())
+    if "id" in values and session.get_bind().dialect.name == "postgresql":
+        # An id given explicitly leaves the column's sequence behind: bring it level, so a
+        # story added without one never takes an id already used.
+        write_row(session, _LEVEL_STORY_SEQUENCE, {})
+    return story
+
+
+def last_story_id(session: Session) -> int:
+    """The largest story id stored (merged stories included), or 0."""
+    return session.scalar(select(func.max(StoryRow.id))) or 0
+
+
+def save_story(session: Session, story: Story) -> Story:
+    done = write_row(session, _UPDATE_STORY, {**_story_values(story), "row_id": story.id})
+    if not done.rowcount:
+        raise NotFoundError(f"no story {story.id!r}")
+    return story
+
+
+_STORY_BY_ID = all_columns(StoryRow).where(StoryRow.id == bindparam("key"))
+
+
+_STORY_BY_SLUG = all_columns(StoryRow).where(StoryRow.slug == bindparam("key"))
+
+
+_STORY_ROWS = all_columns(StoryRow).where(StoryRow.id.in_(bindparam("ids", expanding=True)))
+
+
+def is_id(key: str) -> bool:
+    """A row id rather than a slug or URL: ASCII digits only (str.isdigit() also passes "¹",
+    which int() refuses)."""
+    return key.isascii() and key.isdigit()
+
+
+def get_story(session: Session, key: int | str) -> Story:
+    """A story by id or slug; a merged story resolves to the one it was merged into."""
+    by_id = isinstance(key, int) or is_id(key)
+    if by_id:
+        key = int(key)
+        if key > 2**63 - 1:
+            raise NotFoundError(f"no story {key!r}")
+    row = next(iter(read_rows(session, _STORY_BY_ID if by_id else _STORY_BY_SLUG, key=key)), None)
+    if row is None:
+        raise NotFoundError(f"no story {key!r}")
+    seen = {row.id}
+    while row.merged_into_id is not None and row.merged_into_id not in seen:
+        seen.add(row.merged_into_id)
+        found = read_rows(session, _STORY_BY_ID, key=row.merged_into_id)
+        if not found:
+            raise NotFoundError(f"no story {row.merged_into_id!r}")
+        row = found[0]
+    return story_of(row)
+
+
+class Order(StrEnum):
+    TOP = "top"
+    LATEST = "latest"
+
+
+def list_stories(
+    session: Session,
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    order: Order = Order.TOP,
+    category: str | None = None,
+    outlet_id: int | None = None,
+    topic: str | None = None,
+    featured: bool = False,
+    include_merged: bool = False,
+) -> list[StorySummary]:
+    """Stories by importance (top) or last update (latest), with their coverage counts.
+
+    `featured` keeps the stories that pass the publishing threshold: at least two articles
+    from at least two outlets; the others are stored and reachable, just not put forward.
+    """
+    query = all_columns(StoryRow)
+    if order is Order.TOP:
+        query = query.order_by(
+            StoryRow.front_rank.desc(), StoryRow.updated_at.desc(), StoryRow.id.desc()
+        )
+    else:
+        query = query.order_by(StoryRow.updated_at.desc(), StoryRow.id.desc())
+    if not include_merged:
+        query = query.where(StoryRow.status != StoryStatus.MERGED.value)
+    if featured:
+        query = query.where(StoryRow.article_count >= 2, StoryRow.outlet_count >= 2)
+    if category is not None:
+        query = query.where(StoryRow.category == category)
+    if topic is not None:
+        query = query.where(
+            StoryRow.id.in_(select(StoryTopicRow.story_id).where(StoryTopicRow.slug == topic))
+        )
+    if outlet_id is not None:
+        members = (
+            select(StoryArticleRow.story_id)
+            .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
+            .where(ArticleRow.outlet_id == outlet_id)
+        )
+        query = query.where(StoryRow.id.in_(members))
+    rows = read_rows(session, query.limit(limit).offset(offset))
+    return [
+        StorySummary(
+            story=story_of(row), article_count=row.article_count, outlet_count=row.outlet_count
+        )
+        for row in rows
+    ]
+
+
+def story_summaries(session: Session, stories: list[Story]) -> list[StorySummary]:
+    """These stories with their stored coverage counts, in the order given."""
+    ids = [story.id for story in stories if story.id is not None]
+    if not ids:
+        return []
+    rows = read_rows(session, all_columns(StoryRow).where(StoryRow.id.in_(ids)))
+    found = {row.id: row for row in rows}
+    return [
+        StorySummary(story_of(found[i]), found[i].article_count, found[i].outlet_count)
+        for i in ids
+        if i in found
+    ]
+
+
+def categories(session: Session) -> list[str]:
+    """Categories that have at least one featured story, for the home page's section tabs."""
+    query = (
+        select(StoryRow.category)
+        .where(StoryRow.category.is_not(None), StoryRow.status != StoryStatus.MERGED.value)
+        .where(StoryRow.article_count >= 2, StoryRow.outlet_count >= 2)
+        .distinct()
+    )
+    return sorted(c for (c,) in read_rows(session, query) if c)
+
+
+def recount(session: Session, story_ids: Iterable[int]) -> None:
+    """Refresh the stored article and outlet counts of these stories: one grouped count and one
+    batched update per chunk of stories."""
+    for chunk in id_chunks(story_ids):
+        counted = {
+            story_id: (articles, outlets)
+            for story_id, articles, outlets in session.execute(
+                select(
+                    StoryArticleRow.story_id,
+                    func.count(StoryArticleRow.article_id),
+                    func.count(func.distinct(ArticleRow.outlet_id)),
+                )
+                .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
+                .where(StoryArticleRow.story_id.in_(chunk))
+                .group_by(StoryArticleRow.story_id)
+            )
+        }
+        session.execute(
+            update(StoryRow),
+            [
+                {
+                    "id": story_id,
+                    "article_count": counted.get(story_id, (0, 0))[0],
+                    "outlet_count": counted.get(story_id, (0, 0))[1],
+                }
+                for story_id in chunk
+            ],
+        )
+
+
+def add_membership(session: Session, membership: Membership, refresh_counts: bool = True) -> None:
+    """Put an article in a story; an article already in that story keeps its first record."""
+    add_memberships(session, [membership])
+    if refresh_counts:
+        recount(session, [membership.story_id])
+
+
+def add_memberships(session: Session, memberships: Sequence[Membership]) -> None:
+    """Put articles in stories in one batched insert (a round assigns hundreds); a pair already
+    stored keeps its first record. The stories' counts wait for `recount`."""
+    by_article = {m.article_id: m for m in memberships}
+    for chunk in id_chunks(by_article):
+        stored = {
+            (story_id, article_id)
+            for story_id, article_id in session.execute(
+                select(StoryArticleRow.story_id, StoryArticleRow.article_id).where(
+                    StoryArticleRow.article_id.in_(chunk)
+                )
+            )
+        }
+        new = [
+            asdict(by_article[i])
+            for i in chunk
+            if (by_article[i].story_id, by_article[i].article_id) not in stored
+        ]
+        if new:
+            session.execute(insert(StoryArticleRow), new)
+
+
+_STORY_ARTICLES = (
+    all_columns(ArticleRow)
+    .add_columns(StoryArticleRow.story_id, StoryArticleRow.joined_at)
+    .add_columns(StoryArticleRow.reason, StoryArticleRow.score, StoryArticleRow.moved_from)
+    .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
+    .where(StoryArticleRow.story_id == bindparam("story_id"))
+    .order_by(ArticleRow.published_at, ArticleRow.id)
+)
+
+
+def story_articles(session: Session, story_id: int) -> list[tuple[Article, Membership]]:
+    return [
+        (
+            article_of(row),
+            Membership(
+                story_id=row.story_id,
+                article_id=row.id,
+                joined_at=row.joined_at,
+                reason=JoinReason(row.reason),
+                score=row.score,
+                moved_from=row.moved_from,
+            ),
+        )
+        for row in read_rows(session, _STORY_ARTICLES, story_id=story_id)
+    ]
+
+
+_MEMBERS = (
+    all_columns(ArticleRow)
+    .add_columns(StoryArticleRow.story_id)
+    .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
+    .where(StoryArticleRow.story_id.in_(bindparam("ids", expanding=True)))
+    .order_by(StoryArticleRow.story_id, ArticleRow.published_at, ArticleRow.id)
+)
+
+
+def stories_and_members(
+    session: Session, story_ids: Iterable[int]
+) -> dict[int, tuple[Story, list[Article]]]:
+    """The stories with these ids (as stored: a merged one is not resolved) and each one's
+    articles in publication order, by id: two queries per chunk of ids, for a round that
+    refreshes hundreds of stories."""
+    found: dict[int, tuple[Story, list[Article]]] = {}
+    for chunk in id_chunks(story_ids):
+        stories = {row.id: story_of(row) for row in read_rows(session, _STORY_ROWS, ids=chunk)}
+        members: dict[int, list[Article]] = {story_id: [] for story_id in stories}
+        for row in read_rows(session, _MEMBERS, ids=chunk):
+            members[row.story_id].append(article_of(row))
+        found.update((i, (stories[i], members[i])) for i in chunk if i in stories)
+    return found
+
+
+def move_memberships(session: Session, gone: int, keep: int, when: datetime) -> None:
+    """After a merge: every article of `gone` now belongs to `keep`; `gone` keeps resolving."""
+    members = session.scalars(
+        select(StoryArticleRow.article_id).where(StoryArticleRow.story_id == gone)
+    )
+    move_articles(session, list(members), gone, keep, when, JoinReason.MERGED)
+    row = get_row(session, StoryRow, gone, "story")
+    row.status, row.merged_into_id = StoryStatus.MERGED.value, keep
+    session.flush()
+
+
+def move_articles(
+    session: Session,
+    article_ids: list[int],
+    source: int,
+    target: int,
+    when: datetime,
+    reason: JoinReason,
+) -> None:
+    """These articles of story `source` now belong to story `target` (a merge or a split); each
+    keeps the score it joined with."""
+    for article_id in article_ids:
+        member = session.get(StoryArticleRow, (source, article_id))
+        if member is None:
+            continue
+        session.delete(member)
+        session.flush()
+        if session.get(StoryArticleRow, (target, article_id)) is None:
+            session.add(
+                StoryArticleRow(
+                    story_id=target,
+                    article_id=article_id,
+                    joined_at=when,
+                    reason=reason,
+                    score=member.score,
+                    moved_from=source,
+                )
+            )
+    session.flush()
+    recount(session, [source, target])
+
+
+def stories_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(StoryRow.status, func.count()).group_by(StoryRow.status))
+    return {status: count for status, count in rows}
+
+
+def stories_at_stage(session: Session, stage: Stage) -> set[int]:
+    """Stories with a member at `stage`: after a crash, the stories a stage left unfinished."""
+    rows = session.execute(
+        select(StoryArticleRow.story_id)
+        .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
+        .where(ArticleRow.stage == stage.value)
+        .distinct()
+    )
+    return {story_id for (story_id,) in rows}
+
+
+def story_of_article(session: Session, article_id: int) -> int | None:
+    return session.scalar(
+        select(StoryArticleRow.story_id).where(StoryArticleRow.article_id == article_id).limit(1)
+    )
+
+
+def article_stories(session: Session) -> dict[int, int]:
+    """Every clustered article's story."""
+    rows = session.execute(select(StoryArticleRow.article_id, StoryArticleRow.story_id))
+    return {article_id: story_id for article_id, story_id in rows}
+
+
+def story_threads(session: Session) -> dict[int, int]:
+    """The thread of every linked story: the smallest id of a live (unmerged) story among the
+    stories its links reach, in either direction. A merged story counts as linked to the
+    story it was merged into, so a link to it still reaches that story. A story without links
+    is its own thread and is left out."""
+    parent: dict[int, int] = {}
+
+    def root(story: int) -> int:
+        while parent.setdefault(story, story) != story:
+            parent[story] = parent[parent[story]]
+            story = parent[story]
+        return story
+
+    links = [
+        (a, b) for a, b in session.execute(select(StoryLinkRow.story_id, StoryLinkRow.related_id))
+    ]
+    merged = [
+        (a, b)
+        for a, b in session.execute(select(StoryRow.id, StoryRow.merged_into_id))
+        if b is not None
+    ]
+    for a, b in links + merged:
+        first, second = root(a), root(b)
+        parent[max(first, second)] = min(first, second)
+    gone = {story for story, _ in merged}
+    threads: dict[int, int] = {}
+    for story in sorted(parent):
+        if story not in gone:
+            threads.setdefault(root(story), story)
+    return {story: threads[root(story)] for story in parent if root(story) in threads}
+
+
+THREAD_LIMIT = 500
+
+
+def thread_stories(session: Session, story_id: int) -> list[Story]:
+    """The live stories of a story's thread, oldest first: every story its links reach, in
+    either direction, a merged story standing for the one it went into (the same relation as
+    `story_threads`, walked from one story, so a page view reads only its own thread). A
+    story without links is a thread of one. The walk stops past THREAD_LIMIT stories."""
+    seen = {story_id}
+    frontier = [story_id]
+    while frontier and len(seen) < THREAD_LIMIT:
+        links = session.execute(
+            select(StoryLinkRow.story_id, StoryLinkRow.related_id).where(
+                or_(StoryLinkRow.story_id.in_(frontier), StoryLinkRow.related_id.in_(frontier))
+            )
+        )
+        merges = session.execute(
+            select(StoryRow.id, StoryRow.merged_into_id).where(
+                or_(StoryRow.id.in_(frontier), StoryRow.merged_into_id.in_(frontier))
+            )
+        )
+        reached = {story for pair in [*links, *merges] for story in pair if story is not None}
+        frontier = sorted(reached - seen)
+        seen |= reached
+    rows = read_rows(
+        session,
+        all_columns(StoryRow)
+        .where(StoryRow.id.in_(seen), StoryRow.status != StoryStatus.MERGED.value)
+        .order_by(StoryRow.published_at, StoryRow.id),
+    )
+    return [story_of(row) for row in rows]
+
+
+def link_stories(
+    session: Session, story_id: int, related_id: int, kind: LinkKind, when: datetime
+) -> None:
+    if session.get(StoryLinkRow, (story_id, related_id)) is None:
+        session.add(
+            StoryLinkRow(story_id=story_id, related_id=related_id, kind=kind, created_at=when)
+        )
+        session.flush()
+
+
+def linked_pairs(session: Session, kind: LinkKind) -> list[tuple[int, int]]:
+    """(story, related story) for every link of one kind, e.g. the splits to keep apart."""
+    rows = session.execute(
+        select(StoryLinkRow.story_id, StoryLinkRow.related_id).where(StoryLinkRow.kind == kind)
+    )
+    return [(story_id, related_id) for story_id, related_id in rows]
+
+
+_STORY_LINKS = all_columns(StoryLinkRow).where(
+    or_(
+        StoryLinkRow.story_id == bindparam("story_id"),
+        StoryLinkRow.related_id == bindparam("story_id"),
+    )
+)
+
+
+def related_stories(session: Session, story_id: int) -> list[tuple[Story, LinkKind]]:
+    """Stories linked to this one in either direction, with the kind of link; one query for
+    the stories, and one more for each that was merged away."""
+    links = read_rows(session, _STORY_LINKS, story_id=story_id)
+    others = [link.related_id if link.story_id == story_id else link.story_id for link in links]
+    rows = {row.id: row for row in read_rows(session, _STORY_ROWS, ids=others)}
+    found = []
+    for link, other in zip(links, others, strict=True):
+        row = rows.get(other)
+        story = get_story(session, other) if row is None or row.merged_into_id else story_of(row)
+        found.append((story, LinkKind(link.kind)))
+    return found
+
+
+def stories_active_since(session: Session, since: datetime) -> list[tuple[Story, list[int]]]:
+    """Unmerged stories with coverage after `since`, with their member article ids: two
+    queries, however many stories."""
+    active = (StoryRow.status != StoryStatus.MERGED.value, StoryRow.updated_at >= since)
+    stories = {
+        row.id: story_of(row)
+        for row in session.scalars(select(StoryRow).where(*active).order_by(StoryRow.id))
+    }
+    members: dict[int, list[int]] = {story_id: [] for story_id in stories}
+    rows = session.execute(
+        select(StoryArticleRow.story_id, StoryArticleRow.article_id)
+        .join(StoryRow, StoryRow.id == StoryArticleRow.story_id)
+        .where(*active)
+        .order_by(StoryArticleRow.story_id, StoryArticleRow.article_id)
+    )
+    for story_id, article_id in rows:
+        if story_id in members:
+            members[story_id].append(article_id)
+    return [(story, members[story_id]) for story_id, story in stories.items()]
