@@ -115,7 +115,10 @@ def demo_stories() -> list[list[Any]]:
             with db.transaction(sessions) as session:
                 outlets = repo.outlet_names(session)
                 return [
-                    [source_article(a, outlets) for a, _ in repo.story_articles(session, s.id or 0)]
+                    [
+                        source_article(a, outlets)
+                        for a, _ in repo.story_articles(session, s.saved_id)
+                    ]
                     for s in (row.story for row in repo.list_stories(session, limit=1000))
                 ]
 

@@ -240,7 +240,7 @@ def test_resume_finishes_articles_a_crash_left_behind(
 
     assert asyncio.run(resume()) == 1
     with db.transaction(sessions) as session:
-        done = repo.get_article(session, left.id or 0)
+        done = repo.get_article(session, left.saved_id)
     assert done.stage is Stage.DEDUPED and item.article.paragraphs[0][:60] in done.text
     assert asyncio.run(resume()) == 0
 
@@ -278,7 +278,7 @@ def test_stories_form_as_coverage_arrives_and_survive_a_restart(
         with db.transaction(sessions) as session:
             article = repo.get_article_by_url(session, newsroom.article_url(article_id))
             assert article is not None
-            return repo.story_of_article(session, article.id or 0)
+            return repo.story_of_article(session, article.saved_id)
 
     quake = story_of("civic-observer/teravale-quake-breaking")
     assert quake is not None
@@ -333,7 +333,7 @@ def test_a_story_that_fused_two_events_is_split_and_stays_split(
                 if article.event == event and article.kind == "news" and article.language == "en":
                     stored = repo.get_article_by_url(session, newsroom.article_url(article.id))
                     assert stored is not None
-                    found.add(repo.story_of_article(session, stored.id or 0))
+                    found.add(repo.story_of_article(session, stored.saved_id))
         return found
 
     norland, kestria = stories_of("rates-norland"), stories_of("rates-kestria")

@@ -79,7 +79,7 @@ def test_pruning_keeps_pages_readable_and_spares_stories_still_changing(
         asyncio.run(Pipeline(sessions, policy).run_round())
     with db.transaction(sessions) as session:
         stories = [row.story for row in repo.list_stories(session, limit=1000)]
-        members = {s.id: [a for a, _ in repo.story_articles(session, s.id or 0)] for s in stories}
+        members = {s.id: [a for a, _ in repo.story_articles(session, s.saved_id)] for s in stories}
         revisions = {s.id: repo.current_revision(session, s) for s in stories}
         assert all(_counts(session))
 
@@ -89,7 +89,7 @@ def test_pruning_keeps_pages_readable_and_spares_stories_still_changing(
     assert retention.prune(sessions, before) > 0
     with db.transaction(sessions) as session:
         for story in stories:
-            after = repo.articles_by_ids(session, [a.id or 0 for a in members[story.id]])
+            after = repo.articles_by_ids(session, [a.saved_id for a in members[story.id]])
             pruned = [a for a in after if a.text_source is TextSource.PRUNED]
             if story.updated_at >= before:
                 assert not pruned, story.headline

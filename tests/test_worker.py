@@ -118,14 +118,14 @@ def test_articles_are_claimed_by_stage_and_released(sessions: db.Sessions) -> No
     with db.transaction(sessions) as session:
         mine, _ = repo.add_article(session, _article(1), claim=lease.until)
         free = [repo.add_article(session, _article(n))[0] for n in (2, 3)]
-        repo.set_stage(session, [a.id or 0 for a in free], Stage.DEDUPED)
+        repo.set_stage(session, [a.saved_id for a in free], Stage.DEDUPED)
         # Saved at DEDUPED by the worker that still holds it (set_stage would end its claim).
         mine = repo.save_article(session, replace(mine, stage=Stage.DEDUPED))
         claimed = repo.claim_articles(session, Stage.DEDUPED, lease, limit=10)
         assert [a.id for a in claimed] == [a.id for a in free], "not the one its adder holds"
         assert repo.claim_articles(session, Stage.DEDUPED, lease, limit=10) == []
         assert repo.claim_articles(session, Stage.FETCHED, lease, limit=10) == []
-        repo.release_articles(session, [mine.id or 0])
+        repo.release_articles(session, [mine.saved_id])
         assert [a.id for a in repo.claim_articles(session, Stage.DEDUPED, lease, 10)] == [mine.id]
         repo.release_all_claims(session)
         assert len(repo.claim_articles(session, Stage.DEDUPED, lease, 10)) == 3
@@ -313,6 +313,6 @@ def test_a_stage_change_ends_the_claim(sessions: db.Sessions) -> None:
     lease = Lease(T0, T0 + timedelta(minutes=5))
     with db.transaction(sessions) as session:
         article, _ = repo.add_article(session, _article(1), claim=lease.until)
-        repo.set_stage(session, [article.id or 0], Stage.EMBEDDED)
+        repo.set_stage(session, [article.saved_id], Stage.EMBEDDED)
         claims = session.scalars(select(ArticleRow.claimed_until)).all()
         assert claims == [None]

@@ -54,8 +54,23 @@ class FeedFormat(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Stored:
+    """An entity with a database row. `id` is None until the store saves it; `saved_id` is the
+    id where a stored one is meant, so an unsaved entity there fails loudly instead of
+    standing for a row 0."""
+
+    __slots__ = ()
+    id: int | None
+
+    @property
+    def saved_id(self) -> int:
+        if self.id is None:
+            raise ValueError(f"this {type(self).__name__} has not been stored")
+        return self.id
+
+
 @dataclass(slots=True)
-class Outlet:
+class Outlet(Stored):
     name: str
     homepage: str
     slug: str
@@ -64,7 +79,7 @@ class Outlet:
 
 
 @dataclass(slots=True)
-class Feed:
+class Feed(Stored):
     url: str
     outlet_id: int | None = None
     title: str | None = None
@@ -81,7 +96,7 @@ class Feed:
 
 
 @dataclass(slots=True)
-class Article:
+class Article(Stored):
     url: str
     canonical_url: str
     title: str
@@ -143,7 +158,7 @@ class OpinionItem:
 
 
 @dataclass(slots=True)
-class StoryRevision:
+class StoryRevision(Stored):
     story_id: int
     number: int
     created_at: datetime
@@ -160,7 +175,7 @@ class StoryRevision:
 
 
 @dataclass(slots=True)
-class Story:
+class Story(Stored):
     slug: str
     headline: str
     published_at: datetime

@@ -168,7 +168,7 @@ def test_membership_reasons_naming_a_story_become_a_reason_and_moved_from(
         repo.add_memberships(
             session,
             [
-                Membership(story.id or 0, i or 0, when, reason, moved_from=source)
+                Membership(story.saved_id, i or 0, when, reason, moved_from=source)
                 for i, reason, source in zip(ids, reasons, moved, strict=True)
             ],
         )

@@ -71,11 +71,25 @@ def test_articles_are_stored_once_per_canonical_url(sessions: db.Sessions) -> No
     assert again.id == stored.id and again.title == "Quake"
     with db.transaction(sessions) as session:
         assert repo.count_articles(session) == 1
-        loaded = repo.get_article(session, stored.id or 0)
+        loaded = repo.get_article(session, stored.saved_id)
     assert loaded.authors == ["Ana Pérez"]
     assert loaded.published_at == T0 + timedelta(minutes=1)
     assert loaded.published_at is not None and loaded.published_at.tzinfo is not None
     assert loaded.kind is ArticleKind.NEWS and loaded.stage is Stage.FETCHED
+
+
+def test_a_stored_entity_has_its_saved_id_and_an_unsaved_one_refuses(
+    sessions: db.Sessions,
+) -> None:
+    """Where a row is meant, an entity that was never stored is a bug, not row 0."""
+    with db.transaction(sessions) as session:
+        outlet = _outlet(session)
+        unsaved = _article(outlet, 1, "Quake", "A quake hit.")
+        stored, _ = repo.add_article(session, unsaved)
+    assert stored.saved_id == stored.id and isinstance(stored.saved_id, int)
+    assert outlet.saved_id == outlet.id
+    with pytest.raises(ValueError, match="Article has not been stored"):
+        unsaved.saved_id  # noqa: B018
 
 
 def test_article_progress_is_saved_and_queued_by_stage(sessions: db.Sessions) -> None:
@@ -138,7 +152,7 @@ def test_feed_state_and_due_feeds(sessions: db.Sessions) -> None:
             2,
             "HTTP 500",
         )
-        repo.remove_feed(session, off.id or 0)
+        repo.remove_feed(session, off.saved_id)
         assert len(repo.list_feeds(session)) == 2
 
 
@@ -158,21 +172,25 @@ def _story_with_revision(session: db.Session) -> tuple[Story, list[Article]]:
         repo.add_membership(
             session,
             Membership(
-                story.id or 0, article.id or 0, joined_at=T0, reason=JoinReason.NEW_STORY, score=0.8
+                story.saved_id,
+                article.saved_id,
+                joined_at=T0,
+                reason=JoinReason.NEW_STORY,
+                score=0.8,
             ),
         )
     revision = StoryRevision(
-        story_id=story.id or 0,
+        story_id=story.saved_id,
         number=0,
         created_at=T0 + timedelta(hours=1),
         headline="Magnitude 6.4 earthquake strikes Teravale",
-        highlights=[CitedText("A magnitude 6.4 quake struck.", (articles[0].id or 0,))],
-        story=[CitedText("Nine people died in the earthquake.", (articles[1].id or 0,))],
-        opinions=[OpinionItem(articles[2].id or 0, "Courier", None, "Build better", "Codes.")],
+        highlights=[CitedText("A magnitude 6.4 quake struck.", (articles[0].saved_id,))],
+        story=[CitedText("Nine people died in the earthquake.", (articles[1].saved_id,))],
+        opinions=[OpinionItem(articles[2].saved_id, "Courier", None, "Build better", "Codes.")],
         changes={"added": ["Nine people died in the earthquake."]},
     )
     repo.add_revision(session, revision)
-    return repo.get_story(session, story.id or 0), articles
+    return repo.get_story(session, story.saved_id), articles
 
 
 def test_story_membership_revisions_and_listing(sessions: db.Sessions) -> None:
@@ -182,18 +200,18 @@ def test_story_membership_revisions_and_listing(sessions: db.Sessions) -> None:
     assert story.updated_at == T0 + timedelta(hours=1) and story.published_at == T0
     with db.transaction(sessions) as session:
         listed = repo.list_stories(session)
-        members = repo.story_articles(session, story.id or 0)
+        members = repo.story_articles(session, story.saved_id)
         current = repo.current_revision(session, story)
         second = StoryRevision(
-            story_id=story.id or 0,
+            story_id=story.saved_id,
             number=0,
             created_at=T0 + timedelta(hours=5),
             headline="Death toll in Teravale earthquake rises to 23",
             highlights=[],
-            story=[CitedText("The toll rose to 23.", (articles[1].id or 0,))],
+            story=[CitedText("The toll rose to 23.", (articles[1].saved_id,))],
         )
         repo.add_revision(session, second)
-        history = repo.revisions(session, story.id or 0)
+        history = repo.revisions(session, story.saved_id)
     assert [(s.article_count, s.outlet_count) for s in listed] == [(3, 2)]
     assert [m.reason for _, m in members] == [JoinReason.NEW_STORY] * 3
     assert current is not None and current.number == 1
@@ -212,7 +230,7 @@ def test_merged_story_id_keeps_resolving(sessions: db.Sessions) -> None:
         old.status, old.merged_into_id = StoryStatus.MERGED, story.id
         repo.save_story(session, old)
     with db.transaction(sessions) as session:
-        assert repo.get_story(session, old.id or 0).id == story.id
+        assert repo.get_story(session, old.saved_id).id == story.id
         assert repo.get_story(session, "teravale-2").id == story.id
         assert [s.story.id for s in repo.list_stories(session)] == [story.id]
         with pytest.raises(NotFoundError):
@@ -227,13 +245,13 @@ def test_a_split_moves_articles_to_the_new_story_and_links_it(sessions: db.Sessi
         split = repo.add_story(
             session, Story(slug="opinion", headline="Build", published_at=T0, updated_at=T0)
         )
-        moved = [articles[2].id or 0]
-        repo.move_articles(session, moved, story.id or 0, split.id or 0, T0, JoinReason.SPLIT)
-        repo.link_stories(session, split.id or 0, story.id or 0, LinkKind.RELATED_EVENT, T0)
-        repo.link_stories(session, split.id or 0, story.id or 0, LinkKind.FOLLOW_UP, T0)
+        moved = [articles[2].saved_id]
+        repo.move_articles(session, moved, story.saved_id, split.saved_id, T0, JoinReason.SPLIT)
+        repo.link_stories(session, split.saved_id, story.saved_id, LinkKind.RELATED_EVENT, T0)
+        repo.link_stories(session, split.saved_id, story.saved_id, LinkKind.FOLLOW_UP, T0)
     with db.transaction(sessions) as session:
-        assert [a.id for a, _ in repo.story_articles(session, split.id or 0)] == moved
-        (member,) = [m for _, m in repo.story_articles(session, split.id or 0)]
+        assert [a.id for a, _ in repo.story_articles(session, split.saved_id)] == moved
+        (member,) = [m for _, m in repo.story_articles(session, split.saved_id)]
         assert member.reason is JoinReason.SPLIT and member.moved_from == story.id
         assert member.score == 0.8
         counts = {s.story.id: s.article_count for s in repo.list_stories(session, limit=10)}
@@ -260,12 +278,12 @@ def test_follow_up_links_read_from_both_sides(sessions: db.Sessions) -> None:
         new = repo.add_story(
             session, Story(slug="aftershock", headline="Aftershock", published_at=T0, updated_at=T0)
         )
-        repo.link_stories(session, new.id or 0, old.id or 0, LinkKind.FOLLOW_UP, T0)
-        repo.link_stories(session, new.id or 0, old.id or 0, LinkKind.FOLLOW_UP, T0)  # idempotent
-        assert [(s.id, kind) for s, kind in repo.related_stories(session, old.id or 0)] == [
+        repo.link_stories(session, new.saved_id, old.saved_id, LinkKind.FOLLOW_UP, T0)
+        repo.link_stories(session, new.saved_id, old.saved_id, LinkKind.FOLLOW_UP, T0)  # idempotent
+        assert [(s.id, kind) for s, kind in repo.related_stories(session, old.saved_id)] == [
             (new.id, LinkKind.FOLLOW_UP)
         ]
-        assert [s.id for s, _ in repo.related_stories(session, new.id or 0)] == [old.id]
+        assert [s.id for s, _ in repo.related_stories(session, new.saved_id)] == [old.id]
         assert repo.outlet_names(session) == {o.id: o.name for o in repo.list_outlets(session)}
 
 
@@ -283,8 +301,8 @@ def test_topics_with_one_slug_are_stored_once(sessions: db.Sessions) -> None:
             Topic(slug="lund", name="Lund", weight=3.0),
             Topic(slug="anne-l-huillier", name="Anne L'Huillier", weight=2.0),
         ]
-        repo.save_topics(session, story.id or 0, topics)
-        stored = repo.story_topics(session, story.id or 0)
+        repo.save_topics(session, story.saved_id, topics)
+        stored = repo.story_topics(session, story.saved_id)
     assert [(t.slug, t.name) for t in stored] == [
         ("anne-l-huillier", "Anne L’Huillier"),
         ("lund", "Lund"),
@@ -333,7 +351,7 @@ def test_values_longer_than_their_columns_are_cut_or_dropped_not_refused(
         )
         stored, _ = repo.add_article(session, article)
         repo.save_article(session, replace(stored, section="T" * 900))
-        again = repo.get_article(session, stored.id or 0)
+        again = repo.get_article(session, stored.saved_id)
         assert again.section == "T" * 200 and again.kind_reason == "K" * 200
         assert again.image_url is None, "an address cut short is not the address"
         feed, _ = repo.add_feed(session, Feed(url="https://n.example/feed", title="F" * 600))
@@ -374,14 +392,14 @@ def test_active_stories_and_related_stories_take_a_fixed_number_of_queries(
             )
             article = repo.add_article(session, _article(outlet, n, f"T{n}", "Text."))[0]
             repo.add_membership(
-                session, Membership(story.id or 0, article.id or 0, T0, JoinReason.NEW_STORY)
+                session, Membership(story.saved_id, article.saved_id, T0, JoinReason.NEW_STORY)
             )
-            repo.link_stories(session, story.id or 0, hub.id or 0, LinkKind.SAME_THREAD, T0)
+            repo.link_stories(session, story.saved_id, hub.saved_id, LinkKind.SAME_THREAD, T0)
             stories.append((story.id, [article.id]))
     with db.transaction(sessions) as session, _statements(session) as seen:
         active = repo.stories_active_since(session, T0 - timedelta(days=1))
         assert len(seen) == 2
-        related = repo.related_stories(session, hub.id or 0)
+        related = repo.related_stories(session, hub.saved_id)
         assert len(seen) == 4
     assert [(s.id, ids) for s, ids in active if ids] == stories
     assert sorted((s.id, kind) for s, kind in related) == [

@@ -56,7 +56,7 @@ def story_with_two_outlets(
             ),
         )
         repo.add_membership(
-            session, Membership(story.id or 0, article.id or 0, when, JoinReason.NEW_STORY)
+            session, Membership(story.saved_id, article.saved_id, when, JoinReason.NEW_STORY)
         )
     return story
 

@@ -64,15 +64,15 @@ def _seed(session: db.Session) -> None:
                     outlet_id=outlet.id,
                 ),
             )
-            ids.append(article.id or 0)
+            ids.append(article.saved_id)
             repo.add_membership(
-                session, Membership(story.id or 0, article.id or 0, when, JoinReason.NEW_STORY)
+                session, Membership(story.saved_id, article.saved_id, when, JoinReason.NEW_STORY)
             )
         cited = CitedText(text="The council voted on Tuesday.", citations=tuple(ids))
         repo.add_revision(
             session,
             StoryRevision(
-                story_id=story.id or 0,
+                story_id=story.saved_id,
                 number=1,
                 created_at=when,
                 headline=story.headline,
@@ -80,7 +80,7 @@ def _seed(session: db.Session) -> None:
                 story=[cited],
             ),
         )
-        repo.save_topics(session, story.id or 0, [Topic(slug="council", name="Council")])
+        repo.save_topics(session, story.saved_id, [Topic(slug="council", name="Council")])
 
 
 PG_URL = os.environ.get("STORYWIRE_TEST_DATABASE_URL")

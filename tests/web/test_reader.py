@@ -87,8 +87,8 @@ def test_a_story_of_one_outlet_gets_its_chart_from_the_same_drawing(written: db.
     """Stories of one outlet are stored without a chart; the page draws it the stages' way."""
     with db.transaction(written) as session:
         single = next(s for s in repo.list_stories(session, 500) if s.outlet_count == 1)
-        story = repo.get_story(session, single.story.id or 0)
-        members = [a for a, _ in repo.story_articles(session, story.id or 0)]
+        story = repo.get_story(session, single.story.saved_id)
+        members = [a for a, _ in repo.story_articles(session, story.saved_id)]
         names = repo.outlet_names(session)
     assert story.timeline_svg is None
     chart = story_svg(members, names)
@@ -301,7 +301,7 @@ def test_threads_show_on_story_pages_in_the_api_and_as_feeds(sessions: db.Sessio
             for n in range(1, 6)
         }
         alone = story_with_two_outlets(session, "alone", "Unrelated event", now)
-        ids = {n: story.id or 0 for n, story in made.items()}
+        ids = {n: story.saved_id for n, story in made.items()}
         repo.link_stories(session, ids[2], ids[1], LinkKind.SAME_THREAD, now)
         repo.link_stories(session, ids[3], ids[2], LinkKind.RELATED_EVENT, now)
         repo.save_story(session, replace(made[4], status=StoryStatus.MERGED, merged_into_id=ids[3]))

@@ -110,7 +110,7 @@ def feeds_remove(feed: Annotated[str, typer.Argument(help="Feed id or URL.")]) -
     try:
         with command_session() as session:
             found = _find_feed(session, feed)
-            repo.remove_feed(session, found.id or 0)
+            repo.remove_feed(session, found.saved_id)
     except StorywireError as exc:
         raise fail(exc) from exc
     console.print(f"removed feed {found.id} {found.url}")

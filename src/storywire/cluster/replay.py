@@ -85,7 +85,7 @@ def replay(
                 article, created = pipeline.store_entry(feeds[item.source or ""], _entry(item))
                 if created:
                     article = pipeline.finish_from_feed(article)
-                article_of[index] = article.id or 0
+                article_of[index] = article.saved_id
             report = pipeline.stories.detect(write=write)
             for name in ("embedded", "clustered", "new_stories", "merged", "split", "revised"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))

@@ -206,7 +206,7 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
     candidates = same + [
         other
         for other in repo.articles_by_ids(
-            session, repo.articles_sharing_bands(session, list(mark.bands), article.id or 0)
+            session, repo.articles_sharing_bands(session, list(mark.bands), article.saved_id)
         )
         if other.content_hash != mark.content_hash
     ]
@@ -230,5 +230,5 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
         near_dup_group=group or article.id,
         stage=Stage.DEDUPED,
     )
-    repo.save_bands(session, article.id or 0, list(mark.bands))
+    repo.save_bands(session, article.saved_id, list(mark.bands))
     return repo.save_article(session, article, release=True)

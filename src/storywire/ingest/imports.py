@@ -53,8 +53,8 @@ class Importer:
             stored = dedupe_article(session, stored)
         if vector is not None and (stored.title, stored.text) == (article.title, article.text):
             with db.transaction(self.sessions) as session:
-                repo.save_vectors(session, vector.model, {stored.id or 0: vector.data})
-                repo.set_stage(session, [stored.id or 0], Stage.EMBEDDED)
+                repo.save_vectors(session, vector.model, {stored.saved_id: vector.data})
+                repo.set_stage(session, [stored.saved_id], Stage.EMBEDDED)
             stored = replace(stored, stage=Stage.EMBEDDED)
         return stored, True
 

@@ -28,7 +28,7 @@ def refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int])
             [a.section for a in members], [feed_categories.get(a.feed_id) for a in members]
         )
         story.front_rank = front_rank(
-            [Coverage(a.outlet_id, a.when, a.near_dup_group, a.id or 0) for a in members]
+            [Coverage(a.outlet_id, a.when, a.near_dup_group, a.saved_id) for a in members]
         )
         news = [a for a in members if a.kind is ArticleKind.NEWS]
         pictured = next((a for a in news if a.image_url), None)

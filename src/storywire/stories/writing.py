@@ -80,7 +80,7 @@ def write_stories(sessions: db.Sessions, writer: StoryWriter, story_ids: set[int
                 repo.add_revision(session, _revision(story_id, written, found, when))
             repo.set_stage(
                 session,
-                [a.id or 0 for a in members if a.stage is not Stage.WRITTEN],
+                [a.saved_id for a in members if a.stage is not Stage.WRITTEN],
                 Stage.WRITTEN,
             )
         revised += int(new)
@@ -90,7 +90,7 @@ def write_stories(sessions: db.Sessions, writer: StoryWriter, story_ids: set[int
 def source_article(article: Article, outlets: dict[int | None, str]) -> SourceArticle:
     """A stored article as the writers read it, with its outlet's name."""
     return SourceArticle(
-        id=article.id or 0,
+        id=article.saved_id,
         title=article.title,
         text=article.text,
         outlet=outlets.get(article.outlet_id, "unknown outlet"),

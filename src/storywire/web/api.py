@@ -299,7 +299,7 @@ async def outlets(store: SessionDep) -> list[OutletOut]:
             name=o.name,
             homepage=o.homepage,
             language=o.language,
-            articles=counts.get(o.id or 0, 0),
+            articles=counts.get(o.saved_id, 0),
         )
         for o in repo.list_outlets(store)
     ]

@@ -39,7 +39,7 @@ def cards(session: db.Session, summaries: list[StorySummary]) -> list[Card]:
     current = repo.current_revisions(session, [s.story for s in summaries])
     made = []
     for summary in summaries:
-        revision = current.get(summary.story.id or 0)
+        revision = current.get(summary.story.saved_id)
         highlights = [h.text for h in revision.highlights] if revision else []
         made.append(
             Card(

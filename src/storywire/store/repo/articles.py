@@ -235,7 +235,7 @@ def articles_by_ids(session: Session, ids: list[int]) -> list[Article]:
     for chunk in id_chunks(ids):
         query = all_columns(ArticleRow).where(ArticleRow.id.in_(chunk))
         found += [article_of(row) for row in read_rows(session, query)]
-    return sorted(found, key=lambda a: a.id or 0)
+    return sorted(found, key=lambda a: a.saved_id)
 
 
 _BANDS: Table = ArticleBandRow.__table__  # type: ignore[assignment]
