@@ -49,8 +49,10 @@ browser:
 	  fi; }
 
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.
+# CI (CI=true) also reports line coverage: about a third more time (457 s against 346 s).
+COVERAGE := $(if $(CI),--cov --cov-report=term,)
 pytest: $(STAMP)
-	$(BIN)/pytest; status=$$?; \
+	$(BIN)/pytest $(COVERAGE); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 
