@@ -13,7 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
+from threadpoolctl import threadpool_info
 
+from storywire.cluster.assign import ArticleFeatures, Decision, StoryClusterer
 from storywire.cluster.config import ClusterConfig
 from storywire.config import Settings
 from storywire.demo.server import Newsroom, SimClock
@@ -533,3 +535,25 @@ def test_stories_clustered_but_never_written_are_written_by_the_next_round(
     with db.transaction(sessions) as session:
         live = repo.list_stories(session, limit=1000)
     assert live and all(s.story.current_revision_id is not None for s in live)
+
+
+def test_the_clusterer_runs_on_one_blas_thread(
+    sessions: db.Sessions, newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its products are too small for BLAS threads, which wait for cores the embedder holds
+    (bench/README.md, stream.py); outside the story stages the process keeps its setting."""
+    seen: list[int] = []
+    assign = StoryClusterer.assign
+
+    def observed(self: StoryClusterer, article: ArticleFeatures) -> Decision:
+        seen.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+        return assign(self, article)
+
+    monkeypatch.setattr(StoryClusterer, "assign", observed)
+    before = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    _subscribe(sessions, [newsroom.feed_url("civic-observer")])
+    pipeline = _pipeline(sessions)
+    asyncio.run(pipeline.fetch_round())
+    assert pipeline.stories.detect(write=False).clustered > 0
+    assert seen and set(seen) == {1}
+    assert [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"] == before
