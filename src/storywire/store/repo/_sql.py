@@ -1,19 +1,22 @@
-"""How the repository talks to the database: prepared reads and writes, inserts that
-are safe under concurrency, column lengths, id chunks and advisory locks."""
+"""How the repository talks to the database, in one style: SQLAlchemy Core statements (most
+built once, with bound parameters) run through the session, and rows turned into the models'
+dataclasses by each entity's converter (`article_of`, `story_of`, ...). No mapped object is
+loaded, added or flushed: the ORM's unit of work cost a replay more than its SQL did.
+
+Also here: inserts that are safe under concurrency, column lengths, id chunks and advisory
+locks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import String, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
-
-RowT = TypeVar("RowT")
 
 
 def read_rows(session: Session, query: Any, **params: Any) -> Sequence[Any]:
@@ -103,8 +106,10 @@ def ping(session: Session) -> None:
     session.execute(text("SELECT 1"))
 
 
-def get_row(session: Session, table: type[RowT], key: int | None, what: str) -> RowT:
-    row = session.get(table, key) if key is not None else None
-    if row is None:
+def get_row(session: Session, table: Any, key: int | None, what: str) -> Any:
+    """The row of `table` with this id (read by attribute like a mapped object), or
+    NotFoundError."""
+    found = read_rows(session, all_columns(table).where(table.id == key)) if key is not None else []
+    if not found:
         raise NotFoundError(f"no {what} {key!r}")
-    return row
+    return found[0]

@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Table, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
+from storywire.errors import NotFoundError
 from storywire.models import Feed
-from storywire.store.repo._sql import all_columns, fit_lengths, get_row, read_rows
+from storywire.store.repo._sql import (
+    all_columns,
+    fit_lengths,
+    get_row,
+    insert_new,
+    read_rows,
+    write_row,
+)
 from storywire.store.tables import ArticleRow, FeedRow
 
 _FEED_FIELDS = (
@@ -28,30 +36,34 @@ _FEED_FIELDS = (
 )
 
 
+_FEEDS: Table = FeedRow.__table__  # type: ignore[assignment]
+_UPDATE_FEED = _FEEDS.update().where(_FEEDS.c.id == bindparam("row_id"))
+
+
 def feed_of(row: FeedRow | Row[Any]) -> Feed:
     return Feed(id=row.id, **{name: getattr(row, name) for name in _FEED_FIELDS})
 
 
 def add_feed(session: Session, feed: Feed) -> tuple[Feed, bool]:
-    """Add a feed by URL; an existing feed with that URL is returned unchanged (created=False)."""
-    row = session.scalar(select(FeedRow).where(FeedRow.url == feed.url))
-    if row is not None:
-        return feed_of(row), False
-    row = FeedRow(**fit_lengths(FeedRow, {name: getattr(feed, name) for name in _FEED_FIELDS}))
-    session.add(row)
-    session.flush()
-    return feed_of(row), True
+    """Add a feed by URL; an existing feed with that URL is returned unchanged (created=False),
+    also when two workers add it at once."""
+    values = fit_lengths(FeedRow, {name: getattr(feed, name) for name in _FEED_FIELDS})
+    new_id = insert_new(session, FeedRow, values, "url")
+    if new_id is None:
+        found = get_feed_by_url(session, values["url"])
+        assert found is not None
+        return found, False
+    return Feed(id=new_id, **values), True
 
 
 def save_feed_state(session: Session, feed: Feed) -> Feed:
     """Store a feed's fetch state (ETag, schedule, failures, error) after a check, which ends
     the checking worker's claim on it."""
-    row = get_row(session, FeedRow, feed.id, "feed")
-    for name, value in fit_lengths(FeedRow, {n: getattr(feed, n) for n in _FEED_FIELDS}).items():
-        setattr(row, name, value)
-    row.claimed_until = None
-    session.flush()
-    return feed_of(row)
+    values = fit_lengths(FeedRow, {n: getattr(feed, n) for n in _FEED_FIELDS})
+    done = write_row(session, _UPDATE_FEED, {**values, "claimed_until": None, "row_id": feed.id})
+    if not done.rowcount:
+        raise NotFoundError(f"no feed {feed.id!r}")
+    return Feed(id=feed.id, **values)
 
 
 def list_feeds(session: Session) -> list[Feed]:
@@ -61,13 +73,13 @@ def list_feeds(session: Session) -> list[Feed]:
 def due_feeds(session: Session, now: datetime, ignore_schedule: bool = False) -> list[Feed]:
     """Enabled feeds whose next check is due (never-checked feeds first)."""
     query = (
-        select(FeedRow)
+        all_columns(FeedRow)
         .where(FeedRow.disabled.is_(False))
         .order_by(FeedRow.next_due_at.is_not(None), FeedRow.next_due_at, FeedRow.id)
     )
     if not ignore_schedule:
         query = query.where((FeedRow.next_due_at.is_(None)) | (FeedRow.next_due_at <= now))
-    return [feed_of(row) for row in session.scalars(query)]
+    return [feed_of(row) for row in read_rows(session, query)]
 
 
 def get_feed(session: Session, feed_id: int) -> Feed:
@@ -75,13 +87,16 @@ def get_feed(session: Session, feed_id: int) -> Feed:
 
 
 def remove_feed(session: Session, feed_id: int) -> None:
-    session.delete(get_row(session, FeedRow, feed_id, "feed"))
-    session.flush()
+    done = write_row(
+        session, delete(FeedRow).where(FeedRow.id == bindparam("row_id")), {"row_id": feed_id}
+    )
+    if not done.rowcount:
+        raise NotFoundError(f"no feed {feed_id!r}")
 
 
 def get_feed_by_url(session: Session, url: str) -> Feed | None:
-    row = session.scalar(select(FeedRow).where(FeedRow.url == url))
-    return feed_of(row) if row is not None else None
+    rows = read_rows(session, all_columns(FeedRow).where(FeedRow.url == bindparam("url")), url=url)
+    return feed_of(rows[0]) if rows else None
 
 
 def feed_health(session: Session) -> dict[str, int]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
 from storywire.models import Outlet
-from storywire.store.repo._sql import all_columns, fit_lengths, insert_new, read_rows
+from storywire.store.repo._sql import all_columns, fit_lengths, insert_new, read_rows, write_row
 from storywire.store.tables import ArticleRow, OutletRow
 
 
@@ -34,21 +34,38 @@ def ensure_outlet(session: Session, outlet: Outlet) -> Outlet:
         },
     )
     insert_new(session, OutletRow, values, "slug")
-    row = session.scalar(select(OutletRow).where(OutletRow.slug == values["slug"]))
-    assert row is not None
-    return outlet_of(row)
+    found = _by_slug(session, values["slug"])
+    assert found is not None
+    return found
 
 
 def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
     """Insert the outlet, or update the one with the same slug (an operator's own word)."""
-    values = fit_lengths(OutletRow, {"name": outlet.name, "homepage": outlet.homepage})
-    row = session.scalar(select(OutletRow).where(OutletRow.slug == outlet.slug))
-    if row is None:
-        row = OutletRow(slug=outlet.slug)
-        session.add(row)
-    row.name, row.homepage, row.language = values["name"], values["homepage"], outlet.language
-    session.flush()
-    return outlet_of(row)
+    values = fit_lengths(
+        OutletRow,
+        {
+            "slug": outlet.slug,
+            "name": outlet.name,
+            "homepage": outlet.homepage,
+            "language": outlet.language,
+        },
+    )
+    if insert_new(session, OutletRow, values, "slug") is None:
+        write_row(
+            session,
+            update(OutletRow).where(OutletRow.slug == bindparam("key")),
+            {**{k: v for k, v in values.items() if k != "slug"}, "key": values["slug"]},
+        )
+    found = _by_slug(session, values["slug"])
+    assert found is not None
+    return found
+
+
+def _by_slug(session: Session, slug: str) -> Outlet | None:
+    rows = read_rows(
+        session, all_columns(OutletRow).where(OutletRow.slug == bindparam("slug")), slug=slug
+    )
+    return outlet_of(rows[0]) if rows else None
 
 
 def list_outlets(session: Session) -> list[Outlet]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storywire.models import CitedText, OpinionItem, Story, StoryRevision
-from storywire.store.repo._sql import all_columns, get_row, read_rows
+from storywire.store.repo._sql import all_columns, get_row, read_rows, write_row
 from storywire.store.tables import StoryRevisionRow, StoryRow
 
 
@@ -44,31 +44,38 @@ def revision_of(row: StoryRevisionRow | Row[Any]) -> StoryRevision:
 
 def add_revision(session: Session, revision: StoryRevision) -> StoryRevision:
     """Store a new revision and make it the story's current text; `updated_at` moves to it."""
-    story = get_row(session, StoryRow, revision.story_id, "story")
+    get_row(session, StoryRow, revision.story_id, "story")
     latest = session.scalar(
         select(func.max(StoryRevisionRow.number)).where(
             StoryRevisionRow.story_id == revision.story_id
         )
     )
-    row = StoryRevisionRow(
-        story_id=revision.story_id,
-        number=(latest or 0) + 1,
-        created_at=revision.created_at,
-        headline=revision.headline,
-        content=_revision_content(revision),
-        changes=revision.changes,
-        text=revision.text,
+    values = {
+        "story_id": revision.story_id,
+        "number": (latest or 0) + 1,
+        "created_at": revision.created_at,
+        "headline": revision.headline,
+        "content": _revision_content(revision),
+        "changes": revision.changes,
+        "text": revision.text,
+    }
+    new_id = write_row(
+        session, insert(StoryRevisionRow).returning(StoryRevisionRow.id), values
+    ).scalar_one()
+    write_row(
+        session,
+        update(StoryRow).where(StoryRow.id == bindparam("row_id")),
+        {
+            "row_id": revision.story_id,
+            "current_revision_id": new_id,
+            "headline": revision.headline,
+            "updated_at": revision.created_at,
+            "search_text": " ".join(
+                [revision.text, *(highlight.text for highlight in revision.highlights)]
+            ),
+        },
     )
-    session.add(row)
-    session.flush()
-    story.current_revision_id = row.id
-    story.headline = revision.headline
-    story.updated_at = revision.created_at
-    story.search_text = " ".join(
-        [revision.text, *(highlight.text for highlight in revision.highlights)]
-    )
-    session.flush()
-    return revision_of(row)
+    return revision_of(get_row(session, StoryRevisionRow, new_id, "revision"))
 
 
 _REVISIONS = (

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from storywire.models import Article, Story
+from storywire.store.repo._sql import all_columns, read_rows
 from storywire.store.repo.articles import article_of
 from storywire.store.repo.stories import story_of
 from storywire.store.tables import ArticleRow, StoryRow
@@ -42,13 +43,13 @@ def _search_ids(session: Session, table: str, query: str, limit: int) -> list[in
 
 def search_articles(session: Session, query: str, limit: int = 20) -> list[Article]:
     ids = _search_ids(session, "articles", query, limit)
-    rows_query = select(ArticleRow).where(ArticleRow.id.in_(ids))
-    rows = {row.id: row for row in session.scalars(rows_query)}
+    rows_query = all_columns(ArticleRow).where(ArticleRow.id.in_(ids))
+    rows = {row.id: row for row in read_rows(session, rows_query)}
     return [article_of(rows[i]) for i in ids if i in rows]
 
 
 def search_stories(session: Session, query: str, limit: int = 20) -> list[Story]:
     ids = _search_ids(session, "stories", query, limit)
-    rows_query = select(StoryRow).where(StoryRow.id.in_(ids))
-    rows = {row.id: row for row in session.scalars(rows_query)}
+    rows_query = all_columns(StoryRow).where(StoryRow.id.in_(ids))
+    rows = {row.id: row for row in read_rows(session, rows_query)}
     return [story_of(rows[i]) for i in ids if i in rows]

@@ -8,7 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
@@ -22,7 +23,7 @@ from storywire.models import (
     StoryStatus,
     StorySummary,
 )
-from storywire.store.repo._sql import all_columns, get_row, id_chunks, read_rows, write_row
+from storywire.store.repo._sql import all_columns, id_chunks, read_rows, write_row
 from storywire.store.repo.articles import article_of
 from storywire.store.tables import (
     ArticleRow,
@@ -330,9 +331,13 @@ def move_memberships(session: Session, gone: int, keep: int, when: datetime) -> 
         select(StoryArticleRow.article_id).where(StoryArticleRow.story_id == gone)
     )
     move_articles(session, list(members), gone, keep, when, JoinReason.MERGED)
-    row = get_row(session, StoryRow, gone, "story")
-    row.status, row.merged_into_id = StoryStatus.MERGED.value, keep
-    session.flush()
+    done = write_row(
+        session,
+        update(StoryRow).where(StoryRow.id == bindparam("row_id")),
+        {"row_id": gone, "status": StoryStatus.MERGED.value, "merged_into_id": keep},
+    )
+    if not done.rowcount:
+        raise NotFoundError(f"no story {gone!r}")
 
 
 def move_articles(
@@ -345,25 +350,35 @@ def move_articles(
 ) -> None:
     """These articles of story `source` now belong to story `target` (a merge or a split); each
     keeps the score it joined with."""
-    for article_id in article_ids:
-        member = session.get(StoryArticleRow, (source, article_id))
-        if member is None:
-            continue
-        session.delete(member)
-        session.flush()
-        if session.get(StoryArticleRow, (target, article_id)) is None:
-            session.add(
-                StoryArticleRow(
-                    story_id=target,
-                    article_id=article_id,
-                    joined_at=when,
-                    reason=reason,
-                    score=member.score,
-                    moved_from=source,
-                )
+    for chunk in id_chunks(article_ids):
+        members = read_rows(session, _MOVED, story_id=source, ids=chunk)
+        already = {row.article_id for row in read_rows(session, _MOVED, story_id=target, ids=chunk)}
+        session.execute(
+            delete(StoryArticleRow).where(
+                StoryArticleRow.story_id == source, StoryArticleRow.article_id.in_(chunk)
             )
-    session.flush()
+        )
+        moved = [
+            {
+                "story_id": target,
+                "article_id": row.article_id,
+                "joined_at": when,
+                "reason": reason,
+                "score": row.score,
+                "moved_from": source,
+            }
+            for row in members
+            if row.article_id not in already
+        ]
+        if moved:
+            session.execute(insert(StoryArticleRow), moved)
     recount(session, [source, target])
+
+
+_MOVED = select(StoryArticleRow.article_id, StoryArticleRow.score).where(
+    StoryArticleRow.story_id == bindparam("story_id"),
+    StoryArticleRow.article_id.in_(bindparam("ids", expanding=True)),
+)
 
 
 def stories_by_status(session: Session) -> dict[str, int]:
@@ -462,11 +477,15 @@ def thread_stories(session: Session, story_id: int) -> list[Story]:
 def link_stories(
     session: Session, story_id: int, related_id: int, kind: LinkKind, when: datetime
 ) -> None:
-    if session.get(StoryLinkRow, (story_id, related_id)) is None:
-        session.add(
-            StoryLinkRow(story_id=story_id, related_id=related_id, kind=kind, created_at=when)
-        )
-        session.flush()
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = module.insert(StoryLinkRow).on_conflict_do_nothing(
+        index_elements=["story_id", "related_id"]
+    )
+    write_row(
+        session,
+        statement,
+        {"story_id": story_id, "related_id": related_id, "kind": kind, "created_at": when},
+    )
 
 
 def linked_pairs(session: Session, kind: LinkKind) -> list[tuple[int, int]]:
@@ -505,7 +524,7 @@ def stories_active_since(session: Session, since: datetime) -> list[tuple[Story,
     active = (StoryRow.status != StoryStatus.MERGED.value, StoryRow.updated_at >= since)
     stories = {
         row.id: story_of(row)
-        for row in session.scalars(select(StoryRow).where(*active).order_by(StoryRow.id))
+        for row in read_rows(session, all_columns(StoryRow).where(*active).order_by(StoryRow.id))
     }
     members: dict[int, list[int]] = {story_id: [] for story_id in stories}
     rows = session.execute(

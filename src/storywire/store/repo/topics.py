@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
@@ -15,15 +15,14 @@ def save_topics(session: Session, story_id: int, topics: list[Topic]) -> None:
     """Replace a story's topics with these; of two with one slug (names that differ only in
     an apostrophe, as real headlines write them) the first, best supported, is kept."""
     session.execute(delete(StoryTopicRow).where(StoryTopicRow.story_id == story_id))
-    saved: set[str] = set()
+    rows: dict[str, dict[str, object]] = {}
     for topic in topics:
-        if topic.slug in saved:
-            continue
-        saved.add(topic.slug)
-        session.add(
-            StoryTopicRow(story_id=story_id, slug=topic.slug, name=topic.name, weight=topic.weight)
+        rows.setdefault(
+            topic.slug,
+            {"story_id": story_id, "slug": topic.slug, "name": topic.name, "weight": topic.weight},
         )
-    session.flush()
+    if rows:
+        session.execute(insert(StoryTopicRow), list(rows.values()))
 
 
 _TOPICS = (
