@@ -120,4 +120,6 @@ def test_long_hostile_inputs_stay_fast() -> None:
     for text in hostile:
         started = time.perf_counter()
         check_sentence(text, [text, text[::-1]], context=[text])
-        assert time.perf_counter() - started < 1.0, text[:20]
+        # About 0.1 s each alone; the bound leaves room for CI's coverage tracing and a busy
+        # machine, and still catches anything quadratic in 60,000 characters.
+        assert time.perf_counter() - started < 3.0, text[:20]

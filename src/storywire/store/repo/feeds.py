@@ -48,9 +48,11 @@ def add_feed(session: Session, feed: Feed) -> tuple[Feed, bool]:
     """Add a feed by URL; an existing feed with that URL is returned unchanged (created=False),
     also when two workers add it at once."""
     values = fit_lengths(FeedRow, {name: getattr(feed, name) for name in _FEED_FIELDS})
-    new_id = insert_new(session, FeedRow, values, "url")
+    # Looked up first: on PostgreSQL an insert that meets the conflict still uses up an id.
+    found = get_feed_by_url(session, values["url"])
+    new_id = None if found else insert_new(session, FeedRow, values, "url")
     if new_id is None:
-        found = get_feed_by_url(session, values["url"])
+        found = found or get_feed_by_url(session, values["url"])
         assert found is not None
         return found, False
     return Feed(id=new_id, **values), True

@@ -24,15 +24,7 @@ def ensure_outlet(session: Session, outlet: Outlet) -> Outlet:
     """The outlet with this slug as stored, or this one inserted. What a feed or a file says
     about itself never renames an outlet another source created, and two workers adding one
     outlet at once both get the one row."""
-    values = fit_lengths(
-        OutletRow,
-        {
-            "slug": outlet.slug,
-            "name": outlet.name,
-            "homepage": outlet.homepage,
-            "language": outlet.language,
-        },
-    )
+    values = _outlet_values(outlet)
     insert_new(session, OutletRow, values, "slug")
     found = _by_slug(session, values["slug"])
     assert found is not None
@@ -40,8 +32,23 @@ def ensure_outlet(session: Session, outlet: Outlet) -> Outlet:
 
 
 def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
-    """Insert the outlet, or update the one with the same slug (an operator's own word)."""
-    values = fit_lengths(
+    """Insert the outlet, or update the one with the same slug (an operator's own word). Looked
+    up first: on PostgreSQL an insert that meets the conflict still uses up an id."""
+    values = _outlet_values(outlet)
+    if _by_slug(session, values["slug"]) is None:
+        insert_new(session, OutletRow, values, "slug")
+    write_row(
+        session,
+        update(OutletRow).where(OutletRow.slug == bindparam("key")),
+        {**{k: v for k, v in values.items() if k != "slug"}, "key": values["slug"]},
+    )
+    found = _by_slug(session, values["slug"])
+    assert found is not None
+    return found
+
+
+def _outlet_values(outlet: Outlet) -> dict[str, Any]:
+    return fit_lengths(
         OutletRow,
         {
             "slug": outlet.slug,
@@ -50,15 +57,9 @@ def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
             "language": outlet.language,
         },
     )
-    if insert_new(session, OutletRow, values, "slug") is None:
-        write_row(
-            session,
-            update(OutletRow).where(OutletRow.slug == bindparam("key")),
-            {**{k: v for k, v in values.items() if k != "slug"}, "key": values["slug"]},
-        )
-    found = _by_slug(session, values["slug"])
-    assert found is not None
-    return found
+
+
+_OUTLET_BY_SLUG = all_columns(OutletRow).where(OutletRow.slug == bindparam("slug"))
 
 
 def _by_slug(session: Session, slug: str) -> Outlet | None:
