@@ -125,7 +125,7 @@ def test_articles_are_claimed_by_stage_and_released(sessions: db.Sessions) -> No
         assert [a.id for a in claimed] == [a.id for a in free], "not the one its adder holds"
         assert repo.claim_articles(session, Stage.DEDUPED, lease, limit=10) == []
         assert repo.claim_articles(session, Stage.FETCHED, lease, limit=10) == []
-        repo.release_articles(session, [mine.saved_id])
+        repo.save_article(session, mine, release=True)
         assert [a.id for a in repo.claim_articles(session, Stage.DEDUPED, lease, 10)] == [mine.id]
         repo.release_all_claims(session)
         assert len(repo.claim_articles(session, Stage.DEDUPED, lease, 10)) == 3

@@ -35,7 +35,6 @@ from storywire.store.repo.claims import (
     claim_articles,
     claim_feeds,
     release_all_claims,
-    release_articles,
 )
 from storywire.store.repo.feeds import (
     add_feed,
@@ -151,7 +150,6 @@ __all__ = [
     "recount",
     "related_stories",
     "release_all_claims",
-    "release_articles",
     "remove_feed",
     "revisions",
     "save_article",

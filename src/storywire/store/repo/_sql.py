@@ -8,15 +8,17 @@ locks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import String, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
+
+T = TypeVar("T")
 
 
 def read_rows(session: Session, query: Any, **params: Any) -> Sequence[Any]:
@@ -73,14 +75,37 @@ def fit_lengths(table: Any, values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def insert_new(session: Session, table: type[Any], values: dict[str, Any], key: str) -> Any:
-    """INSERT ... ON CONFLICT (key) DO NOTHING, returning the new id or None: the one insert
-    that is safe when several processes add the same row at once."""
+def insert_ignoring(session: Session, table: Any, keys: list[str]) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO NOTHING in the session's dialect: the insert that is
+    safe when several processes add the same row at once."""
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        module.insert(table).values(values).on_conflict_do_nothing(index_elements=[key])
-    ).returning(table.id)
+    return module.insert(table).on_conflict_do_nothing(index_elements=keys)
+
+
+def insert_new(session: Session, table: type[Any], values: dict[str, Any], key: str) -> Any:
+    """Insert `values` unless a row with the same `key` exists: the new id, or None."""
+    statement = insert_ignoring(session, table, [key]).values(values).returning(table.id)
     return write_row(session, statement, {}).scalar_one_or_none()
+
+
+def find_or_insert(
+    session: Session,
+    table: type[Any],
+    values: dict[str, Any],
+    key: str,
+    find: Callable[[], T | None],
+) -> tuple[T | None, int | None]:
+    """(the stored row as `find` gives it, None), or (None, the new id) once `values` is
+    inserted. Looked up first, because on PostgreSQL an insert that meets the conflict still
+    uses up an id; the conflict clause covers two workers inserting at once."""
+    found = find()
+    if found is not None:
+        return found, None
+    new_id = insert_new(session, table, values, key)
+    if new_id is None:  # another worker inserted it between our read and our insert
+        found = find()
+        assert found is not None
+    return found, new_id
 
 
 # Ids per IN (...) list: well under SQLite's 32,766 bound parameters.

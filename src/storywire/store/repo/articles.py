@@ -14,9 +14,9 @@ from storywire.errors import NotFoundError
 from storywire.models import Article, ArticleKind, Stage, TextSource
 from storywire.store.repo._sql import (
     all_columns,
+    find_or_insert,
     fit_lengths,
     id_chunks,
-    insert_new,
     read_rows,
     write_row,
 )
@@ -86,21 +86,20 @@ def add_article(
     """Store an article once per canonical URL; re-adding it returns the stored one (idempotent,
     also when two workers add it at once). A new article is claimed until `claim` by the
     worker that adds it, which carries it through the next stages itself."""
-    found = get_article_by_url(session, article.canonical_url)
-    if found is not None:
-        return found, False
     values = {**_article_values(article), "claimed_until": claim}
-    new_id = insert_new(session, ArticleRow, values, "canonical_url")
-    if new_id is None:  # another worker stored it between our read and our insert
-        found = get_article_by_url(session, article.canonical_url)
-        assert found is not None
-        return found, False
-    return replace(article, id=new_id), True
+    found, new_id = find_or_insert(
+        session,
+        ArticleRow,
+        values,
+        "canonical_url",
+        lambda: get_article_by_url(session, article.canonical_url),
+    )
+    return (found, False) if found else (replace(article, id=new_id), True)
 
 
 def save_article(session: Session, article: Article, release: bool = False) -> Article:
-    """Store the article's fields; with `release`, also end this worker's claim on it (what
-    `release_articles` does), in the same statement."""
+    """Store the article's fields; with `release`, also end this worker's claim on it, so its
+    next stage is anyone's."""
     values = {**_article_values(article), "row_id": article.id}
     if release:
         values["claimed_until"] = None

@@ -87,14 +87,6 @@ def claim_articles(session: Session, stage: Stage, lease: Lease, limit: int) -> 
     return [found[i] for i in ids]
 
 
-def release_articles(session: Session, article_ids: Iterable[int]) -> None:
-    """End this worker's claims on these articles: their next stage is anyone's."""
-    for chunk in id_chunks(article_ids):
-        session.execute(
-            update(ArticleRow).where(ArticleRow.id.in_(chunk)).values(claimed_until=None)
-        )
-
-
 # Stages whose articles are being ingested: the only ones a claim can be left on.
 _IN_FLIGHT = [Stage.FETCHED.value, Stage.EXTRACTED.value, Stage.DEDUPED.value]
 

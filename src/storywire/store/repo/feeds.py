@@ -12,9 +12,9 @@ from storywire.errors import NotFoundError
 from storywire.models import Feed
 from storywire.store.repo._sql import (
     all_columns,
+    find_or_insert,
     fit_lengths,
     get_row,
-    insert_new,
     read_rows,
     write_row,
 )
@@ -48,14 +48,10 @@ def add_feed(session: Session, feed: Feed) -> tuple[Feed, bool]:
     """Add a feed by URL; an existing feed with that URL is returned unchanged (created=False),
     also when two workers add it at once."""
     values = fit_lengths(FeedRow, {name: getattr(feed, name) for name in _FEED_FIELDS})
-    # Looked up first: on PostgreSQL an insert that meets the conflict still uses up an id.
-    found = get_feed_by_url(session, values["url"])
-    new_id = None if found else insert_new(session, FeedRow, values, "url")
-    if new_id is None:
-        found = found or get_feed_by_url(session, values["url"])
-        assert found is not None
-        return found, False
-    return Feed(id=new_id, **values), True
+    found, new_id = find_or_insert(
+        session, FeedRow, values, "url", lambda: get_feed_by_url(session, values["url"])
+    )
+    return (found, False) if found else (Feed(id=new_id, **values), True)
 
 
 def save_feed_state(session: Session, feed: Feed) -> Feed:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
 from storywire.models import Outlet
-from storywire.store.repo._sql import all_columns, fit_lengths, insert_new, read_rows, write_row
+from storywire.store.repo._sql import all_columns, find_or_insert, fit_lengths, read_rows, write_row
 from storywire.store.tables import ArticleRow, OutletRow
 
 
@@ -25,26 +25,28 @@ def ensure_outlet(session: Session, outlet: Outlet) -> Outlet:
     about itself never renames an outlet another source created, and two workers adding one
     outlet at once both get the one row."""
     values = _outlet_values(outlet)
-    insert_new(session, OutletRow, values, "slug")
-    found = _by_slug(session, values["slug"])
-    assert found is not None
-    return found
+    found, new_id = _find_or_insert(session, values)
+    return found or Outlet(id=new_id, **values)
 
 
 def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
-    """Insert the outlet, or update the one with the same slug (an operator's own word). Looked
-    up first: on PostgreSQL an insert that meets the conflict still uses up an id."""
+    """Insert the outlet, or update the one with the same slug (an operator's own word)."""
     values = _outlet_values(outlet)
-    if _by_slug(session, values["slug"]) is None:
-        insert_new(session, OutletRow, values, "slug")
+    found, new_id = _find_or_insert(session, values)
+    if found is None:
+        return Outlet(id=new_id, **values)
     write_row(
         session,
         update(OutletRow).where(OutletRow.slug == bindparam("key")),
         {**{k: v for k, v in values.items() if k != "slug"}, "key": values["slug"]},
     )
-    found = _by_slug(session, values["slug"])
-    assert found is not None
-    return found
+    return Outlet(id=found.id, **values)
+
+
+def _find_or_insert(session: Session, values: dict[str, Any]) -> tuple[Outlet | None, int | None]:
+    return find_or_insert(
+        session, OutletRow, values, "slug", lambda: _by_slug(session, values["slug"])
+    )
 
 
 def _outlet_values(outlet: Outlet) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, insert, select, update
@@ -50,9 +50,10 @@ def add_revision(session: Session, revision: StoryRevision) -> StoryRevision:
             StoryRevisionRow.story_id == revision.story_id
         )
     )
+    number = (latest or 0) + 1
     values = {
         "story_id": revision.story_id,
-        "number": (latest or 0) + 1,
+        "number": number,
         "created_at": revision.created_at,
         "headline": revision.headline,
         "content": _revision_content(revision),
@@ -75,7 +76,7 @@ def add_revision(session: Session, revision: StoryRevision) -> StoryRevision:
             ),
         },
     )
-    return revision_of(get_row(session, StoryRevisionRow, new_id, "revision"))
+    return replace(revision, id=new_id, number=number)
 
 
 _REVISIONS = (

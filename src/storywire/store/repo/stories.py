@@ -9,7 +9,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, delete, func, insert, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
@@ -23,7 +22,7 @@ from storywire.models import (
     StoryStatus,
     StorySummary,
 )
-from storywire.store.repo._sql import all_columns, id_chunks, read_rows, write_row
+from storywire.store.repo._sql import all_columns, id_chunks, insert_ignoring, read_rows, write_row
 from storywire.store.repo.articles import article_of
 from storywire.store.tables import (
     ArticleRow,
@@ -477,13 +476,9 @@ def thread_stories(session: Session, story_id: int) -> list[Story]:
 def link_stories(
     session: Session, story_id: int, related_id: int, kind: LinkKind, when: datetime
 ) -> None:
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = module.insert(StoryLinkRow).on_conflict_do_nothing(
-        index_elements=["story_id", "related_id"]
-    )
     write_row(
         session,
-        statement,
+        insert_ignoring(session, StoryLinkRow, ["story_id", "related_id"]),
         {"story_id": story_id, "related_id": related_id, "kind": kind, "created_at": when},
     )
 
