@@ -427,7 +427,7 @@ def run_storywire(servers: Servers, database: str, workers: int = 0) -> dict[str
     import storywire.pipeline as pipeline_module
     from storywire.extract import workers as extraction
     from storywire.ingest import dedupe
-    from storywire.models import Feed, Stage, TextSource
+    from storywire.models import NewFeed, Stage, TextSource
     from storywire.pipeline import Pipeline
     from storywire.sources import feeds, fetch
     from storywire.sources.fetch import FetchPolicy
@@ -442,7 +442,7 @@ def run_storywire(servers: Servers, database: str, workers: int = 0) -> dict[str
                 if repo.list_feeds(session) or repo.count_articles(session):
                     raise RefusedError("the --database database is not empty: give an empty one")
                 for feed_url in servers.feed_urls:
-                    repo.add_feed(session, Feed(url=feed_url))
+                    repo.add_feed(session, NewFeed(url=feed_url))
             pipeline = Pipeline(
                 sessions,
                 FetchPolicy(allow_loopback=True, host_delay=0.0, host_concurrency=HOST_CONCURRENCY),

@@ -95,7 +95,7 @@ def demo_stories() -> list[list[Any]]:
     import tempfile
 
     from storywire.demo.server import Newsroom, SimClock
-    from storywire.models import Feed
+    from storywire.models import NewFeed
     from storywire.pipeline import Pipeline
     from storywire.sources.fetch import FetchPolicy
     from storywire.store import db, repo
@@ -109,16 +109,13 @@ def demo_stories() -> list[list[Any]]:
         with db.connect(url) as sessions, Newsroom(clock=clock) as newsroom:
             with db.transaction(sessions) as session:
                 for outlet in newsroom.corpus.outlets:
-                    repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+                    repo.add_feed(session, NewFeed(url=newsroom.feed_url(outlet)))
             policy = FetchPolicy(allow_loopback=True, host_delay=0.0)
             asyncio.run(Pipeline(sessions, policy).run_round())
             with db.transaction(sessions) as session:
                 outlets = repo.outlet_names(session)
                 return [
-                    [
-                        source_article(a, outlets)
-                        for a, _ in repo.story_articles(session, s.saved_id)
-                    ]
+                    [source_article(a, outlets) for a, _ in repo.story_articles(session, s.id)]
                     for s in (row.story for row in repo.list_stories(session, limit=1000))
                 ]
 

@@ -35,7 +35,7 @@ import httpx
 from harness import RESULTS_DIR, save_results
 
 from storywire.demo.server import Newsroom, SimClock
-from storywire.models import Feed
+from storywire.models import NewFeed
 from storywire.store import db, repo
 from web import Load, run_python_load, start_ours, storywire_command
 
@@ -57,7 +57,7 @@ def _rss_mib(pid: int) -> float:
 def _subscribe(url: str, feeds: list[str]) -> None:
     with db.connect(url) as sessions, db.transaction(sessions) as session:
         for feed in feeds:
-            repo.add_feed(session, Feed(url=feed))
+            repo.add_feed(session, NewFeed(url=feed))
 
 
 def _articles(url: str) -> int:

@@ -249,7 +249,7 @@ def read_front_page(sessions: db.Sessions) -> list[dict[str, Any]]:
         names = repo.outlet_names(session)
         page = []
         for row in rows:
-            members = [a for a, _ in repo.story_articles(session, row.story.saved_id)]
+            members = [a for a, _ in repo.story_articles(session, row.story.id)]
             page.append(
                 {
                     "story": row.story.id,

@@ -117,12 +117,12 @@ def _fresh_sqlite(folder: Path, name: str) -> str:
 
 
 def _subscribe(url: str, feeds: list[str]) -> None:
-    from storywire.models import Feed
+    from storywire.models import NewFeed
     from storywire.store import db, repo
 
     with db.connect(url) as sessions, db.transaction(sessions) as session:
         for feed in feeds:
-            repo.add_feed(session, Feed(url=feed))
+            repo.add_feed(session, NewFeed(url=feed))
 
 
 def _written(url: str) -> tuple[int, int]:

@@ -247,14 +247,14 @@ def story_time(i: int, n: int) -> datetime:
 
 def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> dict[str, int]:
     from storywire.models import (
-        Article,
         CitedText,
         JoinReason,
         Membership,
-        Outlet,
+        NewArticle,
+        NewOutlet,
+        NewStory,
+        NewStoryRevision,
         Stage,
-        Story,
-        StoryRevision,
         TextSource,
     )
     from storywire.slugs import story_slug
@@ -271,7 +271,7 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
             outlets = [
                 repo.upsert_outlet(
                     session,
-                    Outlet(
+                    NewOutlet(
                         name=f"Outlet {o:02d}",
                         homepage=f"https://outlet-{o:02d}.example/",
                         slug=f"outlet-{o:02d}",
@@ -297,7 +297,7 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
                         url_ = f"{outlet.homepage}{row.id}/{copy}/{j + 1}"
                         article, _ = repo.add_article(
                             session,
-                            Article(
+                            NewArticle(
                                 url=url_,
                                 canonical_url=url_,
                                 title=first_sentence(document),
@@ -324,7 +324,7 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
                     )
                     stored = repo.add_story(
                         session,
-                        Story(
+                        NewStory(
                             slug=story_slug(headline, i + 1),
                             headline=headline,
                             published_at=first,
@@ -347,7 +347,7 @@ def seed(url: str, n: int, rows: Sequence[Row], written: Sequence[Written]) -> d
 
                     repo.add_revision(
                         session,
-                        StoryRevision(
+                        NewStoryRevision(
                             story_id=stored.id,
                             number=0,
                             created_at=latest,

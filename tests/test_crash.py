@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from storywire.demo.server import Newsroom, SimClock
-from storywire.models import Feed, Stage
+from storywire.models import NewFeed, Stage
 from storywire.store import db, repo
 from tests.snapshots import snapshot
 
@@ -42,7 +42,7 @@ def _database(path: Path, newsroom: Newsroom) -> str:
         db.upgrade(engine)
     with db.connect(url) as sessions, db.transaction(sessions) as session:
         for outlet in list(newsroom.corpus.outlets)[:OUTLETS]:
-            repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+            repo.add_feed(session, NewFeed(url=newsroom.feed_url(outlet)))
     return url
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import event, make_url, text
 import storywire.sources.feeds
 from storywire.demo.server import Newsroom, SimClock
 from storywire.errors import StorageError
-from storywire.models import Feed, Stage
+from storywire.models import NewFeed, Stage
 from storywire.pipeline import Pipeline
 from storywire.sources.feeds import ParsedFeed, parse_feed
 from storywire.sources.fetch import FetchPolicy
@@ -65,14 +65,14 @@ def _one_round_then_three_feeds(
     feeds for the round that meets the fault."""
     outlets = list(newsroom.corpus.outlets)
     with db.transaction(sessions) as session:
-        repo.add_feed(session, Feed(url=newsroom.feed_url(outlets[0])))
+        repo.add_feed(session, NewFeed(url=newsroom.feed_url(outlets[0])))
     pipeline = Pipeline(sessions, POLICY)
     asyncio.run(pipeline.run_round())
     before = _counts(sessions)
     assert before[0] > 0
     with db.transaction(sessions) as session:
         for outlet in outlets[1:4]:
-            repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+            repo.add_feed(session, NewFeed(url=newsroom.feed_url(outlet)))
     return pipeline, before
 
 
@@ -261,7 +261,7 @@ def test_a_feed_whose_host_does_not_resolve_is_recorded_and_the_round_goes_on(
     good = newsroom.feed_url(next(iter(newsroom.corpus.outlets)))
     with db.transaction(sessions) as session:
         for url in (good, "http://feeds.storywire.invalid/rss.xml"):
-            repo.add_feed(session, Feed(url=url))
+            repo.add_feed(session, NewFeed(url=url))
     report, _ = asyncio.run(Pipeline(sessions, POLICY).run_round())
     errors = {r.feed_url: r.error for r in report.feeds if r.error}
     assert list(errors) == ["http://feeds.storywire.invalid/rss.xml"]
@@ -286,7 +286,7 @@ def test_a_parser_bug_met_on_one_feed_fails_that_feed_only(
     monkeypatch.setattr(storywire.sources.feeds, "parse_feed", buggy)
     with db.transaction(sessions) as session:
         for outlet in outlets:
-            repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+            repo.add_feed(session, NewFeed(url=newsroom.feed_url(outlet)))
     report, _ = asyncio.run(Pipeline(sessions, POLICY).run_round())
     errors = {r.feed_url: r.error for r in report.feeds if r.error}
     assert list(errors) == [bad]

@@ -19,7 +19,17 @@ from storywire.cluster.assign import ArticleFeatures, Decision, StoryClusterer
 from storywire.cluster.config import ClusterConfig
 from storywire.config import Settings
 from storywire.demo.server import Newsroom, SimClock
-from storywire.models import Article, ArticleKind, Feed, LinkKind, RawDocument, Stage, TextSource
+from storywire.models import (
+    Article,
+    ArticleKind,
+    LinkKind,
+    NewArticle,
+    NewFeed,
+    NewOutlet,
+    RawDocument,
+    Stage,
+    TextSource,
+)
 from storywire.pipeline import Pipeline
 from storywire.sources.fetch import Fetcher, FetchPolicy
 from storywire.sources.schedule import SchedulePolicy
@@ -42,7 +52,7 @@ def _pipeline(sessions: db.Sessions, **kwargs: object) -> Pipeline:
 def _subscribe(sessions: db.Sessions, urls: list[str]) -> None:
     with db.transaction(sessions) as session:
         for url in urls:
-            repo.add_feed(session, Feed(url=url))
+            repo.add_feed(session, NewFeed(url=url))
 
 
 def _all_articles(sessions: db.Sessions) -> list[Article]:
@@ -227,7 +237,7 @@ def test_resume_finishes_articles_a_crash_left_behind(
     with db.transaction(sessions) as session:
         left, _ = repo.add_article(
             session,
-            Article(
+            NewArticle(
                 url=item.url,
                 canonical_url=item.url,
                 title=item.article.title,
@@ -242,7 +252,7 @@ def test_resume_finishes_articles_a_crash_left_behind(
 
     assert asyncio.run(resume()) == 1
     with db.transaction(sessions) as session:
-        done = repo.get_article(session, left.saved_id)
+        done = repo.get_article(session, left.id)
     assert done.stage is Stage.DEDUPED and item.article.paragraphs[0][:60] in done.text
     assert asyncio.run(resume()) == 0
 
@@ -280,7 +290,7 @@ def test_stories_form_as_coverage_arrives_and_survive_a_restart(
         with db.transaction(sessions) as session:
             article = repo.get_article_by_url(session, newsroom.article_url(article_id))
             assert article is not None
-            return repo.story_of_article(session, article.saved_id)
+            return repo.story_of_article(session, article.id)
 
     quake = story_of("civic-observer/teravale-quake-breaking")
     assert quake is not None
@@ -335,7 +345,7 @@ def test_a_story_that_fused_two_events_is_split_and_stays_split(
                 if article.event == event and article.kind == "news" and article.language == "en":
                     stored = repo.get_article_by_url(session, newsroom.article_url(article.id))
                     assert stored is not None
-                    found.add(repo.story_of_article(session, stored.saved_id))
+                    found.add(repo.story_of_article(session, stored.id))
         return found
 
     norland, kestria = stories_of("rates-norland"), stories_of("rates-kestria")
@@ -386,11 +396,10 @@ def test_a_page_that_is_its_outlets_boilerplate_falls_back_to_the_feed_text(
     """Two of one outlet's pages came back as the same paywall notice: they are neither copies
     of each other nor their articles' text; each keeps its feed description."""
     from storywire.ingest.dedupe import dedupe_article
-    from storywire.models import Outlet
 
     with db.transaction(sessions) as session:
         outlet = repo.upsert_outlet(
-            session, Outlet(name="The Ledger", homepage="https://ledger.example/", slug="ledger")
+            session, NewOutlet(name="The Ledger", homepage="https://ledger.example/", slug="ledger")
         )
         stored = []
         for n, (title, summary) in enumerate(
@@ -401,7 +410,7 @@ def test_a_page_that_is_its_outlets_boilerplate_falls_back_to_the_feed_text(
         ):
             article, _ = repo.add_article(
                 session,
-                Article(
+                NewArticle(
                     url=f"https://ledger.example/{n}",
                     canonical_url=f"https://ledger.example/{n}",
                     title=title,

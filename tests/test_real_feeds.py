@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from storywire.extract.urls import canonical_url
-from storywire.models import ArticleKind, Feed, Stage, TextSource
+from storywire.models import ArticleKind, NewFeed, Stage, TextSource
 from storywire.pipeline import Pipeline
 from storywire.sources.feeds import parse_feed
 from storywire.sources.fetch import FetchPolicy
@@ -69,7 +69,7 @@ def test_every_real_feed_item_is_stored_and_guardian_comment_is_opinion(
     names = sorted(p.name for p in FEEDS.iterdir())
     with db.transaction(sessions) as session:
         for name in names:
-            repo.add_feed(session, Feed(url=f"{feed_server}/{name}"))
+            repo.add_feed(session, NewFeed(url=f"{feed_server}/{name}"))
     policy = FetchPolicy(allow_loopback=True, host_delay=0.0, retries=0)
     pipeline = Pipeline(sessions, policy, transport=_LoopbackOnly())
     report = asyncio.run(pipeline.fetch_round())

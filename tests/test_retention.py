@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from storywire import retention
 from storywire.demo.server import Newsroom, SimClock
 from storywire.errors import ConfigError
-from storywire.models import Feed, Stage, TextSource
+from storywire.models import NewFeed, Stage, TextSource
 from storywire.pipeline import Pipeline
 from storywire.sources.fetch import FetchPolicy
 from storywire.store import db, repo
@@ -74,12 +74,12 @@ def test_pruning_keeps_pages_readable_and_spares_stories_still_changing(
     with Newsroom(clock=SimClock(T0, start=timedelta(days=3))) as newsroom:
         with db.transaction(sessions) as session:
             for outlet in list(newsroom.corpus.outlets):
-                repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+                repo.add_feed(session, NewFeed(url=newsroom.feed_url(outlet)))
         policy = FetchPolicy(allow_loopback=True, host_delay=0.0, retries=0)
         asyncio.run(Pipeline(sessions, policy).run_round())
     with db.transaction(sessions) as session:
         stories = [row.story for row in repo.list_stories(session, limit=1000)]
-        members = {s.id: [a for a, _ in repo.story_articles(session, s.saved_id)] for s in stories}
+        members = {s.id: [a for a, _ in repo.story_articles(session, s.id)] for s in stories}
         revisions = {s.id: repo.current_revision(session, s) for s in stories}
         assert all(_counts(session))
 
@@ -89,7 +89,7 @@ def test_pruning_keeps_pages_readable_and_spares_stories_still_changing(
     assert retention.prune(sessions, before) > 0
     with db.transaction(sessions) as session:
         for story in stories:
-            after = repo.articles_by_ids(session, [a.saved_id for a in members[story.id]])
+            after = repo.articles_by_ids(session, [a.id for a in members[story.id]])
             pruned = [a for a in after if a.text_source is TextSource.PRUNED]
             if story.updated_at >= before:
                 assert not pruned, story.headline

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from storywire.demo.server import Newsroom, SimClock
-from storywire.models import Feed
+from storywire.models import NewFeed
 from storywire.store import db, repo
 from tests.web.test_serve import _free_port
 
@@ -45,7 +45,7 @@ def test_run_serves_metrics_and_stops_cleanly_on_sigterm(
     outlets = list(newsroom.corpus.outlets)[:3]
     with db.connect(url) as sessions, db.transaction(sessions) as session:
         for outlet in outlets:
-            repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+            repo.add_feed(session, NewFeed(url=newsroom.feed_url(outlet)))
     port = _free_port()
     env = {
         **os.environ,

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from storywire.demo.server import Newsroom, SimClock
 from storywire.ingest.dedupe import dedupe_article
-from storywire.models import Article, Feed, Stage
+from storywire.models import Article, NewArticle, NewFeed, Stage
 from storywire.store import db, repo
 from storywire.store.repo import Backlog, Lease
 from storywire.store.tables import ArticleRow
@@ -68,7 +68,7 @@ def test_drained_means_no_feed_due_or_held_and_every_article_written() -> None:
 def _feeds(sessions: db.Sessions, count: int) -> list[int]:
     with db.transaction(sessions) as session:
         return [
-            repo.add_feed(session, Feed(url=f"https://example.org/{n}.xml"))[0].id or 0
+            repo.add_feed(session, NewFeed(url=f"https://example.org/{n}.xml"))[0].id or 0
             for n in range(count)
         ]
 
@@ -108,9 +108,9 @@ def test_feeds_not_due_are_claimed_only_when_the_schedule_is_ignored(
         ]
 
 
-def _article(n: int) -> Article:
+def _article(n: int) -> NewArticle:
     url = f"https://example.org/a/{n}"
-    return Article(url=url, canonical_url=url, title=f"A {n}", text="Text.", published_at=T0)
+    return NewArticle(url=url, canonical_url=url, title=f"A {n}", text="Text.", published_at=T0)
 
 
 def test_articles_are_claimed_by_stage_and_released(sessions: db.Sessions) -> None:
@@ -118,7 +118,7 @@ def test_articles_are_claimed_by_stage_and_released(sessions: db.Sessions) -> No
     with db.transaction(sessions) as session:
         mine, _ = repo.add_article(session, _article(1), claim=lease.until)
         free = [repo.add_article(session, _article(n))[0] for n in (2, 3)]
-        repo.set_stage(session, [a.saved_id for a in free], Stage.DEDUPED)
+        repo.set_stage(session, [a.id for a in free], Stage.DEDUPED)
         # Saved at DEDUPED by the worker that still holds it (set_stage would end its claim).
         mine = repo.save_article(session, replace(mine, stage=Stage.DEDUPED))
         claimed = repo.claim_articles(session, Stage.DEDUPED, lease, limit=10)
@@ -187,7 +187,7 @@ def test_two_workers_adding_one_article_at_once_store_it_once(postgres_url: str)
         assert results[0][0].id == results[1][0].id
 
 
-def _add_in_new_transaction(sessions: db.Sessions, article: Article) -> tuple[Article, bool]:
+def _add_in_new_transaction(sessions: db.Sessions, article: NewArticle) -> tuple[Article, bool]:
     with db.transaction(sessions) as session:
         return repo.add_article(session, article)
 
@@ -250,7 +250,7 @@ def _fresh(url: str, newsroom: Newsroom) -> None:
         db.upgrade(engine)
     with db.connect(url) as sessions, db.transaction(sessions) as session:
         for outlet in newsroom.corpus.outlets:
-            repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+            repo.add_feed(session, NewFeed(url=newsroom.feed_url(outlet)))
 
 
 def _worker(url: str, log: Path) -> subprocess.Popen[bytes]:
@@ -313,6 +313,6 @@ def test_a_stage_change_ends_the_claim(sessions: db.Sessions) -> None:
     lease = Lease(T0, T0 + timedelta(minutes=5))
     with db.transaction(sessions) as session:
         article, _ = repo.add_article(session, _article(1), claim=lease.until)
-        repo.set_stage(session, [article.saved_id], Stage.EMBEDDED)
+        repo.set_stage(session, [article.id], Stage.EMBEDDED)
         claims = session.scalars(select(ArticleRow.claimed_until)).all()
         assert claims == [None]

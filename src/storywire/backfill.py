@@ -27,7 +27,7 @@ from typing import Any
 
 from storywire.errors import ExtractError, ParseError, StorywireError
 from storywire.ingest.articles import Vector, prepare_document
-from storywire.models import Article, RawDocument
+from storywire.models import NewArticle, RawDocument
 from storywire.nlp.embed import Embedder, default_embedder
 from storywire.nlp.features import embedding_text
 from storywire.pipeline import Pipeline
@@ -49,7 +49,7 @@ class Prepared:
     """One document after the parallel stage: its article and vector, or why it has none."""
 
     document: RawDocument
-    article: Article | None = None
+    article: NewArticle | None = None
     vector: Vector | None = None
     error: str | None = None
 
@@ -83,7 +83,7 @@ def prepare_chunk(
 def store(pipeline: Pipeline, prepared: Iterable[Prepared]) -> BackfillReport:
     """Store the prepared documents in publication order, then assign and write stories."""
     report = BackfillReport()
-    ready: list[tuple[Prepared, Article]] = []
+    ready: list[tuple[Prepared, NewArticle]] = []
     for item in prepared:
         report.documents += 1
         if item.article is None:
@@ -99,7 +99,7 @@ def store(pipeline: Pipeline, prepared: Iterable[Prepared]) -> BackfillReport:
     return report
 
 
-def _publication_order(article: Article) -> tuple[bool, datetime | None, str]:
+def _publication_order(article: NewArticle) -> tuple[bool, datetime | None, str]:
     return (article.published_at is None, article.published_at, article.url)
 
 

@@ -1,14 +1,17 @@
 """Typed domain objects that cross module boundaries.
 
 These are plain dataclasses: the store turns rows into them and back, the stages compute on them,
-and nothing here knows about SQL, HTTP or files.
+and nothing here knows about SQL, HTTP or files. Each stored entity has two types: `NewArticle`
+(and `NewOutlet`, `NewFeed`, `NewStory`, `NewStoryRevision`) is what a stage builds before the
+store has seen it, and `Article` is what the store hands back, with an `id` that is never None.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 
 class ArticleKind(StrEnum):
@@ -54,32 +57,32 @@ class FeedFormat(StrEnum):
     UNKNOWN = "unknown"
 
 
-class Stored:
-    """An entity with a database row. `id` is None until the store saves it; `saved_id` is the
-    id where a stored one is meant, so an unsaved entity there fails loudly instead of
-    standing for a row 0."""
-
-    __slots__ = ()
-    id: int | None
-
-    @property
-    def saved_id(self) -> int:
-        if self.id is None:
-            raise ValueError(f"this {type(self).__name__} has not been stored")
-        return self.id
+def _draft_fields(draft: Any) -> dict[str, Any]:
+    """A draft's fields, to build its stored type from once the store gives it an id."""
+    return {f.name: getattr(draft, f.name) for f in fields(draft) if f.name != "id"}
 
 
-@dataclass(slots=True)
-class Outlet(Stored):
+@dataclass(slots=True, kw_only=True)
+class NewOutlet:
+    """An outlet about to be stored."""
+
     name: str
     homepage: str
     slug: str
     language: str | None = None
-    id: int | None = None
 
 
-@dataclass(slots=True)
-class Feed(Stored):
+@dataclass(slots=True, kw_only=True)
+class Outlet(NewOutlet):
+    """An outlet with its database row."""
+
+    id: int
+
+
+@dataclass(slots=True, kw_only=True)
+class NewFeed:
+    """A feed about to be stored."""
+
     url: str
     outlet_id: int | None = None
     title: str | None = None
@@ -92,11 +95,19 @@ class Feed(Stored):
     last_error: str | None = None
     disabled: bool = False
     check_interval_seconds: int | None = None
-    id: int | None = None
 
 
-@dataclass(slots=True)
-class Article(Stored):
+@dataclass(slots=True, kw_only=True)
+class Feed(NewFeed):
+    """A feed with its database row."""
+
+    id: int
+
+
+@dataclass(slots=True, kw_only=True)
+class NewArticle:
+    """An article as ingestion builds it, before the store gives it an id."""
+
     url: str
     canonical_url: str
     title: str
@@ -118,12 +129,21 @@ class Article(Stored):
     stage: Stage = Stage.FETCHED
     text_source: TextSource = TextSource.PAGE
     error: str | None = None
-    id: int | None = None
 
     @property
     def when(self) -> datetime:
         """The article's time for ordering and story times: published, else fetched."""
         return self.published_at or self.fetched_at or datetime.now(UTC)
+
+    def saved(self, id: int) -> Article:
+        return Article(id=id, **_draft_fields(self))
+
+
+@dataclass(slots=True, kw_only=True)
+class Article(NewArticle):
+    """An article with its database row: what every stage after storing works on."""
+
+    id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +177,10 @@ class OpinionItem:
     gist: str
 
 
-@dataclass(slots=True)
-class StoryRevision(Stored):
+@dataclass(slots=True, kw_only=True)
+class NewStoryRevision:
+    """A written revision about to be stored."""
+
     story_id: int
     number: int
     created_at: datetime
@@ -167,15 +189,26 @@ class StoryRevision(Stored):
     story: list[CitedText]
     opinions: list[OpinionItem] = field(default_factory=list)
     changes: dict[str, list[str]] = field(default_factory=dict)
-    id: int | None = None
 
     @property
     def text(self) -> str:
         return " ".join(sentence.text for sentence in self.story)
 
+    def saved(self, id: int) -> StoryRevision:
+        return StoryRevision(id=id, **_draft_fields(self))
 
-@dataclass(slots=True)
-class Story(Stored):
+
+@dataclass(slots=True, kw_only=True)
+class StoryRevision(NewStoryRevision):
+    """A stored revision of a story."""
+
+    id: int
+
+
+@dataclass(slots=True, kw_only=True)
+class NewStory:
+    """A story the clusterer has opened, before its row exists."""
+
     slug: str
     headline: str
     published_at: datetime
@@ -189,7 +222,16 @@ class Story(Stored):
     image_url: str | None = None
     image_alt: str | None = None
     timeline_svg: str | None = None
-    id: int | None = None
+
+    def saved(self, id: int) -> Story:
+        return Story(id=id, **_draft_fields(self))
+
+
+@dataclass(slots=True, kw_only=True)
+class Story(NewStory):
+    """A story with its database row."""
+
+    id: int
 
 
 @dataclass(slots=True, frozen=True)

@@ -147,7 +147,7 @@ class Pipeline:
                 found = repo.claim_feeds(
                     session, started, self._lease(), ignore_schedule=force, exclude=checked
                 )
-            checked.update(feed.saved_id for feed in found)
+            checked.update(feed.id for feed in found)
             return found[0] if found else None
 
         with self.extractor.running():

@@ -10,7 +10,7 @@ POLICY = SchedulePolicy()
 
 
 def test_busy_feeds_are_checked_more_often_and_quiet_ones_less() -> None:
-    feed = Feed(url="u", check_interval_seconds=1800)
+    feed = Feed(id=1, url="u", check_interval_seconds=1800)
     busy = next_check(feed, Outcome(new_items=4), NOW, POLICY)
     assert busy.check_interval_seconds == 900 and busy.next_due_at == NOW + timedelta(minutes=15)
     quiet = next_check(feed, Outcome(new_items=0), NOW, POLICY)
@@ -18,7 +18,7 @@ def test_busy_feeds_are_checked_more_often_and_quiet_ones_less() -> None:
 
 
 def test_intervals_stay_within_bounds() -> None:
-    feed = Feed(url="u")
+    feed = Feed(id=1, url="u")
     for _ in range(20):
         feed = next_check(feed, Outcome(new_items=1), NOW, POLICY)
     assert feed.check_interval_seconds == POLICY.min_interval.total_seconds()
@@ -28,7 +28,7 @@ def test_intervals_stay_within_bounds() -> None:
 
 
 def test_errors_back_off_exponentially_then_disable_with_the_reason() -> None:
-    feed = Feed(url="u")
+    feed = Feed(id=1, url="u")
     waits = []
     for _ in range(POLICY.max_failures - 1):
         feed = next_check(feed, Outcome(error="HTTP 500"), NOW, POLICY)
@@ -43,8 +43,8 @@ def test_errors_back_off_exponentially_then_disable_with_the_reason() -> None:
 
 
 def test_success_clears_the_error_and_gone_disables_at_once() -> None:
-    failing = Feed(url="u", consecutive_failures=3, last_error="timeout")
+    failing = Feed(id=1, url="u", consecutive_failures=3, last_error="timeout")
     ok = next_check(failing, Outcome(new_items=1), NOW, POLICY)
     assert ok.consecutive_failures == 0 and ok.last_error is None
-    gone = next_check(Feed(url="u"), Outcome(error="HTTP 410 Gone", gone=True), NOW, POLICY)
+    gone = next_check(Feed(id=1, url="u"), Outcome(error="HTTP 410 Gone", gone=True), NOW, POLICY)
     assert gone.disabled and "gone" in (gone.last_error or "")

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, inspect, text
 
 from storywire.errors import SchemaOutdatedError
 from storywire.ingest.dedupe import fingerprint
-from storywire.models import Article, JoinReason, Membership, Story
+from storywire.models import JoinReason, Membership, NewArticle, NewStory
 from storywire.store import db, repo
 from storywire.store.tables import FTS_OBJECTS, Base
 
@@ -157,10 +157,12 @@ def test_membership_reasons_naming_a_story_become_a_reason_and_moved_from(
     when = datetime(2026, 12, 1, tzinfo=UTC)
     with db.connect(empty_database_url) as sessions, db.transaction(sessions) as session:
         story = repo.add_story(
-            session, Story(slug="s", headline="S", published_at=when, updated_at=when)
+            session, NewStory(slug="s", headline="S", published_at=when, updated_at=when)
         )
         ids = [
-            repo.add_article(session, Article(url=u, canonical_url=u, title="T", text="T."))[0].id
+            repo.add_article(session, NewArticle(url=u, canonical_url=u, title="T", text="T."))[
+                0
+            ].id
             for u in ("https://a.example/1", "https://a.example/2", "https://a.example/3")
         ]
         reasons = (JoinReason.MERGED, JoinReason.SPLIT, JoinReason.NEW_STORY)
@@ -168,7 +170,7 @@ def test_membership_reasons_naming_a_story_become_a_reason_and_moved_from(
         repo.add_memberships(
             session,
             [
-                Membership(story.saved_id, i or 0, when, reason, moved_from=source)
+                Membership(story.id, i or 0, when, reason, moved_from=source)
                 for i, reason, source in zip(ids, reasons, moved, strict=True)
             ],
         )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,15 +14,18 @@ from storywire.models import (
     Article,
     ArticleKind,
     CitedText,
-    Feed,
     JoinReason,
     LinkKind,
     Membership,
+    NewArticle,
+    NewFeed,
+    NewOutlet,
+    NewStory,
+    NewStoryRevision,
     OpinionItem,
     Outlet,
     Stage,
     Story,
-    StoryRevision,
     StoryStatus,
 )
 from storywire.store import db, repo
@@ -32,13 +35,13 @@ T0 = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 
 def _outlet(session: db.Session, slug: str = "herald") -> Outlet:
     return repo.upsert_outlet(
-        session, Outlet(name=slug.title(), homepage=f"https://{slug}.example/", slug=slug)
+        session, NewOutlet(name=slug.title(), homepage=f"https://{slug}.example/", slug=slug)
     )
 
 
-def _article(outlet: Outlet, n: int, title: str, text: str) -> Article:
+def _article(outlet: Outlet, n: int, title: str, text: str) -> NewArticle:
     url = f"https://{outlet.slug}.example/news/{n}"
-    return Article(
+    return NewArticle(
         url=url + "?utm_source=rss",
         canonical_url=url,
         title=title,
@@ -54,7 +57,7 @@ def test_outlet_upsert_updates_in_place(sessions: db.Sessions) -> None:
     with db.transaction(sessions) as session:
         first = _outlet(session)
         again = repo.upsert_outlet(
-            session, Outlet(name="The Herald", homepage="https://herald.example/", slug="herald")
+            session, NewOutlet(name="The Herald", homepage="https://herald.example/", slug="herald")
         )
         assert again.id == first.id
         assert [o.name for o in repo.list_outlets(session)] == ["The Herald"]
@@ -71,25 +74,26 @@ def test_articles_are_stored_once_per_canonical_url(sessions: db.Sessions) -> No
     assert again.id == stored.id and again.title == "Quake"
     with db.transaction(sessions) as session:
         assert repo.count_articles(session) == 1
-        loaded = repo.get_article(session, stored.saved_id)
+        loaded = repo.get_article(session, stored.id)
     assert loaded.authors == ["Ana Pérez"]
     assert loaded.published_at == T0 + timedelta(minutes=1)
     assert loaded.published_at is not None and loaded.published_at.tzinfo is not None
     assert loaded.kind is ArticleKind.NEWS and loaded.stage is Stage.FETCHED
 
 
-def test_a_stored_entity_has_its_saved_id_and_an_unsaved_one_refuses(
-    sessions: db.Sessions,
-) -> None:
-    """Where a row is meant, an entity that was never stored is a bug, not row 0."""
+def test_the_store_turns_a_draft_into_an_entity_with_its_id(sessions: db.Sessions) -> None:
+    """What ingestion builds has no id to get wrong; what the store hands back always has one,
+    with every field of the draft, and adding the draft again hands back the same row."""
     with db.transaction(sessions) as session:
         outlet = _outlet(session)
-        unsaved = _article(outlet, 1, "Quake", "A quake hit.")
-        stored, _ = repo.add_article(session, unsaved)
-    assert stored.saved_id == stored.id and isinstance(stored.saved_id, int)
-    assert outlet.saved_id == outlet.id
-    with pytest.raises(ValueError, match="Article has not been stored"):
-        unsaved.saved_id  # noqa: B018
+        draft = _article(outlet, 1, "Quake", "A quake hit.")
+        stored, created = repo.add_article(session, draft)
+        again, created_again = repo.add_article(session, draft)
+    assert not hasattr(draft, "id")
+    assert isinstance(stored, Article) and isinstance(stored.id, int)
+    assert created and not created_again and again.id == stored.id
+    assert all(getattr(stored, f.name) == getattr(draft, f.name) for f in fields(draft))
+    assert (again.title, again.text, again.outlet_id) == ("Quake", "A quake hit.", outlet.id)
 
 
 def test_article_progress_is_saved_and_queued_by_stage(sessions: db.Sessions) -> None:
@@ -109,7 +113,7 @@ def test_article_progress_is_saved_and_queued_by_stage(sessions: db.Sessions) ->
 
 def test_naive_datetimes_are_refused(sessions: db.Sessions) -> None:
     naive = datetime(2026, 1, 1)  # noqa: DTZ001
-    bad = Article(url="u", canonical_url="u", title="t", text="x", published_at=naive)
+    bad = NewArticle(url="u", canonical_url="u", title="t", text="x", published_at=naive)
     with pytest.raises(StorageError), db.transaction(sessions) as session:
         repo.add_article(session, bad)
 
@@ -121,7 +125,7 @@ def test_failed_transaction_loses_nothing_already_stored(sessions: db.Sessions) 
     with pytest.raises(StorageError), db.transaction(sessions) as session:
         repo.add_article(session, _article(outlet, 2, "Lost", "lost"))
         repo.add_article(  # a second outlet with the same slug violates uniqueness
-            session, Article(url="x", canonical_url="x", title="x", text="x", outlet_id=10**6)
+            session, NewArticle(url="x", canonical_url="x", title="x", text="x", outlet_id=10**6)
         )
     with db.transaction(sessions) as session:
         assert [a.title for a in repo.articles_at_stage(session, Stage.FETCHED)] == ["Kept"]
@@ -129,12 +133,12 @@ def test_failed_transaction_loses_nothing_already_stored(sessions: db.Sessions) 
 
 def test_feed_state_and_due_feeds(sessions: db.Sessions) -> None:
     with db.transaction(sessions) as session:
-        feed, created = repo.add_feed(session, Feed(url="https://herald.example/feed.xml"))
-        _, created_again = repo.add_feed(session, Feed(url="https://herald.example/feed.xml"))
+        feed, created = repo.add_feed(session, NewFeed(url="https://herald.example/feed.xml"))
+        _, created_again = repo.add_feed(session, NewFeed(url="https://herald.example/feed.xml"))
         later, _ = repo.add_feed(
-            session, Feed(url="https://b.example/atom.xml", next_due_at=T0 + timedelta(hours=1))
+            session, NewFeed(url="https://b.example/atom.xml", next_due_at=T0 + timedelta(hours=1))
         )
-        off, _ = repo.add_feed(session, Feed(url="https://c.example/rss", disabled=True))
+        off, _ = repo.add_feed(session, NewFeed(url="https://c.example/rss", disabled=True))
     assert created and not created_again
     with db.transaction(sessions) as session:
         assert [f.id for f in repo.due_feeds(session, T0)] == [feed.id]
@@ -152,7 +156,7 @@ def test_feed_state_and_due_feeds(sessions: db.Sessions) -> None:
             2,
             "HTTP 500",
         )
-        repo.remove_feed(session, off.saved_id)
+        repo.remove_feed(session, off.id)
         assert len(repo.list_feeds(session)) == 2
 
 
@@ -166,31 +170,31 @@ def _story_with_revision(session: db.Session) -> tuple[Story, list[Article]]:
         repo.add_article(session, _article(outlet_b, 3, "Opinion | Build better", "Codes."))[0],
     ]
     story = repo.add_story(
-        session, Story(slug="quake-teravale", headline="Quake", published_at=T0, updated_at=T0)
+        session, NewStory(slug="quake-teravale", headline="Quake", published_at=T0, updated_at=T0)
     )
     for article in articles:
         repo.add_membership(
             session,
             Membership(
-                story.saved_id,
-                article.saved_id,
+                story.id,
+                article.id,
                 joined_at=T0,
                 reason=JoinReason.NEW_STORY,
                 score=0.8,
             ),
         )
-    revision = StoryRevision(
-        story_id=story.saved_id,
+    revision = NewStoryRevision(
+        story_id=story.id,
         number=0,
         created_at=T0 + timedelta(hours=1),
         headline="Magnitude 6.4 earthquake strikes Teravale",
-        highlights=[CitedText("A magnitude 6.4 quake struck.", (articles[0].saved_id,))],
-        story=[CitedText("Nine people died in the earthquake.", (articles[1].saved_id,))],
-        opinions=[OpinionItem(articles[2].saved_id, "Courier", None, "Build better", "Codes.")],
+        highlights=[CitedText("A magnitude 6.4 quake struck.", (articles[0].id,))],
+        story=[CitedText("Nine people died in the earthquake.", (articles[1].id,))],
+        opinions=[OpinionItem(articles[2].id, "Courier", None, "Build better", "Codes.")],
         changes={"added": ["Nine people died in the earthquake."]},
     )
     repo.add_revision(session, revision)
-    return repo.get_story(session, story.saved_id), articles
+    return repo.get_story(session, story.id), articles
 
 
 def test_story_membership_revisions_and_listing(sessions: db.Sessions) -> None:
@@ -200,18 +204,18 @@ def test_story_membership_revisions_and_listing(sessions: db.Sessions) -> None:
     assert story.updated_at == T0 + timedelta(hours=1) and story.published_at == T0
     with db.transaction(sessions) as session:
         listed = repo.list_stories(session)
-        members = repo.story_articles(session, story.saved_id)
+        members = repo.story_articles(session, story.id)
         current = repo.current_revision(session, story)
-        second = StoryRevision(
-            story_id=story.saved_id,
+        second = NewStoryRevision(
+            story_id=story.id,
             number=0,
             created_at=T0 + timedelta(hours=5),
             headline="Death toll in Teravale earthquake rises to 23",
             highlights=[],
-            story=[CitedText("The toll rose to 23.", (articles[1].saved_id,))],
+            story=[CitedText("The toll rose to 23.", (articles[1].id,))],
         )
         repo.add_revision(session, second)
-        history = repo.revisions(session, story.saved_id)
+        history = repo.revisions(session, story.id)
     assert [(s.article_count, s.outlet_count) for s in listed] == [(3, 2)]
     assert [m.reason for _, m in members] == [JoinReason.NEW_STORY] * 3
     assert current is not None and current.number == 1
@@ -225,12 +229,12 @@ def test_merged_story_id_keeps_resolving(sessions: db.Sessions) -> None:
     with db.transaction(sessions) as session:
         story, _ = _story_with_revision(session)
         old = repo.add_story(
-            session, Story(slug="teravale-2", headline="Old", published_at=T0, updated_at=T0)
+            session, NewStory(slug="teravale-2", headline="Old", published_at=T0, updated_at=T0)
         )
         old.status, old.merged_into_id = StoryStatus.MERGED, story.id
         repo.save_story(session, old)
     with db.transaction(sessions) as session:
-        assert repo.get_story(session, old.saved_id).id == story.id
+        assert repo.get_story(session, old.id).id == story.id
         assert repo.get_story(session, "teravale-2").id == story.id
         assert [s.story.id for s in repo.list_stories(session)] == [story.id]
         with pytest.raises(NotFoundError):
@@ -243,15 +247,15 @@ def test_a_split_moves_articles_to_the_new_story_and_links_it(sessions: db.Sessi
     with db.transaction(sessions) as session:
         story, articles = _story_with_revision(session)
         split = repo.add_story(
-            session, Story(slug="opinion", headline="Build", published_at=T0, updated_at=T0)
+            session, NewStory(slug="opinion", headline="Build", published_at=T0, updated_at=T0)
         )
-        moved = [articles[2].saved_id]
-        repo.move_articles(session, moved, story.saved_id, split.saved_id, T0, JoinReason.SPLIT)
-        repo.link_stories(session, split.saved_id, story.saved_id, LinkKind.RELATED_EVENT, T0)
-        repo.link_stories(session, split.saved_id, story.saved_id, LinkKind.FOLLOW_UP, T0)
+        moved = [articles[2].id]
+        repo.move_articles(session, moved, story.id, split.id, T0, JoinReason.SPLIT)
+        repo.link_stories(session, split.id, story.id, LinkKind.RELATED_EVENT, T0)
+        repo.link_stories(session, split.id, story.id, LinkKind.FOLLOW_UP, T0)
     with db.transaction(sessions) as session:
-        assert [a.id for a, _ in repo.story_articles(session, split.saved_id)] == moved
-        (member,) = [m for _, m in repo.story_articles(session, split.saved_id)]
+        assert [a.id for a, _ in repo.story_articles(session, split.id)] == moved
+        (member,) = [m for _, m in repo.story_articles(session, split.id)]
         assert member.reason is JoinReason.SPLIT and member.moved_from == story.id
         assert member.score == 0.8
         counts = {s.story.id: s.article_count for s in repo.list_stories(session, limit=10)}
@@ -276,14 +280,15 @@ def test_follow_up_links_read_from_both_sides(sessions: db.Sessions) -> None:
     with db.transaction(sessions) as session:
         old, _ = _story_with_revision(session)
         new = repo.add_story(
-            session, Story(slug="aftershock", headline="Aftershock", published_at=T0, updated_at=T0)
+            session,
+            NewStory(slug="aftershock", headline="Aftershock", published_at=T0, updated_at=T0),
         )
-        repo.link_stories(session, new.saved_id, old.saved_id, LinkKind.FOLLOW_UP, T0)
-        repo.link_stories(session, new.saved_id, old.saved_id, LinkKind.FOLLOW_UP, T0)  # idempotent
-        assert [(s.id, kind) for s, kind in repo.related_stories(session, old.saved_id)] == [
+        repo.link_stories(session, new.id, old.id, LinkKind.FOLLOW_UP, T0)
+        repo.link_stories(session, new.id, old.id, LinkKind.FOLLOW_UP, T0)  # idempotent
+        assert [(s.id, kind) for s, kind in repo.related_stories(session, old.id)] == [
             (new.id, LinkKind.FOLLOW_UP)
         ]
-        assert [s.id for s, _ in repo.related_stories(session, new.saved_id)] == [old.id]
+        assert [s.id for s, _ in repo.related_stories(session, new.id)] == [old.id]
         assert repo.outlet_names(session) == {o.id: o.name for o in repo.list_outlets(session)}
 
 
@@ -294,15 +299,15 @@ def test_topics_with_one_slug_are_stored_once(sessions: db.Sessions) -> None:
 
     with db.transaction(sessions) as session:
         story = repo.add_story(
-            session, Story(slug="nobel", headline="Nobel", published_at=T0, updated_at=T0)
+            session, NewStory(slug="nobel", headline="Nobel", published_at=T0, updated_at=T0)
         )
         topics = [
             Topic(slug="anne-l-huillier", name="Anne L’Huillier", weight=4.0),
             Topic(slug="lund", name="Lund", weight=3.0),
             Topic(slug="anne-l-huillier", name="Anne L'Huillier", weight=2.0),
         ]
-        repo.save_topics(session, story.saved_id, topics)
-        stored = repo.story_topics(session, story.saved_id)
+        repo.save_topics(session, story.id, topics)
+        stored = repo.story_topics(session, story.id)
     assert [(t.slug, t.name) for t in stored] == [
         ("anne-l-huillier", "Anne L’Huillier"),
         ("lund", "Lund"),
@@ -315,7 +320,7 @@ def test_threads_reach_through_merged_stories_to_a_live_story(sessions: db.Sessi
     with db.transaction(sessions) as session:
         ids = [
             repo.add_story(
-                session, Story(slug=f"s{n}", headline=f"S{n}", published_at=T0, updated_at=T0)
+                session, NewStory(slug=f"s{n}", headline=f"S{n}", published_at=T0, updated_at=T0)
             ).id
             or 0
             for n in range(4)
@@ -338,7 +343,7 @@ def test_values_longer_than_their_columns_are_cut_or_dropped_not_refused(
     with db.transaction(sessions) as session:
         outlet = repo.ensure_outlet(
             session,
-            Outlet(name="N" * 400, homepage="https://n.example/", slug="n", language="x" * 40),
+            NewOutlet(name="N" * 400, homepage="https://n.example/", slug="n", language="x" * 40),
         )
         assert (
             len(outlet.name) == 300 and outlet.language is not None and len(outlet.language) == 16
@@ -351,10 +356,10 @@ def test_values_longer_than_their_columns_are_cut_or_dropped_not_refused(
         )
         stored, _ = repo.add_article(session, article)
         repo.save_article(session, replace(stored, section="T" * 900))
-        again = repo.get_article(session, stored.saved_id)
+        again = repo.get_article(session, stored.id)
         assert again.section == "T" * 200 and again.kind_reason == "K" * 200
         assert again.image_url is None, "an address cut short is not the address"
-        feed, _ = repo.add_feed(session, Feed(url="https://n.example/feed", title="F" * 600))
+        feed, _ = repo.add_feed(session, NewFeed(url="https://n.example/feed", title="F" * 600))
         feed = replace(feed, etag='"' + "e" * 1000 + '"', last_modified="L" * 200)
         saved = repo.save_feed_state(session, feed)
         assert saved.title == "F" * 500 and saved.etag is None and saved.last_modified is None
@@ -383,23 +388,21 @@ def test_active_stories_and_related_stories_take_a_fixed_number_of_queries(
     with db.transaction(sessions) as session:
         outlet = _outlet(session)
         hub = repo.add_story(
-            session, Story(slug="hub", headline="Hub", published_at=T0, updated_at=T0)
+            session, NewStory(slug="hub", headline="Hub", published_at=T0, updated_at=T0)
         )
         stories = []
         for n in range(12):
             story = repo.add_story(
-                session, Story(slug=f"s{n}", headline=f"S{n}", published_at=T0, updated_at=T0)
+                session, NewStory(slug=f"s{n}", headline=f"S{n}", published_at=T0, updated_at=T0)
             )
             article = repo.add_article(session, _article(outlet, n, f"T{n}", "Text."))[0]
-            repo.add_membership(
-                session, Membership(story.saved_id, article.saved_id, T0, JoinReason.NEW_STORY)
-            )
-            repo.link_stories(session, story.saved_id, hub.saved_id, LinkKind.SAME_THREAD, T0)
+            repo.add_membership(session, Membership(story.id, article.id, T0, JoinReason.NEW_STORY))
+            repo.link_stories(session, story.id, hub.id, LinkKind.SAME_THREAD, T0)
             stories.append((story.id, [article.id]))
     with db.transaction(sessions) as session, _statements(session) as seen:
         active = repo.stories_active_since(session, T0 - timedelta(days=1))
         assert len(seen) == 2
-        related = repo.related_stories(session, hub.saved_id)
+        related = repo.related_stories(session, hub.id)
         assert len(seen) == 4
     assert [(s.id, ids) for s, ids in active if ids] == stories
     assert sorted((s.id, kind) for s, kind in related) == [
@@ -416,7 +419,7 @@ def test_a_story_is_stored_under_the_id_the_clusterer_gave_it(sessions: db.Sessi
             session, Story(id=40, slug="quake-40", headline="Quake", published_at=T0, updated_at=T0)
         )
         later = repo.add_story(
-            session, Story(slug="later", headline="Later", published_at=T0, updated_at=T0)
+            session, NewStory(slug="later", headline="Later", published_at=T0, updated_at=T0)
         )
         assert given.id == 40 and repo.get_story(session, "quake-40").id == 40
         assert later.id == 41 and repo.last_story_id(session) == 41

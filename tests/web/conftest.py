@@ -19,7 +19,15 @@ import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
 from storywire.demo.server import Newsroom, SimClock
-from storywire.models import Article, Feed, JoinReason, Membership, Outlet, Story
+from storywire.models import (
+    JoinReason,
+    Membership,
+    NewArticle,
+    NewFeed,
+    NewOutlet,
+    NewStory,
+    Story,
+)
 from storywire.pipeline import Pipeline
 from storywire.sources.fetch import FetchPolicy
 from storywire.store import db, repo
@@ -38,15 +46,16 @@ def story_with_two_outlets(
 ) -> Story:
     """A featured story: one article from each of two outlets, both titled `headline`."""
     story = repo.add_story(
-        session, Story(slug=slug, headline=headline, published_at=when, updated_at=when)
+        session, NewStory(slug=slug, headline=headline, published_at=when, updated_at=when)
     )
     for name in ("one", "two"):
         outlet = repo.upsert_outlet(
-            session, Outlet(name=f"Outlet {name}", homepage=f"https://{name}.example/", slug=name)
+            session,
+            NewOutlet(name=f"Outlet {name}", homepage=f"https://{name}.example/", slug=name),
         )
         article, _ = repo.add_article(
             session,
-            Article(
+            NewArticle(
                 url=url if url.startswith("javascript:") else f"{url}{slug}/{name}",
                 canonical_url=f"https://{name}.example/{slug}",
                 title=headline,
@@ -55,9 +64,7 @@ def story_with_two_outlets(
                 outlet_id=outlet.id,
             ),
         )
-        repo.add_membership(
-            session, Membership(story.saved_id, article.saved_id, when, JoinReason.NEW_STORY)
-        )
+        repo.add_membership(session, Membership(story.id, article.id, when, JoinReason.NEW_STORY))
     return story
 
 
@@ -72,7 +79,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[db.Sessions]:
     with db.connect(url) as sessions, Newsroom(clock=clock) as newsroom:
         with db.transaction(sessions) as session:
             for outlet in newsroom.corpus.outlets:
-                repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+                repo.add_feed(session, NewFeed(url=newsroom.feed_url(outlet)))
         policy = FetchPolicy(allow_loopback=True, host_delay=0.0, retries=0)
         # On a thread of its own: this thread's event loop may be Playwright's, and busy.
         with ThreadPoolExecutor(max_workers=1) as pool:

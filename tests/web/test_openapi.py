@@ -17,13 +17,13 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import make_url, text
 
 from storywire.models import (
-    Article,
     CitedText,
     JoinReason,
     Membership,
-    Outlet,
-    Story,
-    StoryRevision,
+    NewArticle,
+    NewOutlet,
+    NewStory,
+    NewStoryRevision,
     Topic,
 )
 from storywire.store import db, repo
@@ -36,7 +36,7 @@ def _seed(session: db.Session) -> None:
     now = datetime(2026, 11, 2, tzinfo=UTC)
     outlets = [
         repo.upsert_outlet(
-            session, Outlet(name=f"Outlet {n}", homepage=f"https://o{n}.example/", slug=f"o{n}")
+            session, NewOutlet(name=f"Outlet {n}", homepage=f"https://o{n}.example/", slug=f"o{n}")
         )
         for n in range(2)
     ]
@@ -44,7 +44,7 @@ def _seed(session: db.Session) -> None:
         when = now - timedelta(hours=number)
         story = repo.add_story(
             session,
-            Story(
+            NewStory(
                 slug=f"story-{number}",
                 headline=f"Story {number}",
                 published_at=when,
@@ -55,7 +55,7 @@ def _seed(session: db.Session) -> None:
         for outlet in outlets:
             article, _ = repo.add_article(
                 session,
-                Article(
+                NewArticle(
                     url=f"https://{outlet.slug}.example/{number}",
                     canonical_url=f"https://{outlet.slug}.example/{number}",
                     title=f"Story {number} at {outlet.name}",
@@ -64,15 +64,15 @@ def _seed(session: db.Session) -> None:
                     outlet_id=outlet.id,
                 ),
             )
-            ids.append(article.saved_id)
+            ids.append(article.id)
             repo.add_membership(
-                session, Membership(story.saved_id, article.saved_id, when, JoinReason.NEW_STORY)
+                session, Membership(story.id, article.id, when, JoinReason.NEW_STORY)
             )
         cited = CitedText(text="The council voted on Tuesday.", citations=tuple(ids))
         repo.add_revision(
             session,
-            StoryRevision(
-                story_id=story.saved_id,
+            NewStoryRevision(
+                story_id=story.id,
                 number=1,
                 created_at=when,
                 headline=story.headline,
@@ -80,7 +80,7 @@ def _seed(session: db.Session) -> None:
                 story=[cited],
             ),
         )
-        repo.save_topics(session, story.saved_id, [Topic(slug="council", name="Council")])
+        repo.save_topics(session, story.id, [Topic(slug="council", name="Council")])
 
 
 PG_URL = os.environ.get("STORYWIRE_TEST_DATABASE_URL")

@@ -15,7 +15,7 @@ from typing import Any
 import feedparser  # type: ignore[import-untyped]
 import httpx
 
-from storywire.models import Feed, LinkKind, StoryStatus
+from storywire.models import LinkKind, NewFeed, StoryStatus
 from storywire.store import db, repo
 from storywire.web.app import create_app
 from storywire.write.timeline import story_svg
@@ -87,8 +87,8 @@ def test_a_story_of_one_outlet_gets_its_chart_from_the_same_drawing(written: db.
     """Stories of one outlet are stored without a chart; the page draws it the stages' way."""
     with db.transaction(written) as session:
         single = next(s for s in repo.list_stories(session, 500) if s.outlet_count == 1)
-        story = repo.get_story(session, single.story.saved_id)
-        members = [a for a, _ in repo.story_articles(session, story.saved_id)]
+        story = repo.get_story(session, single.story.id)
+        members = [a for a, _ in repo.story_articles(session, story.id)]
         names = repo.outlet_names(session)
     assert story.timeline_svg is None
     chart = story_svg(members, names)
@@ -301,7 +301,7 @@ def test_threads_show_on_story_pages_in_the_api_and_as_feeds(sessions: db.Sessio
             for n in range(1, 6)
         }
         alone = story_with_two_outlets(session, "alone", "Unrelated event", now)
-        ids = {n: story.saved_id for n, story in made.items()}
+        ids = {n: story.id for n, story in made.items()}
         repo.link_stories(session, ids[2], ids[1], LinkKind.SAME_THREAD, now)
         repo.link_stories(session, ids[3], ids[2], LinkKind.RELATED_EVENT, now)
         repo.save_story(session, replace(made[4], status=StoryStatus.MERGED, merged_into_id=ids[3]))
@@ -341,7 +341,7 @@ def test_the_public_feeds_page_shows_no_credentials(sessions: db.Sessions) -> No
     the public page shows neither secret, while the admin API keeps the real URL."""
     secret_url = "https://reader:hunter2@feeds.example/rss?token=s3cret&lang=en"
     with db.transaction(sessions) as session:
-        feed, _ = repo.add_feed(session, Feed(url=secret_url))
+        feed, _ = repo.add_feed(session, NewFeed(url=secret_url))
         repo.save_feed_state(
             session,
             replace(feed, last_error=f"HTTP 401 from {secret_url}.", consecutive_failures=1),

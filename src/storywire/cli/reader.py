@@ -25,7 +25,7 @@ from storywire.config import CONFIG_FILE_VARIABLE, Settings, default_data_dir
 from storywire.demo.corpus import parse_offset
 from storywire.demo.server import Newsroom, SimClock, default_epoch
 from storywire.errors import StorywireError
-from storywire.models import Feed
+from storywire.models import NewFeed
 from storywire.pipeline import Pipeline
 from storywire.sources.fetch import FetchPolicy
 from storywire.store import db, repo
@@ -192,7 +192,7 @@ def _run_demo_pipeline(
         console.print(f"[bold]reader[/bold] at {reader.url} (process {reader.pid})")
         with db.transaction(sessions) as session:
             for outlet in newsroom.corpus.outlets:
-                repo.add_feed(session, Feed(url=newsroom.feed_url(outlet)))
+                repo.add_feed(session, NewFeed(url=newsroom.feed_url(outlet)))
         pipeline = Pipeline(sessions, policy)
         while True:
             report, stories = asyncio.run(pipeline.run_round(force=True))

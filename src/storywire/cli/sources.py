@@ -37,7 +37,7 @@ from storywire.errors import (
 )
 from storywire.extract.article import ExtractedArticle, extract_article
 from storywire.ingest.outlets import ensure_outlet, origin
-from storywire.models import Feed
+from storywire.models import Feed, NewFeed
 from storywire.pipeline import FeedReport, Pipeline
 from storywire.sources.fetch import Fetcher, FetchPolicy, decode_html
 from storywire.sources.guard import check_url
@@ -73,7 +73,7 @@ def feeds_add(
             if outlet:
                 outlet_id = ensure_outlet(session, outlet, origin(url), rename=True).id
             feed, created = repo.add_feed(
-                session, Feed(url=url, outlet_id=outlet_id, category=category)
+                session, NewFeed(url=url, outlet_id=outlet_id, category=category)
             )
     except StorywireError as exc:
         raise fail(exc) from exc
@@ -110,7 +110,7 @@ def feeds_remove(feed: Annotated[str, typer.Argument(help="Feed id or URL.")]) -
     try:
         with command_session() as session:
             found = _find_feed(session, feed)
-            repo.remove_feed(session, found.saved_id)
+            repo.remove_feed(session, found.id)
     except StorywireError as exc:
         raise fail(exc) from exc
     console.print(f"removed feed {found.id} {found.url}")
@@ -136,7 +136,7 @@ def feeds_import_opml(path: Annotated[Path, typer.Argument(exists=True, dir_okay
         with command_session() as session:
             for entry in entries:
                 _, created = repo.add_feed(
-                    session, Feed(url=entry.url, title=entry.title, category=entry.category)
+                    session, NewFeed(url=entry.url, title=entry.title, category=entry.category)
                 )
                 added += created
     except StorywireError as exc:
@@ -152,7 +152,9 @@ def feeds_export_opml(
     try:
         with command_session() as session:
             feeds = repo.list_feeds(session)
-            homepages = {o.id: o.homepage for o in repo.list_outlets(session)}
+            homepages: dict[int | None, str] = {
+                o.id: o.homepage for o in repo.list_outlets(session)
+            }
     except StorywireError as exc:
         raise fail(exc) from exc
     document = write_opml(

@@ -62,7 +62,6 @@ def stories_show(story_id: Annotated[str, typer.Argument(help="Story id or slug.
     try:
         with command_session() as session:
             story = repo.get_story(session, story_id)
-            assert story.id is not None
             history = repo.revisions(session, story.id)
             current = repo.current_revision(session, story)
     except StorywireError as exc:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from storywire.cluster.config import ClusterConfig
 from storywire.ingest.outlets import ensure_outlet
-from storywire.models import Feed
+from storywire.models import Feed, NewFeed
 from storywire.nlp.embed import Embedder
 from storywire.pipeline import Pipeline
 from storywire.slugs import outlet_slug
@@ -85,7 +85,7 @@ def replay(
                 article, created = pipeline.store_entry(feeds[item.source or ""], _entry(item))
                 if created:
                     article = pipeline.finish_from_feed(article)
-                article_of[index] = article.saved_id
+                article_of[index] = article.id
             report = pipeline.stories.detect(write=write)
             for name in ("embedded", "clustered", "new_stories", "merged", "split", "revised"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
@@ -127,7 +127,7 @@ def _feeds(sessions: db.Sessions, items: Sequence[StreamItem]) -> dict[str, Feed
             )
             outlet = ensure_outlet(session, source or host, homepage)
             feed, _ = repo.add_feed(
-                session, Feed(url=f"{homepage}replay-feed/{outlet.slug}", outlet_id=outlet.id)
+                session, NewFeed(url=f"{homepage}replay-feed/{outlet.slug}", outlet_id=outlet.id)
             )
             feeds[source] = feed
     return feeds

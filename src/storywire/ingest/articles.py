@@ -7,17 +7,21 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 
 from storywire.errors import ExtractError
 from storywire.extract.article import ExtractedArticle, extract_article
 from storywire.extract.language import identify_language
 from storywire.extract.opinion import classify_kind
 from storywire.extract.urls import MAX_URL_LENGTH, canonical_url, http_url
-from storywire.models import Article, Feed, RawDocument, Stage, TextSource
+from storywire.models import Feed, NewArticle, RawDocument, Stage, TextSource
 from storywire.sources.feeds import FeedEntry
 from storywire.timestamps import not_in_future
 
 log = logging.getLogger(__name__)
+
+# An article before or after it is stored: the page work is the same for both.
+A = TypeVar("A", bound=NewArticle)
 
 
 @dataclass(frozen=True)
@@ -28,13 +32,13 @@ class Vector:
     data: bytes
 
 
-def prepare_document(document: RawDocument, now: datetime) -> Article:
+def prepare_document(document: RawDocument, now: datetime) -> NewArticle:
     """An imported document as an article ready to store: its page extracted (or its given
     text), not yet stored, deduplicated or given an outlet. CPU work and no I/O, so the
     backfill runs it in parallel; ExtractError when there is no text to import."""
     if len(document.url) > MAX_URL_LENGTH:
         raise ExtractError(f"{document.url[:100]}…: a URL longer than {MAX_URL_LENGTH} characters")
-    article = Article(
+    article = NewArticle(
         url=document.url,
         canonical_url=canonical_url(document.url),
         title=document.title or "",
@@ -62,9 +66,9 @@ def prepare_document(document: RawDocument, now: datetime) -> Article:
     return article
 
 
-def article_from_entry(entry: FeedEntry, feed: Feed, now: datetime) -> Article:
+def article_from_entry(entry: FeedEntry, feed: Feed, now: datetime) -> NewArticle:
     url = entry.url or ""
-    return Article(
+    return NewArticle(
         url=url,
         canonical_url=canonical_url(url),
         title=entry.title,
@@ -83,7 +87,7 @@ def article_from_entry(entry: FeedEntry, feed: Feed, now: datetime) -> Article:
     )
 
 
-def without_page(article: Article) -> Article:
+def without_page(article: A) -> A:
     """An article whose text did not come from its page (feed summary, given text): its
     language and kind come from what we have, the URL, title and section included."""
     language = identify_language(f"{article.title}. {article.text}")
@@ -97,7 +101,7 @@ def without_page(article: Article) -> Article:
     return replace(article, language=language, kind=kind, kind_reason=reason, stage=Stage.EXTRACTED)
 
 
-def apply_extraction(article: Article, page: ExtractedArticle, now: datetime) -> Article:
+def apply_extraction(article: A, page: ExtractedArticle, now: datetime) -> A:
     """Page text and metadata over the feed's, keeping the feed's values where the page has none."""
     return replace(
         article,

@@ -192,7 +192,6 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
 
     Workers dedupe one article at a time (an advisory lock for the transaction): two copies
     deduped at once would not see each other. The article's claim ends here."""
-    assert article.id is not None
     repo.serialise(session, db.Lock.DEDUPE)
     mark = fingerprint(article.text)
     same = repo.find_articles_by_hash(session, mark.content_hash, exclude=article.id)
@@ -206,7 +205,7 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
     candidates = same + [
         other
         for other in repo.articles_by_ids(
-            session, repo.articles_sharing_bands(session, list(mark.bands), article.saved_id)
+            session, repo.articles_sharing_bands(session, list(mark.bands), article.id)
         )
         if other.content_hash != mark.content_hash
     ]
@@ -230,5 +229,5 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
         near_dup_group=group or article.id,
         stage=Stage.DEDUPED,
     )
-    repo.save_bands(session, article.saved_id, list(mark.bands))
+    repo.save_bands(session, article.id, list(mark.bands))
     return repo.save_article(session, article, release=True)

@@ -13,7 +13,7 @@ from storywire.extract.urls import canonical_url
 from storywire.ingest.articles import Vector, prepare_document
 from storywire.ingest.dedupe import dedupe_article
 from storywire.ingest.outlets import ensure_outlet, origin
-from storywire.models import Article, RawDocument, Stage
+from storywire.models import Article, NewArticle, RawDocument, Stage
 from storywire.sources.fetch import Fetcher
 from storywire.store import db, repo
 
@@ -35,7 +35,7 @@ class Importer:
         return self.store_prepared(document, prepare_document(document, self.now()))
 
     def store_prepared(
-        self, document: RawDocument, article: Article, vector: Vector | None = None
+        self, document: RawDocument, article: NewArticle, vector: Vector | None = None
     ) -> tuple[Article, bool]:
         """Store an article `prepare_document` made from `document`, under its outlet, and dedupe
         it. A `vector` embedded from the prepared text (the backfill embeds in parallel) is
@@ -53,8 +53,8 @@ class Importer:
             stored = dedupe_article(session, stored)
         if vector is not None and (stored.title, stored.text) == (article.title, article.text):
             with db.transaction(self.sessions) as session:
-                repo.save_vectors(session, vector.model, {stored.saved_id: vector.data})
-                repo.set_stage(session, [stored.saved_id], Stage.EMBEDDED)
+                repo.save_vectors(session, vector.model, {stored.id: vector.data})
+                repo.set_stage(session, [stored.id], Stage.EMBEDDED)
             stored = replace(stored, stage=Stage.EMBEDDED)
         return stored, True
 

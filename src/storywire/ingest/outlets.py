@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from storywire.extract.urls import site
-from storywire.models import Outlet
+from storywire.models import NewOutlet, Outlet
 from storywire.slugs import outlet_slug
 from storywire.store import db, repo
 
@@ -22,7 +22,7 @@ def ensure_outlet(
     """The outlet of `homepage`'s site (of `name` when there is no homepage), created on first
     sight. What a feed or a file says about itself never renames a stored outlet; the operator's
     word (`rename`) does."""
-    outlet = Outlet(
+    outlet = NewOutlet(
         name=name,
         homepage=homepage or "",
         slug=outlet_slug(homepage or name),

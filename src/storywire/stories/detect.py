@@ -119,7 +119,7 @@ class StoryDetector:
                 return done
             vectors = embedder.embed([embedding_text(a.title, a.text) for a in pending])
             with db.transaction(self.sessions) as session:
-                ids = [article.saved_id for article in pending]
+                ids = [article.id for article in pending]
                 repo.save_vectors(
                     session,
                     embedder.name,
@@ -149,18 +149,18 @@ class StoryDetector:
         model = self._embedder_factory().name
         with db.transaction(self.sessions) as session:
             pending = repo.articles_at_stage(session, Stage.EMBEDDED, limit=1_000_000)
-            stored = repo.vectors(session, [a.saved_id for a in pending], model)
+            stored = repo.vectors(session, [a.id for a in pending], model)
             pending.sort(key=_arrival)
             joined: list[Membership] = []
             for article in pending:
-                decision = clusterer.assign(_features(article, stored.get(article.saved_id)))
+                decision = clusterer.assign(_features(article, stored.get(article.id)))
                 when = article.when
                 if decision.created:
                     _create_story(session, decision.story_id, article)
                 joined.append(
                     Membership(
                         decision.story_id,
-                        article.saved_id,
+                        article.id,
                         joined_at=when,
                         reason=decision.reason,
                         score=decision.score,
@@ -224,7 +224,7 @@ class StoryDetector:
                 for story, member_ids in batch:
                     features = [_features(articles[i], stored.get(i)) for i in member_ids]
                     dormant = story.status is StoryStatus.DORMANT
-                    clusterer.restore(story.saved_id, features, dormant)
+                    clusterer.restore(story.id, features, dormant)
             for story_id, related_id in repo.linked_pairs(session, LinkKind.RELATED_EVENT):
                 clusterer.keep_apart(story_id, related_id)
         self._clusterer = clusterer
@@ -252,7 +252,7 @@ def _features(article: Article, vector: bytes | None) -> ArticleFeatures:
     if vector is None:
         raise ValueError(f"article {article.id} has no stored vector")
     return article_features(
-        article.saved_id,
+        article.id,
         article.title,
         article.text,
         np.frombuffer(vector, dtype=np.float32),
@@ -280,4 +280,4 @@ def _create_story(session: db.Session, story_id: int, first: Article) -> None:
 
 def _arrival(article: Article) -> tuple[datetime, int]:
     """The order the clusterer met articles in (ties by id)."""
-    return article.when, article.saved_id
+    return article.when, article.id

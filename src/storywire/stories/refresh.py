@@ -14,7 +14,9 @@ from storywire.write.timeline import story_svg
 def refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int]) -> None:
     """Coverage-derived fields of touched stories (`dormant`: those the clusterer put to
     sleep)."""
-    feed_categories = {feed.id: feed.category for feed in repo.list_feeds(session)}
+    feed_categories: dict[int | None, str | None] = {
+        feed.id: feed.category for feed in repo.list_feeds(session)
+    }
     names = repo.outlet_names(session)
     for story_id, (story, members) in repo.stories_and_members(session, story_ids).items():
         if not members:
@@ -28,7 +30,7 @@ def refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int])
             [a.section for a in members], [feed_categories.get(a.feed_id) for a in members]
         )
         story.front_rank = front_rank(
-            [Coverage(a.outlet_id, a.when, a.near_dup_group, a.saved_id) for a in members]
+            [Coverage(a.outlet_id, a.when, a.near_dup_group, a.id) for a in members]
         )
         news = [a for a in members if a.kind is ArticleKind.NEWS]
         pictured = next((a for a in news if a.image_url), None)

@@ -13,12 +13,7 @@ from typing import Protocol
 
 from storywire import metrics
 from storywire.config import Settings
-from storywire.models import (
-    Article,
-    ArticleKind,
-    Stage,
-    StoryRevision,
-)
+from storywire.models import Article, ArticleKind, NewStoryRevision, Stage
 from storywire.nlp.embed import Embedder
 from storywire.store import db, repo
 from storywire.write.extractive import ExtractiveWriter, SourceArticle, WrittenStory
@@ -80,7 +75,7 @@ def write_stories(sessions: db.Sessions, writer: StoryWriter, story_ids: set[int
                 repo.add_revision(session, _revision(story_id, written, found, when))
             repo.set_stage(
                 session,
-                [a.saved_id for a in members if a.stage is not Stage.WRITTEN],
+                [a.id for a in members if a.stage is not Stage.WRITTEN],
                 Stage.WRITTEN,
             )
         revised += int(new)
@@ -90,7 +85,7 @@ def write_stories(sessions: db.Sessions, writer: StoryWriter, story_ids: set[int
 def source_article(article: Article, outlets: dict[int | None, str]) -> SourceArticle:
     """A stored article as the writers read it, with its outlet's name."""
     return SourceArticle(
-        id=article.saved_id,
+        id=article.id,
         title=article.title,
         text=article.text,
         outlet=outlets.get(article.outlet_id, "unknown outlet"),
@@ -104,8 +99,8 @@ def source_article(article: Article, outlets: dict[int | None, str]) -> SourceAr
 
 def _revision(
     story_id: int, written: WrittenStory, found: dict[str, list[str]], when: datetime
-) -> StoryRevision:
-    return StoryRevision(
+) -> NewStoryRevision:
+    return NewStoryRevision(
         story_id=story_id,
         number=0,
         created_at=when,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AnyHttpUrl, BaseModel, Field, StrictBool
 
-from storywire.models import Article, Feed, Story
+from storywire.models import Article, Feed, NewFeed, Story
 from storywire.store import repo
 from storywire.stories.importance import importance
 from storywire.web.deps import SessionDep
@@ -147,7 +147,6 @@ class FeedPatch(BaseModel):
 
 
 def _story_out(story: Story, outlets: int, articles: int, first: str) -> StoryOut:
-    assert story.id is not None
     return StoryOut(
         id=story.id,
         slug=story.slug,
@@ -170,7 +169,6 @@ def _card_out(card: Card) -> StoryOut:
 def _article_out(
     article: Article, outlet: str | None, story: int | None = None, wire: bool = False
 ) -> ArticleOut:
-    assert article.id is not None
     return ArticleOut(
         id=article.id,
         url=article.url,
@@ -299,7 +297,7 @@ async def outlets(store: SessionDep) -> list[OutletOut]:
             name=o.name,
             homepage=o.homepage,
             language=o.language,
-            articles=counts.get(o.saved_id, 0),
+            articles=counts.get(o.id, 0),
         )
         for o in repo.list_outlets(store)
     ]
@@ -368,7 +366,6 @@ admin = APIRouter(
 
 
 def _feed_out(feed: Feed) -> FeedOut:
-    assert feed.id is not None
     return FeedOut(
         id=feed.id,
         url=feed.url,
@@ -395,7 +392,7 @@ async def list_feeds(store: SessionDep) -> list[FeedOut]:
 )
 async def add_feed(body: FeedIn, store: SessionDep, response: Response) -> FeedOut:
     """Subscribe to a feed; an already subscribed URL answers 200 with the existing feed."""
-    feed, created = repo.add_feed(store, Feed(url=str(body.url), category=body.category))
+    feed, created = repo.add_feed(store, NewFeed(url=str(body.url), category=body.category))
     if not created:
         response.status_code = status.HTTP_200_OK
     return _feed_out(feed)

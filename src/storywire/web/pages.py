@@ -144,7 +144,7 @@ async def thread(request: Request, key: str, store: SessionDep) -> Response:
 @router.get("/outlets")
 async def outlets(request: Request, store: SessionDep) -> Response:
     counts = repo.outlet_article_counts(store)
-    listed = [(o, counts.get(o.saved_id, 0)) for o in repo.list_outlets(store)]
+    listed = [(o, counts.get(o.id, 0)) for o in repo.list_outlets(store)]
     return render(request, "outlets.html", outlets=listed)
 
 

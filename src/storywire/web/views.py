@@ -39,7 +39,7 @@ def cards(session: db.Session, summaries: list[StorySummary]) -> list[Card]:
     current = repo.current_revisions(session, [s.story for s in summaries])
     made = []
     for summary in summaries:
-        revision = current.get(summary.story.saved_id)
+        revision = current.get(summary.story.id)
         highlights = [h.text for h in revision.highlights] if revision else []
         made.append(
             Card(
@@ -124,7 +124,6 @@ class StoryView:
 def story_view(session: db.Session, key: str) -> StoryView:
     """Everything on a story page; raises NotFoundError for an unknown id or slug."""
     story = repo.get_story(session, key)
-    assert story.id is not None
     articles = [a for a, _ in repo.story_articles(session, story.id)]
     history = repo.revisions(session, story.id)
     revision = next((r for r in history if r.id == story.current_revision_id), None)
@@ -180,7 +179,7 @@ def _thread(session: db.Session, story_id: int) -> Thread | None:
     if len(stories) < 2:
         return None
     return Thread(
-        id=min(s.id for s in stories if s.id is not None),
+        id=min(s.id for s in stories),
         cards=cards(session, repo.story_summaries(session, stories)),
     )
 
@@ -188,7 +187,6 @@ def _thread(session: db.Session, story_id: int) -> Thread | None:
 def thread_view(session: db.Session, key: str) -> Thread:
     """The thread of the story `key` names; NotFoundError when that story is in none."""
     story = repo.get_story(session, key)
-    assert story.id is not None
     found = _thread(session, story.id)
     if found is None:
         raise NotFoundError(f"story {key!r} is in no thread")
@@ -204,7 +202,7 @@ def _numbered(
     if revision is not None:
         for item in [*revision.highlights, *revision.story]:
             order += [c for c in item.citations if c not in order]
-    by_id = {a.id: a for a in articles if a.id is not None}
+    by_id = {a.id: a for a in articles}
     order = [i for i in order if i in by_id]
     order += [i for i in by_id if i not in order]
     seen_groups: set[int] = set()
@@ -214,7 +212,6 @@ def _numbered(
         copy = group is not None and group in seen_groups
         if group is not None:
             seen_groups.add(group)
-        assert article.id is not None
         sources[article.id] = Source(
             article=article,
             outlet=names.get(article.outlet_id, "Unknown outlet"),

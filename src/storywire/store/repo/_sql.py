@@ -94,18 +94,20 @@ def find_or_insert(
     values: dict[str, Any],
     key: str,
     find: Callable[[], T | None],
-) -> tuple[T | None, int | None]:
-    """(the stored row as `find` gives it, None), or (None, the new id) once `values` is
-    inserted. Looked up first, because on PostgreSQL an insert that meets the conflict still
-    uses up an id; the conflict clause covers two workers inserting at once."""
+    made: Callable[[int], T],
+) -> tuple[T, bool]:
+    """(the stored row as `find` gives it, False), or (`made` of the new id, True) once
+    `values` is inserted. Looked up first, because on PostgreSQL an insert that meets the
+    conflict still uses up an id; the conflict clause covers two workers inserting at once."""
     found = find()
     if found is not None:
-        return found, None
+        return found, False
     new_id = insert_new(session, table, values, key)
     if new_id is None:  # another worker inserted it between our read and our insert
         found = find()
         assert found is not None
-    return found, new_id
+        return found, False
+    return made(new_id), True
 
 
 # Ids per IN (...) list: well under SQLite's 32,766 bound parameters.

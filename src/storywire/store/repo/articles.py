@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +10,7 @@ from sqlalchemy import Row, Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
-from storywire.models import Article, ArticleKind, Stage, TextSource
+from storywire.models import Article, ArticleKind, NewArticle, Stage, TextSource
 from storywire.store.repo._sql import (
     all_columns,
     find_or_insert,
@@ -60,7 +59,7 @@ def article_of(row: ArticleRow | Row[Any]) -> Article:
     )
 
 
-def _article_values(article: Article) -> dict[str, Any]:
+def _article_values(article: NewArticle) -> dict[str, Any]:
     values = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
     return {
         "kind": article.kind.value,
@@ -81,20 +80,20 @@ _UPDATE_ARTICLE = _ARTICLES.update().where(_ARTICLES.c.id == bindparam("row_id")
 
 
 def add_article(
-    session: Session, article: Article, claim: datetime | None = None
+    session: Session, article: NewArticle, claim: datetime | None = None
 ) -> tuple[Article, bool]:
     """Store an article once per canonical URL; re-adding it returns the stored one (idempotent,
     also when two workers add it at once). A new article is claimed until `claim` by the
     worker that adds it, which carries it through the next stages itself."""
     values = {**_article_values(article), "claimed_until": claim}
-    found, new_id = find_or_insert(
+    return find_or_insert(
         session,
         ArticleRow,
         values,
         "canonical_url",
         lambda: get_article_by_url(session, article.canonical_url),
+        article.saved,
     )
-    return (found, False) if found else (replace(article, id=new_id), True)
 
 
 def save_article(session: Session, article: Article, release: bool = False) -> Article:
@@ -234,7 +233,7 @@ def articles_by_ids(session: Session, ids: list[int]) -> list[Article]:
     for chunk in id_chunks(ids):
         query = all_columns(ArticleRow).where(ArticleRow.id.in_(chunk))
         found += [article_of(row) for row in read_rows(session, query)]
-    return sorted(found, key=lambda a: a.saved_id)
+    return sorted(found, key=lambda a: a.id)
 
 
 _BANDS: Table = ArticleBandRow.__table__  # type: ignore[assignment]

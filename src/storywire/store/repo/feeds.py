@@ -9,7 +9,7 @@ from sqlalchemy import Row, Table, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
-from storywire.models import Feed
+from storywire.models import Feed, NewFeed
 from storywire.store.repo._sql import (
     all_columns,
     find_or_insert,
@@ -44,14 +44,18 @@ def feed_of(row: FeedRow | Row[Any]) -> Feed:
     return Feed(id=row.id, **{name: getattr(row, name) for name in _FEED_FIELDS})
 
 
-def add_feed(session: Session, feed: Feed) -> tuple[Feed, bool]:
+def add_feed(session: Session, feed: NewFeed) -> tuple[Feed, bool]:
     """Add a feed by URL; an existing feed with that URL is returned unchanged (created=False),
     also when two workers add it at once."""
     values = fit_lengths(FeedRow, {name: getattr(feed, name) for name in _FEED_FIELDS})
-    found, new_id = find_or_insert(
-        session, FeedRow, values, "url", lambda: get_feed_by_url(session, values["url"])
+    return find_or_insert(
+        session,
+        FeedRow,
+        values,
+        "url",
+        lambda: get_feed_by_url(session, values["url"]),
+        lambda new_id: Feed(id=new_id, **values),
     )
-    return (found, False) if found else (Feed(id=new_id, **values), True)
 
 
 def save_feed_state(session: Session, feed: Feed) -> Feed:

@@ -9,7 +9,7 @@ from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
-from storywire.models import Outlet
+from storywire.models import NewOutlet, Outlet
 from storywire.store.repo._sql import all_columns, find_or_insert, fit_lengths, read_rows, write_row
 from storywire.store.tables import ArticleRow, OutletRow
 
@@ -20,21 +20,19 @@ def outlet_of(row: OutletRow | Row[Any]) -> Outlet:
     )
 
 
-def ensure_outlet(session: Session, outlet: Outlet) -> Outlet:
+def ensure_outlet(session: Session, outlet: NewOutlet) -> Outlet:
     """The outlet with this slug as stored, or this one inserted. What a feed or a file says
     about itself never renames an outlet another source created, and two workers adding one
     outlet at once both get the one row."""
-    values = _outlet_values(outlet)
-    found, new_id = _find_or_insert(session, values)
-    return found or Outlet(id=new_id, **values)
+    return _find_or_insert(session, _outlet_values(outlet))[0]
 
 
-def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
+def upsert_outlet(session: Session, outlet: NewOutlet) -> Outlet:
     """Insert the outlet, or update the one with the same slug (an operator's own word)."""
     values = _outlet_values(outlet)
-    found, new_id = _find_or_insert(session, values)
-    if found is None:
-        return Outlet(id=new_id, **values)
+    found, created = _find_or_insert(session, values)
+    if created:
+        return found
     write_row(
         session,
         update(OutletRow).where(OutletRow.slug == bindparam("key")),
@@ -43,13 +41,18 @@ def upsert_outlet(session: Session, outlet: Outlet) -> Outlet:
     return Outlet(id=found.id, **values)
 
 
-def _find_or_insert(session: Session, values: dict[str, Any]) -> tuple[Outlet | None, int | None]:
+def _find_or_insert(session: Session, values: dict[str, Any]) -> tuple[Outlet, bool]:
     return find_or_insert(
-        session, OutletRow, values, "slug", lambda: _by_slug(session, values["slug"])
+        session,
+        OutletRow,
+        values,
+        "slug",
+        lambda: _by_slug(session, values["slug"]),
+        lambda new_id: Outlet(id=new_id, **values),
     )
 
 
-def _outlet_values(outlet: Outlet) -> dict[str, Any]:
+def _outlet_values(outlet: NewOutlet) -> dict[str, Any]:
     return fit_lengths(
         OutletRow,
         {

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from storywire.models import CitedText, OpinionItem, Story, StoryRevision
+from storywire.models import CitedText, NewStoryRevision, OpinionItem, Story, StoryRevision
 from storywire.store.repo._sql import all_columns, get_row, read_rows, write_row
 from storywire.store.tables import StoryRevisionRow, StoryRow
 
@@ -17,7 +17,7 @@ def _cited_json(item: CitedText) -> dict[str, Any]:
     return {"text": item.text, "citations": list(item.citations)}
 
 
-def _revision_content(revision: StoryRevision) -> dict[str, Any]:
+def _revision_content(revision: NewStoryRevision) -> dict[str, Any]:
     return {
         "highlights": [_cited_json(highlight) for highlight in revision.highlights],
         "story": [_cited_json(sentence) for sentence in revision.story],
@@ -42,7 +42,7 @@ def revision_of(row: StoryRevisionRow | Row[Any]) -> StoryRevision:
     )
 
 
-def add_revision(session: Session, revision: StoryRevision) -> StoryRevision:
+def add_revision(session: Session, revision: NewStoryRevision) -> StoryRevision:
     """Store a new revision and make it the story's current text; `updated_at` moves to it."""
     get_row(session, StoryRow, revision.story_id, "story")
     latest = session.scalar(
@@ -76,7 +76,7 @@ def add_revision(session: Session, revision: StoryRevision) -> StoryRevision:
             ),
         },
     )
-    return replace(revision, id=new_id, number=number)
+    return replace(revision.saved(new_id), number=number)
 
 
 _REVISIONS = (

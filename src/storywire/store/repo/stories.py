@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -17,6 +17,7 @@ from storywire.models import (
     JoinReason,
     LinkKind,
     Membership,
+    NewStory,
     Stage,
     Story,
     StoryStatus,
@@ -55,7 +56,7 @@ def story_of(row: StoryRow | Row[Any]) -> Story:
     )
 
 
-def _story_values(story: Story) -> dict[str, Any]:
+def _story_values(story: NewStory) -> dict[str, Any]:
     return {"status": story.status.value, **{name: getattr(story, name) for name in _STORY_FIELDS}}
 
 
@@ -73,17 +74,18 @@ _LEVEL_STORY_SEQUENCE = text(
 _UPDATE_STORY = _STORIES.update().where(_STORIES.c.id == bindparam("row_id"))
 
 
-def add_story(session: Session, story: Story) -> Story:
-    """Insert a story; under the id it carries (the clusterer hands ids out), else a new one."""
+def add_story(session: Session, story: NewStory) -> Story:
+    """Insert a story; under its id when it has one (the clusterer hands ids out), else a new
+    one."""
     values = {"search_text": story.headline, **_story_values(story)}
-    if story.id is not None:
+    if isinstance(story, Story):
         values["id"] = story.id
-    story = replace(story, id=write_row(session, _INSERT_STORY, values).scalar_one())
+    stored = story.saved(write_row(session, _INSERT_STORY, values).scalar_one())
     if "id" in values and session.get_bind().dialect.name == "postgresql":
         # An id given explicitly leaves the column's sequence behind: bring it level, so a
         # story added without one never takes an id already used.
         write_row(session, _LEVEL_STORY_SEQUENCE, {})
-    return story
+    return stored
 
 
 def last_story_id(session: Session) -> int:
@@ -190,7 +192,7 @@ def list_stories(
 
 def story_summaries(session: Session, stories: list[Story]) -> list[StorySummary]:
     """These stories with their stored coverage counts, in the order given."""
-    ids = [story.id for story in stories if story.id is not None]
+    ids = [story.id for story in stories]
     if not ids:
         return []
     rows = read_rows(session, all_columns(StoryRow).where(StoryRow.id.in_(ids)))
