@@ -7,14 +7,14 @@ from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
 from storywire.models import StoryStatus, Topic
-from storywire.store.repo._sql import all_columns, read_rows
+from storywire.store.repo._sql import all_columns, read_rows, write_row, write_rows
 from storywire.store.tables import StoryRow, StoryTopicRow
 
 
 def save_topics(session: Session, story_id: int, topics: list[Topic]) -> None:
     """Replace a story's topics with these; of two with one slug (names that differ only in
     an apostrophe, as real headlines write them) the first, best supported, is kept."""
-    session.execute(delete(StoryTopicRow).where(StoryTopicRow.story_id == story_id))
+    write_row(session, _DELETE_TOPICS, {"story_id": story_id})
     rows: dict[str, dict[str, object]] = {}
     for topic in topics:
         rows.setdefault(
@@ -22,7 +22,11 @@ def save_topics(session: Session, story_id: int, topics: list[Topic]) -> None:
             {"story_id": story_id, "slug": topic.slug, "name": topic.name, "weight": topic.weight},
         )
     if rows:
-        session.execute(insert(StoryTopicRow), list(rows.values()))
+        write_rows(session, _INSERT_TOPIC, list(rows.values()))
+
+
+_DELETE_TOPICS = delete(StoryTopicRow).where(StoryTopicRow.story_id == bindparam("story_id"))
+_INSERT_TOPIC = insert(StoryTopicRow)
 
 
 _TOPICS = (
