@@ -96,3 +96,15 @@ def test_the_text_is_cut_at_96_tokens(cache: Path) -> None:
     )
     assert float(long @ longer) > 0.9999
     assert float(long @ early) < 0.9999
+
+
+def test_a_texts_vector_does_not_depend_on_the_texts_embedded_with_it(cache: Path) -> None:
+    """The int8 model scales activations per run: batched with a long text, a headline's
+    vector moved (cosine 0.977 against itself alone on a real stream), so the same article got
+    another vector in another feed round."""
+    embedder = MiniLMEmbedder(cache_dir=cache)
+    alone = embedder.embed(TEXTS[:1])[0]
+    lead = " ".join(["The central bank of Norland raised its main interest rate."] * 12)
+    together = embedder.embed([TEXTS[0], lead, *TEXTS[1:]])
+    assert np.array_equal(alone, together[0])
+    assert np.array_equal(embedder.embed(TEXTS[1:2])[0], together[2])
