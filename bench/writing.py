@@ -5,7 +5,12 @@
 
 Data (read from ../shared/data at run time, never copied): the Multi-News validation sample
 (`summarization/multinews-val250.jsonl`), 250 rows of 1-9 real source articles (`documents`) with
-a human reference summary (`summary`).
+a human reference summary (`summary`). Halves, by row, fixed: even row positions (0, 2, ... in
+file order) are the tune half, odd positions the report half (with `--limit N`, of the first N
+rows). Every figure is printed for both, tune first, each labelled with its half; the report half
+is the result, and the targets are judged on it. The script has no tunable constants of its own,
+but the writer's (src/storywire/write/) were chosen in earlier sessions on all 250 rows, so the
+report half is not unseen by them; from now on a writer constant is chosen on the tune half only.
 
 Systems, in the same run, on the same documents, each row run by all four in turn:
 - storywire: `ExtractiveWriter(default_embedder()).write(articles, words=100)`, one
@@ -46,9 +51,10 @@ for each system, from the row's documents to its summary text (storywire: buildi
 writing the story with its embedding and headline); loading the model and one warm-up call are
 not timed.
 
-Targets: ROUGE-1 recall (the first pass) at least 4 points above sumy's LexRank in the same run,
-zero ungrounded sentences, and a subjective share no higher than the sources'.
-Results go to stdout and bench/results/writing.json (git-ignored).
+Targets (issue #15), judged on the report half: ROUGE-1 recall (the first pass) at least 2 points
+above sumy's LexRank in the same run, zero ungrounded sentences, and a subjective share no higher
+than the sources'. Results go to stdout and bench/results/writing.json (git-ignored), with one
+section per half.
 """
 
 from __future__ import annotations
@@ -80,20 +86,26 @@ FILE = DATA / "summarization" / "multinews-val250.jsonl"
 RESULTS = RESULTS_DIR / "writing.json"
 WORDS = 100
 SUBJECTIVE = 0.5
-TARGET_MARGIN = 4.0  # ROUGE-1 recall points above sumy LexRank
+TARGET_MARGIN = 2.0  # ROUGE-1 recall points above sumy LexRank, on the report half (issue #15)
 PERL_OPTIONS = "-n 2 -m -a -l 100 -x -c 95 -r 1000 -f A -p 0.5"
 STORYWIRE = "storywire"
 LEAD = "lead-100 (round-robin)"
 LEXRANK = "LexRank (sumy)"
 TEXTRANK = "TextRank (sumy)"
 SYSTEMS = (STORYWIRE, LEAD, LEXRANK, TEXTRANK)
+HALVES = ("tune", "report")  # even row positions tune, odd ones report
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
+    index: int  # position in the file, from 0
     id: str
     documents: list[str]
     summary: str
+
+    @property
+    def half(self) -> str:
+        return HALVES[self.index % 2]
 
 
 @dataclass
@@ -370,20 +382,140 @@ def _version(package: str) -> str:
 
 
 def load(limit: int | None) -> list[Row]:
-    rows = []
+    rows: list[Row] = []
     for line in FILE.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            rows.append(Row(str(row["id"]), list(row["documents"]), row["summary"]))
+            rows.append(Row(len(rows), str(row["id"]), list(row["documents"]), row["summary"]))
     return rows[:limit] if limit else rows
+
+
+Score = Callable[[Sequence[Sequence[str]], Sequence[Sequence[str]], int | None], dict[str, Any]]
+
+
+def half_figures(
+    rows: Sequence[Row], outputs: dict[str, list[Output]], score: Score
+) -> dict[str, Any]:
+    """Every figure of one half: `rows` and, per system, its output for each of them in order."""
+    n = len(rows)
+    references = [split_sentences(row.summary) for row in rows]
+    source_sentences = [s for row in rows for d in row.documents for s in split_sentences(d)]
+    usable_sources = [
+        text for text in (clean_sentence(s) for s in source_sentences) if text and usable(text)
+    ]
+    systems: dict[str, dict[str, Any]] = {}
+    for name in SYSTEMS:
+        out = outputs[name]
+        selected = [s for o in out for s in o.selected]
+        systems[name] = {
+            "rouge": score([o.text for o in out], references, WORDS),
+            "rouge_full_reference": score([o.text for o in out], references, None),
+            "words_mean": round(sum(_word_count(o.text) for o in out) / n, 1),
+            "empty_summaries": sum(not o.text for o in out),
+            "sentences": len(selected),
+            "subjective_share": round(subjective_share(selected), 4),
+            "seconds_per_story": round(sum(o.seconds for o in out) / n, 4),
+            "cpu_seconds_per_story": round(sum(o.cpu_seconds for o in out) / n, 4),
+        }
+    sources = {
+        "documents": sum(len(row.documents) for row in rows),
+        "sentences": len(source_sentences),
+        "subjective_share": round(subjective_share(source_sentences), 4),
+        "usable_sentences": len(usable_sources),
+        "usable_subjective_share": round(subjective_share(usable_sources), 4),
+    }
+    missing = [
+        {"row": row.id, "sentence": sentence}
+        for row, output in zip(rows, outputs[STORYWIRE], strict=True)
+        for sentence in ungrounded(output, row.documents)
+    ]
+    ours = systems[STORYWIRE]
+    margin = round(ours["rouge"]["rouge1"]["r"] - systems[LEXRANK]["rouge"]["rouge1"]["r"], 2)
+    return {
+        "rows": n,
+        "reference_words_mean": round(sum(len(row.summary.split()) for row in rows) / n, 1),
+        "systems": systems,
+        "sources": sources,
+        "grounding": {"story_sentences": ours["sentences"], "ungrounded": missing},
+        "targets": {
+            "rouge1_recall_margin_over_lexrank": TARGET_MARGIN,
+            "margin": margin,
+            "met": {
+                "rouge1_margin_over_lexrank": margin >= TARGET_MARGIN,
+                "zero_ungrounded": not missing,
+                "subjective_share_not_above_sources": ours["subjective_share"]
+                <= sources["subjective_share"],
+            },
+        },
+    }
+
+
+def print_half(half: str, figures: dict[str, Any]) -> None:
+    label = f"[{half} half]"
+    systems, sources = figures["systems"], figures["sources"]
+    print(
+        f"\n{label} {'even' if half == 'tune' else 'odd'} row positions: {figures['rows']} rows, "
+        f"{sources['documents']} source documents, references "
+        f"{figures['reference_words_mean']:.0f} words on average"
+    )
+    header = "R-1 R|R-1 F|R-2 R|R-2 F|||full R-1 R|R-2 R|||words|sents|subj.|s/story|CPU s"
+    print(_line(f"{label} system", header.replace("|||", "|-|").split("|"), dash="|"))
+    for name, s in systems.items():
+        r, full = s["rouge"], s["rouge_full_reference"]
+        scores = [r["rouge1"]["r"], r["rouge1"]["f"], r["rouge2"]["r"], r["rouge2"]["f"]]
+        cells = [f"{v:.2f}" for v in scores]
+        cells += ["|", f"{full['rouge1']['r']:.2f}", f"{full['rouge2']['r']:.2f}", "|"]
+        cells += [f"{s['words_mean']:.1f}", str(s["sentences"]), f"{s['subjective_share']:.3f}"]
+        cells += [f"{s['seconds_per_story']:.3f}", f"{s['cpu_seconds_per_story']:.3f}"]
+        print(_line(name, cells))
+    for what, count, share in (
+        ("sources (all sentences)", "sentences", "subjective_share"),
+        ("sources (usable only)", "usable_sentences", "usable_subjective_share"),
+    ):
+        blank = ["", "", "", "", "|", "", "", "|", ""]
+        print(_line(what, [*blank, str(sources[count]), f"{sources[share]:.3f}"]))
+    ours = systems[STORYWIRE]
+    ours_r1 = ours["rouge"]["rouge1"]["r"]
+    ratios = ", ".join(
+        f"{name} x{ours_r1 / systems[name]['rouge']['rouge1']['r']:.3f}"
+        for name in SYSTEMS
+        if name != STORYWIRE and systems[name]["rouge"]["rouge1"]["r"]
+    )
+    print(f"{label} storywire / peer, ROUGE-1 recall: {ratios}")
+    interval = ours["rouge"]["rouge1"].get("r_conf_int")
+    peer_interval = systems[LEXRANK]["rouge"]["rouge1"].get("r_conf_int")
+    if interval and peer_interval:
+        print(
+            f"{label} ROUGE-1 recall 95% intervals: storywire {interval[0]:.2f}-{interval[1]:.2f}, "
+            f"LexRank {peer_interval[0]:.2f}-{peer_interval[1]:.2f}"
+        )
+    missing = figures["grounding"]["ungrounded"]
+    print(
+        f"{label} storywire: {ours['sentences']} story sentences, ungrounded sentences: "
+        f"{len(missing)}; empty stories: {ours['empty_summaries']}"
+    )
+    for item in missing[:5]:
+        print(f"  ungrounded ({item['row']}): {item['sentence'][:100]}")
+    targets = figures["targets"]
+    met = targets["met"]
+    judged = (
+        "judged here" if half == "report" else "shown for comparison; judged on the report half"
+    )
+    print(
+        f"{label} targets ({judged}): ROUGE-1 recall >= LexRank + {TARGET_MARGIN:.0f} points: "
+        f"{_met(met['rouge1_margin_over_lexrank'])} ({targets['margin']:+.2f}); "
+        f"zero ungrounded sentences: {_met(met['zero_ungrounded'])}; subjective share <= "
+        f"sources' ({ours['subjective_share']:.3f} vs {sources['subjective_share']:.3f}): "
+        f"{_met(met['subjective_share_not_above_sources'])}"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, help="only the first N rows")
     args = parser.parse_args()
-    if args.limit is not None and args.limit < 1:
-        parser.error("--limit must be at least 1")
+    if args.limit is not None and args.limit < 2:
+        parser.error("--limit must be at least 2 (one row for each half)")
     if data_missing([FILE]):
         return 2
     try:
@@ -416,98 +548,46 @@ def main() -> int:
     lexrank, textrank = SumyPeer(LEXRANK), SumyPeer(TEXTRANK)
 
     outputs: dict[str, list[Output]] = {name: [] for name in SYSTEMS}
-    missing: list[dict[str, str]] = []
     for row in rows:
         outputs[STORYWIRE].append(run_storywire(writer, row.documents))
         outputs[LEAD].append(run_lead(row.documents))
         outputs[LEXRANK].append(lexrank.run(row.documents))
         outputs[TEXTRANK].append(textrank.run(row.documents))
-        for sentence in ungrounded(outputs[STORYWIRE][-1], row.documents):
-            missing.append({"row": row.id, "sentence": sentence})
 
-    references = [split_sentences(row.summary) for row in rows]
     score = rouge_perl if perl_problem is None else rouge_python
     implementation = rouge_implementation(perl_problem)
-    source_sentences = [s for row in rows for d in row.documents for s in split_sentences(d)]
-    usable_sources = [
-        text for text in (clean_sentence(s) for s in source_sentences) if text and usable(text)
-    ]
-    n = len(rows)
-    systems: dict[str, dict[str, Any]] = {}
-    for name in SYSTEMS:
-        out = outputs[name]
-        selected = [s for o in out for s in o.selected]
-        systems[name] = {
-            "rouge": score([o.text for o in out], references, WORDS),
-            "rouge_full_reference": score([o.text for o in out], references, None),
-            "words_mean": round(sum(_word_count(o.text) for o in out) / n, 1),
-            "empty_summaries": sum(not o.text for o in out),
-            "sentences": len(selected),
-            "subjective_share": round(subjective_share(selected), 4),
-            "seconds_per_story": round(sum(o.seconds for o in out) / n, 4),
-            "cpu_seconds_per_story": round(sum(o.cpu_seconds for o in out) / n, 4),
-        }
-    sources = {
-        "documents": sum(len(row.documents) for row in rows),
-        "sentences": len(source_sentences),
-        "subjective_share": round(subjective_share(source_sentences), 4),
-        "usable_sentences": len(usable_sources),
-        "usable_subjective_share": round(subjective_share(usable_sources), 4),
-    }
-    ours = systems[STORYWIRE]
-    margin = round(ours["rouge"]["rouge1"]["r"] - systems[LEXRANK]["rouge"]["rouge1"]["r"], 2)
-    met = {
-        "rouge1_margin_over_lexrank": margin >= TARGET_MARGIN,
-        "zero_ungrounded": not missing,
-        "subjective_share_not_above_sources": ours["subjective_share"]
-        <= sources["subjective_share"],
-    }
-
-    reference_words = sum(len(row.summary.split()) for row in rows) / n
     print(
-        f"Story writing on Multi-News val250: {n} rows, {sources['documents']} source documents, "
-        f"references {reference_words:.0f} words on average; every summary cut to {WORDS} words"
+        f"Story writing on Multi-News val250: {len(rows)} rows, "
+        f"{sum(len(row.documents) for row in rows)} source documents; every summary cut to "
+        f"{WORDS} words"
+    )
+    print(
+        "Halves: even row positions (0, 2, ...) tune, odd ones report; the targets are judged on "
+        "the report half.\n  The writer's constants (src/storywire/write/) were chosen in "
+        "earlier sessions on all 250 rows, so the report half is not unseen by them;\n  from "
+        "now on a writer constant is chosen on the tune half only."
     )
     print(f"ROUGE: {implementation['name']}, {implementation['version']}")
     print(f"  R-1/R-2 columns: {implementation['options']}")
     print(f"  full ref columns: {implementation['full_reference_options']}")
     if perl_problem is not None:
         print(f"  (the official Perl ROUGE could not run: {perl_problem})")
-    header = "R-1 R|R-1 F|R-2 R|R-2 F|||full R-1 R|R-2 R|||words|sents|subj.|s/story|CPU s"
-    print(_line("system", header.replace("|||", "|-|").split("|"), dash="|"))
-    for name, s in systems.items():
-        r, full = s["rouge"], s["rouge_full_reference"]
-        scores = [r["rouge1"]["r"], r["rouge1"]["f"], r["rouge2"]["r"], r["rouge2"]["f"]]
-        cells = [f"{v:.2f}" for v in scores]
-        cells += ["|", f"{full['rouge1']['r']:.2f}", f"{full['rouge2']['r']:.2f}", "|"]
-        cells += [f"{s['words_mean']:.1f}", str(s["sentences"]), f"{s['subjective_share']:.3f}"]
-        cells += [f"{s['seconds_per_story']:.3f}", f"{s['cpu_seconds_per_story']:.3f}"]
-        print(_line(name, cells))
-    for label, count, share in (
-        ("sources (all sentences)", "sentences", "subjective_share"),
-        ("sources (usable only)", "usable_sentences", "usable_subjective_share"),
-    ):
-        blank = ["", "", "", "", "|", "", "", "|", ""]
-        print(_line(label, [*blank, str(sources[count]), f"{sources[share]:.3f}"]))
-    interval = ours["rouge"]["rouge1"].get("r_conf_int")
-    peer_interval = systems[LEXRANK]["rouge"]["rouge1"].get("r_conf_int")
-    if interval and peer_interval:
-        print(
-            f"ROUGE-1 recall 95% intervals: storywire {interval[0]:.2f}-{interval[1]:.2f}, "
-            f"LexRank {peer_interval[0]:.2f}-{peer_interval[1]:.2f}"
+    print(f"storywire model load {model_seconds:.1f} s (not timed)")
+    halves: dict[str, dict[str, Any]] = {}
+    for half in HALVES:
+        picked = [i for i, row in enumerate(rows) if row.half == half]
+        halves[half] = half_figures(
+            [rows[i] for i in picked],
+            {name: [outputs[name][i] for i in picked] for name in SYSTEMS},
+            score,
         )
+        print_half(half, halves[half])
+    result = halves["report"]["targets"]
+    verdict = result["met"]["rouge1_margin_over_lexrank"] and result["met"]["zero_ungrounded"]
     print(
-        f"storywire: {ours['sentences']} story sentences, ungrounded sentences: {len(missing)}; "
-        f"empty stories: {ours['empty_summaries']}; model load {model_seconds:.1f} s (not timed)"
-    )
-    for item in missing[:5]:
-        print(f"  ungrounded ({item['row']}): {item['sentence'][:100]}")
-    print(
-        f"targets: ROUGE-1 recall >= LexRank + {TARGET_MARGIN:.0f} points: "
-        f"{_met(met['rouge1_margin_over_lexrank'])} ({margin:+.2f}); "
-        f"zero ungrounded sentences: {_met(met['zero_ungrounded'])}; subjective share <= "
-        f"sources' ({ours['subjective_share']:.3f} vs {sources['subjective_share']:.3f}): "
-        f"{_met(met['subjective_share_not_above_sources'])}"
+        f"\nresult (report half): ROUGE-1 recall {result['margin']:+.2f} over LexRank, "
+        f"{len(halves['report']['grounding']['ungrounded'])} ungrounded sentences; target "
+        f"(>= +{TARGET_MARGIN:.0f}, 0 ungrounded): {_met(verdict)}"
     )
 
     report = {
@@ -521,21 +601,16 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "load_average_at_start": [round(x, 2) for x in load_avg],
         "limit": args.limit,
-        "rows": n,
+        "rows": len(rows),
         "words": WORDS,
-        "reference_words_mean": round(reference_words, 1),
+        "halves_rule": "even row positions (0, 2, ...) tune, odd ones report",
+        "writer_constants": "chosen in earlier sessions on all 250 rows (report half not unseen)",
         "rouge_implementation": implementation,
         "model_load_seconds": round(model_seconds, 3),
-        "systems": systems,
-        "sources": sources,
-        "grounding": {"story_sentences": ours["sentences"], "ungrounded": missing},
-        "targets": {
-            "rouge1_recall_margin_over_lexrank": TARGET_MARGIN,
-            "margin": margin,
-            "met": met,
-        },
+        "halves": halves,
+        "target_met_on_report_half": verdict,
         "summaries": [
-            {"row": row.id, **{name: outputs[name][i].text for name in SYSTEMS}}
+            {"row": row.id, "half": row.half, **{name: outputs[name][i].text for name in SYSTEMS}}
             for i, row in enumerate(rows)
         ],
     }
