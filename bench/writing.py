@@ -44,7 +44,10 @@ pass) and says so in the printout and the JSON.
 
 Neutrality: the share of sentences with `subjectivity(s) > 0.5`, pooled over all whole
 sentences a system selected (before the 100-word cut), next to the same share over all
-sentences (`split_sentences`) of all source documents. Grounding: a storywire story sentence is
+sentences (`split_sentences`) of all source documents. Repeated facts: the pairs of whole
+sentences in one summary of which one mostly contains the other's content words and numbers
+(`storywire.write.facts.repeated_pairs`: 60% of the smaller one's, which has 3 or more).
+Grounding: a storywire story sentence is
 grounded when its text, whitespace-normalised, occurs verbatim in at least one document it
 cites. Speed: wall seconds (`time.perf_counter`) and CPU seconds (`time.process_time`) per story
 for each system, from the row's documents to its summary text (storywire: building the articles,
@@ -81,6 +84,7 @@ from storywire.nlp.embed import default_embedder
 from storywire.nlp.sentences import split_sentences, words
 from storywire.nlp.subjectivity import subjectivity
 from storywire.write.extractive import ExtractiveWriter, SourceArticle, clean_sentence, usable
+from storywire.write.facts import repeated_pairs
 
 FILE = DATA / "summarization" / "multinews-val250.jsonl"
 RESULTS = RESULTS_DIR / "writing.json"
@@ -407,6 +411,7 @@ def half_figures(
     for name in SYSTEMS:
         out = outputs[name]
         selected = [s for o in out for s in o.selected]
+        repeated = [repeated_pairs(o.selected) for o in out]
         systems[name] = {
             "rouge": score([o.text for o in out], references, WORDS),
             "rouge_full_reference": score([o.text for o in out], references, None),
@@ -416,6 +421,8 @@ def half_figures(
             "subjective_share": round(subjective_share(selected), 4),
             "seconds_per_story": round(sum(o.seconds for o in out) / n, 4),
             "cpu_seconds_per_story": round(sum(o.cpu_seconds for o in out) / n, 4),
+            "repeated_fact_pairs": sum(len(repeats) for repeats in repeated),
+            "stories_with_repeats": sum(bool(repeats) for repeats in repeated),
         }
     sources = {
         "documents": sum(len(row.documents) for row in rows),
@@ -482,6 +489,11 @@ def print_half(half: str, figures: dict[str, Any]) -> None:
         if name != STORYWIRE and systems[name]["rouge"]["rouge1"]["r"]
     )
     print(f"{label} storywire / peer, ROUGE-1 recall: {ratios}")
+    repeats = ", ".join(
+        f"{name} {s['repeated_fact_pairs']} in {s['stories_with_repeats']} stories"
+        for name, s in systems.items()
+    )
+    print(f"{label} repeated facts (sentence pairs one mostly contains, facts.py): {repeats}")
     interval = ours["rouge"]["rouge1"].get("r_conf_int")
     peer_interval = systems[LEXRANK]["rouge"]["rouge1"].get("r_conf_int")
     if interval and peer_interval:

@@ -25,6 +25,7 @@ from storywire.write.extractive import (
     latest_coverage,
     usable,
 )
+from storywire.write.facts import repeated_pairs
 
 EPOCH = datetime(2026, 11, 2, tzinfo=UTC)
 EVENTS = ["quake-teravale", "rates-norland", "halvard-breach", "climate-vellmar", "cup-final"]
@@ -265,3 +266,14 @@ def test_sentences_in_the_coverage_own_words_are_more_central() -> None:
     assert centrality.shape == (4,)
     assert min(centrality[:3]) > centrality[3]
     assert _word_centrality([terms("Only one sentence here.")]).tolist() == pytest.approx([1.0])
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_no_two_sentences_or_highlights_state_the_same_fact(
+    written: dict[str, tuple[list[SourceArticle], WrittenStory]], event: str
+) -> None:
+    """Each fact once (#15): no sentence of the story, and no highlight, is mostly contained in
+    another (the demo's quake story stated its magnitude three times)."""
+    _, story = written[event]
+    assert repeated_pairs([s.text for s in story.story]) == []
+    assert repeated_pairs([h.text for h in story.highlights]) == []

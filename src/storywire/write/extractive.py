@@ -15,9 +15,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from storywire.nlp.embed import Embedder, Vectors
 from storywire.nlp.features import DocumentFrequencies, entities, terms
 from storywire.nlp.sentences import split_sentences
 from storywire.nlp.subjectivity import subjectivity
+from storywire.write.facts import content, restates
 
 _DATELINE = re.compile(
     r"^(?:[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{2,}(?:,\s*[\w .'’-]+)?\s*(?:\([^)]{1,40}\))?\s*(?:--|—|–|-)\s+)"
@@ -324,8 +326,9 @@ def _select(
     add up. Greedily, the sentence whose words not yet covered weigh most, times the chance
     that it is objective, plus a tenth of its score, per word of length to the power 0.3, is
     taken next: a budgeted coverage objective (Lin and Bilmes' submodular summarisation), so a
-    second sentence saying the same gains little. Near-repeats (cosine >= 0.8) are never both
-    taken. docs/writing.md has the figures against maximal marginal relevance and LexRank.
+    second sentence saying the same gains little. Near-repeats (cosine >= 0.8) and a sentence
+    that restates a chosen one (`facts.restates`) are never both taken. docs/writing.md has the
+    figures against maximal marginal relevance and LexRank.
     """
     bags = [set(sentence.words) for sentence in sentences]
     weight: defaultdict[str, float] = defaultdict(float)
@@ -336,6 +339,7 @@ def _select(
     relevance = scores / max(float(scores.max()), 1e-9)
     objective = [1.0 - sentence.subjective for sentence in sentences]
     lengths = [len(sentence.text.split()) for sentence in sentences]
+    contents = _contents(sentences)
     covered: set[str] = set()
     chosen: list[int] = []
     used = 0
@@ -350,6 +354,8 @@ def _select(
         candidates.discard(best)
         if chosen and max(float(similarity[best, j]) for j in chosen) >= 0.8:
             continue
+        if any(restates(contents(best), contents(j)) for j in chosen):
+            continue
         if used + lengths[best] > budget and chosen:
             if used >= 0.97 * budget:
                 break
@@ -358,6 +364,11 @@ def _select(
         used += lengths[best]
         covered.update(bags[best])
     return chosen
+
+
+def _contents(sentences: list[_Sentence]) -> Callable[[int], frozenset[str]]:
+    """Each sentence's `facts.content`, worked out when first asked for."""
+    return cache(lambda index: content(sentences[index].text))
 
 
 def _citations(index: int, sentences: list[_Sentence], similarity: Vectors) -> tuple[int, ...]:
@@ -386,12 +397,13 @@ def _highlights(
     sentences: list[_Sentence], similarity: Vectors, scores: np.ndarray
 ) -> list[CitedText]:
     """Three central facts, each from a short sentence, mutually different."""
+    contents = _contents(sentences)
     picked: list[int] = []
     for i in sorted(range(len(sentences)), key=lambda i: (-scores[i], i)):
         text = sentences[i].text
         if len(text.split()) > HIGHLIGHT_WORDS or _PRONOUN_SOURCE.search(text):
             continue  # a highlight stands alone: no "she said" without a she
-        if any(similarity[i, j] >= 0.6 for j in picked):
+        if any(similarity[i, j] >= 0.6 or restates(contents(i), contents(j)) for j in picked):
             continue
         picked.append(i)
         if len(picked) == 3:
