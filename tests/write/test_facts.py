@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storywire.write.facts import content, repeated_pairs, restates
+from storywire.write.facts import content, each_fact_once, repeated_pairs, restates
 
 
 def test_a_sentence_that_adds_little_to_another_restates_it() -> None:
@@ -36,3 +36,14 @@ def test_repeated_pairs_lists_each_pair_once_in_order() -> None:
         "A strong earthquake struck southern Calveria.",
     ]
     assert repeated_pairs(sentences) == [(0, 2)]
+
+
+def test_each_fact_once_keeps_the_first_statement_of_a_fact() -> None:
+    sentences = [
+        "A magnitude 6.4 earthquake shook southern Calveria early on Tuesday.",
+        "A strong earthquake struck southern Calveria.",
+        "Rescuers searched collapsed buildings in Teravale through the night.",
+        "The earthquake measured magnitude 6.4, seismologists said.",
+    ]
+    assert each_fact_once(sentences) == [0, 2]
+    assert each_fact_once([]) == []

@@ -533,3 +533,16 @@ def test_storywire_write_uses_the_configured_llm_and_says_when_it_falls_back(
     assert fell_back.returncode == 0, fell_back.stderr
     assert json.loads(fell_back.stdout)["headline"] != GROUNDED["headline"]
     assert "fell back to the extractive story: fallback: malformed answer" in fell_back.stderr
+
+
+def test_a_fact_the_model_states_twice_is_published_once() -> None:
+    """Each fact once (#15): a grounded sentence that restates an earlier one is dropped."""
+    answer = json.loads(json.dumps(GROUNDED))
+    again = {"text": "A strong earthquake struck Teravale on Tuesday.", "sources": ["1.1"]}
+    answer["story"].insert(2, again)
+    answer["highlights"].append(dict(answer["highlights"][0]))
+    with serve(Answer(json.dumps(answer))) as server:
+        story = _writer(server.base_url).write(ARTICLES, words=150)
+    assert story.outcome == "llm"
+    assert [w.text for w in story.story] == [item["text"] for item in GROUNDED["story"]]
+    assert [w.text for w in story.highlights] == [h["text"] for h in GROUNDED["highlights"]]

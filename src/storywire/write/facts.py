@@ -1,6 +1,6 @@
 """When two sentences of a story state the same fact: most of one's content (its content words
 and numbers) is in the other's. "A strong earthquake struck southern Calveria" says little that
-"A magnitude 6.4 earthquake shook southern Calveria on Tuesday" does not. The writer never keeps
+"A magnitude 6.4 earthquake shook southern Calveria on Tuesday" does not. Neither writer keeps
 both; bench/writing.py counts such pairs in every system's stories."""
 
 from __future__ import annotations
@@ -38,3 +38,16 @@ def repeated_pairs(sentences: Sequence[str]) -> list[tuple[int, int]]:
         for j in range(i + 1, len(contents))
         if restates(contents[i], contents[j])
     ]
+
+
+def each_fact_once(sentences: Sequence[str]) -> list[int]:
+    """The positions of the sentences to keep, in order: each one that restates none kept
+    before it."""
+    kept: list[int] = []
+    contents: list[frozenset[str]] = []
+    for index, sentence in enumerate(sentences):
+        found = content(sentence)
+        if not any(restates(found, other) for other in contents):
+            kept.append(index)
+            contents.append(found)
+    return kept

@@ -50,6 +50,7 @@ from storywire.write.extractive import (
     story_texts,
     usable,
 )
+from storywire.write.facts import each_fact_once
 from storywire.write.grounding import Claim, check_story
 
 log = logging.getLogger(__name__)
@@ -281,8 +282,8 @@ class LLMWriter:
         by_id = {s.id: s for s in sentences}
         return WrittenStory(
             headline=draft.headline,
-            highlights=[_written(c, by_id) for c in draft.highlights],
-            story=[_written(c, by_id) for c in _within(draft.story, words)],
+            highlights=[_written(c, by_id) for c in _once(draft.highlights)],
+            story=[_written(c, by_id) for c in _within(_once(draft.story), words)],
             opinions=extractive.opinions,
             sources=extractive.sources,
             outcome="llm",
@@ -479,6 +480,12 @@ def _claims(items: Any, label: str) -> list[Claim]:
 def _written(claim: Claim, by_id: dict[str, SourceSentence]) -> CitedText:
     """A grounded claim with its sentence ids turned into article citations, in citing order."""
     return CitedText(claim.text, tuple(dict.fromkeys(by_id[s].article for s in claim.sources)))
+
+
+def _once(claims: list[Claim]) -> list[Claim]:
+    """The claims less any that restates an earlier one (`facts.each_fact_once`): a small
+    model often says the same thing twice."""
+    return [claims[i] for i in each_fact_once([claim.text for claim in claims])]
 
 
 def _within(story: list[Claim], words: int) -> list[Claim]:
