@@ -25,7 +25,7 @@ from storywire.write.extractive import (
     latest_coverage,
     usable,
 )
-from storywire.write.facts import repeated_pairs
+from storywire.write.facts import figures, repeated_pairs
 
 EPOCH = datetime(2026, 11, 2, tzinfo=UTC)
 EVENTS = ["quake-teravale", "rates-norland", "halvard-breach", "climate-vellmar", "cup-final"]
@@ -277,3 +277,54 @@ def test_no_two_sentences_or_highlights_state_the_same_fact(
     _, story = written[event]
     assert repeated_pairs([s.text for s in story.story]) == []
     assert repeated_pairs([h.text for h in story.highlights]) == []
+
+
+def _figures_stated(story: WrittenStory) -> dict[str, set[str]]:
+    stated: dict[str, set[str]] = {}
+    for text in [
+        story.headline,
+        *(h.text for h in story.highlights),
+        *(s.text for s in story.story),
+    ]:
+        for kind, values in figures(text).items():
+            stated.setdefault(kind, set()).update(values)
+    return stated
+
+
+@pytest.mark.parametrize(("hours", "dead"), [(12, "9"), (60, "23")])
+def test_the_page_states_the_latest_toll_the_coverage_supports(
+    corpus: Corpus, hours: int, dead: str
+) -> None:
+    """Current facts (#15): the demo quake's toll went from two to nine to 23; headline,
+    highlights and story give only the latest (an earlier one only as history, "from nine")."""
+    sources = [a for a in _sources(corpus, "quake-teravale") if a.published]
+    early = [a for a in sources if a.published <= EPOCH + timedelta(hours=hours)]
+    story = ExtractiveWriter(default_embedder()).write(early)
+    assert _figures_stated(story)["dead"] == {dead}
+
+
+def test_an_updated_count_replaces_the_old_one_in_a_real_like_story() -> None:
+    day = datetime(2026, 3, 9, 6, tzinfo=UTC)
+
+    def article(n: int, outlet: str, hours: int, title: str, text: str) -> SourceArticle:
+        return SourceArticle(n, title, text, outlet, published=day + timedelta(hours=hours))
+
+    articles = [
+        article(1, "River Post", 0, "Floods hit Arlen valley",
+                "Flash floods swept through the Arlen valley on Monday. At least 12 people are "
+                "missing, the regional fire service said. Rescuers used boats to reach homes."),
+        article(2, "Valley News", 3, "Dozens missing after Arlen floods",
+                "Flash floods swept through the Arlen valley on Monday morning. The fire service "
+                "said 12 people were missing and 300 residents had been evacuated."),
+        article(3, "River Post", 27, "Arlen flood: missing count falls to four",
+                "The number of people missing after the Arlen valley floods fell to four on "
+                "Tuesday, down from 12, as rescuers found survivors. Some 300 residents remain "
+                "evacuated."),
+        article(4, "Valley News", 28, "Four still missing in Arlen valley",
+                "Four people are still missing in the Arlen valley, the fire service said on "
+                "Tuesday. Rescuers found eight survivors on rooftops overnight."),
+    ]  # fmt: skip
+    story = ExtractiveWriter(default_embedder()).write(articles)
+    stated = _figures_stated(story)
+    assert stated.get("missing") == {"4"}
+    assert stated.get("displaced", {"300"}) == {"300"}

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from storywire.write.facts import content, each_fact_once, repeated_pairs, restates
+from datetime import UTC, datetime, timedelta
+
+from storywire.write.facts import (
+    content,
+    current_figures,
+    each_fact_once,
+    figures,
+    out_of_date,
+    repeated_pairs,
+    restates,
+)
 
 
 def test_a_sentence_that_adds_little_to_another_restates_it() -> None:
@@ -47,3 +57,48 @@ def test_each_fact_once_keeps_the_first_statement_of_a_fact() -> None:
     ]
     assert each_fact_once(sentences) == [0, 2]
     assert each_fact_once([]) == []
+
+
+def test_figures_are_counts_of_what_coverage_updates() -> None:
+    assert figures("A magnitude 6.4 quake struck, killing at least nine people in Teravale.") == {
+        "dead": {"9"}
+    }
+    assert figures(
+        "Nine people are confirmed dead and more than 80 injured, 14 of them badly."
+    ) == {
+        "dead": {"9"},
+        "injured": {"80"},
+    }
+    assert figures("Police arrested 12 protesters; 3 officers were hurt.") == {
+        "arrested": {"12"},
+        "injured": {"3"},
+    }
+
+
+def test_what_is_not_a_current_figure_is_left_out() -> None:
+    """A phrase ends at a comma or an "and"; a number after "from" is history; a sentence that
+    names a year is background; a share or a magnitude is not a count."""
+    assert figures("23 people have died and about 140 have been treated in hospital.") == {
+        "dead": {"23"}
+    }
+    assert figures("The toll rose to 23 deaths, up from nine.") == {"dead": {"23"}}
+    assert figures("The region's last big earthquake, in 1987, killed 14 people.") == {}
+    assert figures("Turnout fell to 45% as 6.5 million stayed home.") == {}
+
+
+def test_the_current_figure_is_the_latest_coverage_gives() -> None:
+    day = datetime(2026, 11, 2, tzinfo=UTC)
+    dated = [
+        ("Officials reported at least two deaths.", day),
+        ("Nine people are confirmed dead and 80 injured.", day + timedelta(hours=2)),
+        ("The toll has climbed to 23 dead, officials said.", day + timedelta(days=1)),
+        ("Undated: 5 people died.", None),
+    ]
+    current = current_figures(dated)
+    assert current == {"dead": "23", "injured": "80"}
+    assert out_of_date("Nine people are confirmed dead.", current)
+    assert not out_of_date("The toll rose from nine to 23 deaths.", current)
+    assert not out_of_date("More than 80 people were injured.", current)
+    assert not out_of_date("Rescuers searched the rubble.", current)
+    # Without dates nothing says which figure is the latest.
+    assert current_figures([(text, None) for text, _ in dated]) == {}

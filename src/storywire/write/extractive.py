@@ -27,7 +27,7 @@ from storywire.nlp.embed import Embedder, Vectors
 from storywire.nlp.features import DocumentFrequencies, entities, terms
 from storywire.nlp.sentences import split_sentences
 from storywire.nlp.subjectivity import subjectivity
-from storywire.write.facts import content, restates
+from storywire.write.facts import content, current_figures, out_of_date, restates
 
 _DATELINE = re.compile(
     r"^(?:[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{2,}(?:,\s*[\w .'’-]+)?\s*(?:\([^)]{1,40}\))?\s*(?:--|—|–|-)\s+)"
@@ -153,14 +153,21 @@ class ExtractiveWriter:
         vectors = self.embedder.embed([s.text for s in sentences])
         similarity = vectors @ vectors.T
         scores = _scores(sentences, similarity)
-        chosen = _select(sentences, similarity, scores, budget)
+        # Coverage updates its figures (a toll, a count): only the latest ones are stated.
+        published = {a.id: a.published for a in representatives}
+        current = current_figures(
+            [(s.text, published.get(s.article)) for s in sentences]
+            + [(a.title, a.published) for a in representatives]
+        )
+        stale = {i for i, s in enumerate(sentences) if out_of_date(s.text, current)}
+        chosen = _select(sentences, similarity, scores, budget, stale)
         chosen.sort(
             key=lambda i: (sentences[i].published, sentences[i].article, sentences[i].position)
         )
         story = [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in chosen]
-        highlights = _highlights(sentences, similarity, scores)
+        highlights = _highlights(sentences, similarity, scores, stale)
         return WrittenStory(
-            headline=self._headline(representatives or list(articles)),
+            headline=self._headline(representatives or list(articles), current),
             highlights=highlights,
             story=story,
             opinions=opinions,
@@ -190,10 +197,15 @@ class ExtractiveWriter:
                     )
         return found
 
-    def _headline(self, articles: Sequence[SourceArticle]) -> str:
+    def _headline(
+        self, articles: Sequence[SourceArticle], current: dict[str, str] | None = None
+    ) -> str:
         """The title closest to the centre of the latest coverage, preferring sober reports to
-        explainers, and in a close call the fresher one (a story's latest development)."""
+        explainers, and in a close call the fresher one (a story's latest development); not
+        one with an out-of-date figure while another title has none."""
         titled = latest_coverage([a for a in articles if a.title.strip()])
+        if current:
+            titled = [a for a in titled if not out_of_date(a.title, current)] or titled
         if not titled:
             return ""
         titles = [clean_headline(a.title, a.outlet) for a in titled]
@@ -317,7 +329,11 @@ def _lexrank(similarity: Vectors, threshold: float = 0.3, damping: float = 0.85)
 
 
 def _select(
-    sentences: list[_Sentence], similarity: Vectors, scores: np.ndarray, budget: int
+    sentences: list[_Sentence],
+    similarity: Vectors,
+    scores: np.ndarray,
+    budget: int,
+    stale: set[int],
 ) -> list[int]:
     """Sentences that together cover the coverage's recurring words, within the word budget.
 
@@ -343,7 +359,7 @@ def _select(
     covered: set[str] = set()
     chosen: list[int] = []
     used = 0
-    candidates = set(range(len(sentences)))
+    candidates = set(range(len(sentences))) - stale
     while candidates:
 
         def gain(i: int) -> tuple[float, int]:
@@ -394,14 +410,15 @@ def _unattributed(text: str) -> bool:
 
 
 def _highlights(
-    sentences: list[_Sentence], similarity: Vectors, scores: np.ndarray
+    sentences: list[_Sentence], similarity: Vectors, scores: np.ndarray, stale: set[int]
 ) -> list[CitedText]:
-    """Three central facts, each from a short sentence, mutually different."""
+    """Three central facts, each from a short sentence, mutually different and none with an
+    out-of-date figure."""
     contents = _contents(sentences)
     picked: list[int] = []
     for i in sorted(range(len(sentences)), key=lambda i: (-scores[i], i)):
         text = sentences[i].text
-        if len(text.split()) > HIGHLIGHT_WORDS or _PRONOUN_SOURCE.search(text):
+        if i in stale or len(text.split()) > HIGHLIGHT_WORDS or _PRONOUN_SOURCE.search(text):
             continue  # a highlight stands alone: no "she said" without a she
         if any(similarity[i, j] >= 0.6 or restates(contents(i), contents(j)) for j in picked):
             continue

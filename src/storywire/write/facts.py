@@ -1,13 +1,23 @@
-"""When two sentences of a story state the same fact: most of one's content (its content words
-and numbers) is in the other's. "A strong earthquake struck southern Calveria" says little that
-"A magnitude 6.4 earthquake shook southern Calveria on Tuesday" does not. Neither writer keeps
-both; bench/writing.py counts such pairs in every system's stories."""
+"""Facts in a story's sentences: when two state the same fact, and when a figure is out of date.
+
+Two sentences state the same fact when most of one's content (its content words and numbers) is
+in the other's: "A strong earthquake struck southern Calveria" says little that "A magnitude 6.4
+earthquake shook southern Calveria on Tuesday" does not. Neither writer keeps both;
+bench/writing.py counts such pairs in every system's stories.
+
+A figure is a count of something coverage updates (the dead, the injured, the missing, the
+displaced, arrests): a number with one of their words near it. Once the latest coverage says 23
+dead, a sentence that says nine dead, and nothing else about the dead, is out of date.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from storywire.nlp.features import NUMBER, entities, terms
+from storywire.nlp.features import NUMBER, entities, normalise_number, terms
+from storywire.write.grounding import NUMBER_WORDS
 
 # "Mostly": this share of the smaller sentence's content found in the other.
 RESTATED_SHARE = 0.6
@@ -51,3 +61,97 @@ def each_fact_once(sentences: Sequence[str]) -> list[int]:
             kept.append(index)
             contents.append(found)
     return kept
+
+
+# What a figure counts: word beginnings in English, Spanish and German (the writer's languages).
+_COUNTED = {
+    "dead": ("kill", "dead", "death", "died", "dies", "fatalit", "muert", "fallec", "tote",
+             "getötet"),
+    "injured": ("injur", "wound", "hurt", "herid", "lesionad", "verletz"),
+    "missing": ("missing", "desaparec", "vermisst"),
+    "displaced": ("displac", "homeless", "evacu", "desplazad", "evakuiert", "obdachlos"),
+    "arrested": ("arrest", "detain", "detenid", "festgenommen", "verhaftet"),
+}  # fmt: skip
+# Words from a number to its counted word, at most.
+FIGURE_WINDOW = 5
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:-[^\W\d_]+)?|[,;:()]", re.UNICODE)
+# Where a number's phrase ends: "23 died and about 140 were treated" counts 140 as nothing.
+_BOUNDARIES = frozenset(",;:()") | {"and", "but", "while", "y", "und"}
+# A year in a sentence marks it as background ("the 1987 earthquake killed 14 people").
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_HISTORY = "from"  # "up from nine": a number after it is history
+
+
+def figures(text: str) -> dict[str, set[str]]:
+    """What the sentence counts: kind ("dead", "injured", ...) -> the numbers it gives for it.
+    A number counts the kind whose word stands nearest it, within FIGURE_WINDOW words and not
+    past a comma or an "and"; numbers after "from" ("up from nine") are history and not given.
+    A sentence that names a year is background and gives none."""
+    if _YEAR.search(text):
+        return {}
+    tokens = [token.casefold() for token in _TOKEN.findall(text)]
+    kinds = [_kind(token) for token in tokens]
+    found: dict[str, set[str]] = {}
+    for position, token in enumerate(tokens):
+        value = _value(token)
+        if value is None or (position and tokens[position - 1] == _HISTORY):
+            continue
+        kind = _nearest_kind(tokens, kinds, position)
+        if kind is not None:
+            found.setdefault(kind, set()).add(value)
+    return found
+
+
+def current_figures(dated: Iterable[tuple[str, datetime | None]]) -> dict[str, str]:
+    """Kind -> the latest figure the coverage gives for it: from the newest sentences that give
+    one, the largest of their numbers. Undated sentences say nothing of which figure is latest,
+    so coverage without dates has no current figures."""
+    latest: dict[str, tuple[datetime, float, str]] = {}
+    for text, when in dated:
+        if when is None:
+            continue
+        for kind, values in figures(text).items():
+            for value in values:
+                key = (when, float(value), value)
+                if kind not in latest or key[:2] > latest[kind][:2]:
+                    latest[kind] = key
+    return {kind: value for kind, (_, _, value) in latest.items()}
+
+
+def out_of_date(text: str, current: dict[str, str]) -> bool:
+    """Whether the sentence gives a figure, and not the current one, for something counted."""
+    return any(
+        kind in current and current[kind] not in values for kind, values in figures(text).items()
+    )
+
+
+def _nearest_kind(tokens: list[str], kinds: list[str | None], position: int) -> str | None:
+    """The kind of the counted word nearest the number at `position` (the one before it on a
+    tie), looking as far as FIGURE_WINDOW words and the phrase's boundaries."""
+    for distance in range(1, FIGURE_WINDOW + 1):
+        for other in (position - distance, position + distance):
+            if 0 <= other < len(tokens) and _within_phrase(tokens, position, other):
+                kind = kinds[other]
+                if kind is not None:
+                    return kind
+    return None
+
+
+def _within_phrase(tokens: list[str], a: int, b: int) -> bool:
+    low, high = sorted((a, b))
+    return not any(token in _BOUNDARIES for token in tokens[low + 1 : high])
+
+
+def _kind(token: str) -> str | None:
+    for kind, starts in _COUNTED.items():
+        if token.startswith(starts):
+            return kind
+    return None
+
+
+def _value(token: str) -> str | None:
+    """A count: a whole number, in digits or words (not a magnitude, a share or a rate)."""
+    if token[0].isdigit():
+        value = normalise_number(token)
+        return value if value.isdigit() else None
+    return NUMBER_WORDS.get(token)

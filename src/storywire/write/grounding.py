@@ -75,7 +75,7 @@ _ENGLISH_NUMBERS = {
 }
 # Number words a source may use for a digit the writer prints. Spanish "once" (11) is left out:
 # it is an English word too.
-_SOURCE_NUMBER_WORDS = {
+NUMBER_WORDS = {
     **_ENGLISH_NUMBERS,
     **{w: str(v) for v, w in enumerate("dos tres cuatro cinco seis siete ocho nueve".split(), 2)},
     **{w: str(v) for v, w in enumerate("zwei drei vier fünf sechs sieben acht neun".split(), 2)},
@@ -153,7 +153,7 @@ def _number_problems(sentence: str, sources: list[str], cited: str) -> list[str]
     available = _numbers(cited)
     slots: dict[str, set[str]] = {}  # number -> content stems beside it in a cited sentence
     for source in sources:
-        for number, near in _slots(_fold(source), _SOURCE_NUMBER_WORDS):
+        for number, near in _slots(_fold(source), NUMBER_WORDS):
             for form in {number, number.rstrip("%")}:
                 slots.setdefault(form, set()).update(near)
     misplaced: dict[str, list[str]] = {}  # number -> the words beside it no cited slot has
@@ -180,7 +180,7 @@ def _numbers(folded: str) -> set[str]:
     for number in _numbers_written(folded):
         found.add(number)
         found.add(number.rstrip("%"))
-    found |= {_SOURCE_NUMBER_WORDS[w] for w in _WORD.findall(folded) if w in _SOURCE_NUMBER_WORDS}
+    found |= {NUMBER_WORDS[w] for w in _WORD.findall(folded) if w in NUMBER_WORDS}
     return found
 
 
