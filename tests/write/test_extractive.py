@@ -297,8 +297,8 @@ def test_the_page_states_the_latest_toll_the_coverage_supports(
 ) -> None:
     """Current facts (#15): the demo quake's toll went from two to nine to 23; headline,
     highlights and story give only the latest (an earlier one only as history, "from nine")."""
-    sources = [a for a in _sources(corpus, "quake-teravale") if a.published]
-    early = [a for a in sources if a.published <= EPOCH + timedelta(hours=hours)]
+    until = EPOCH + timedelta(hours=hours)
+    early = [a for a in _sources(corpus, "quake-teravale") if a.published and a.published <= until]
     story = ExtractiveWriter(default_embedder()).write(early)
     assert _figures_stated(story)["dead"] == {dead}
 
