@@ -546,3 +546,33 @@ def test_a_fact_the_model_states_twice_is_published_once() -> None:
     assert story.outcome == "llm"
     assert [w.text for w in story.story] == [item["text"] for item in GROUNDED["story"]]
     assert [w.text for w in story.highlights] == [h["text"] for h in GROUNDED["highlights"]]
+
+
+def test_a_figure_the_coverage_has_updated_is_not_published() -> None:
+    """Current figures (#15): an earlier report's "nine killed" is dropped from the model's
+    story once later articles say 23, and a headline with it gives way to the extractive one."""
+    early = SourceArticle(
+        id=10,
+        title="Quake kills nine in Teravale",
+        text="Officials said nine people were killed when the quake struck Teravale on Tuesday.",
+        outlet="Hill Gazette",
+        published=T0 - timedelta(hours=3),
+    )
+    articles = [*ARTICLES, early]
+    numbered = {s.text: s.id for s in source_sentences(articles)}  # in publishing order
+    renumbered = {s.id: numbered[s.text] for s in source_sentences(ARTICLES)}
+    answer = json.loads(json.dumps(GROUNDED))
+    for item in answer["highlights"] + answer["story"]:
+        item["sources"] = [renumbered[source] for source in item["sources"]]
+    nine = numbered[early.text]
+    answer["headline"] = "Nine people killed in Teravale quake"
+    answer["story"].append({"text": early.text, "sources": [nine]})
+    with serve(Answer(json.dumps(answer))) as server:
+        story = _writer(server.base_url).write(articles, words=150)
+    assert story.outcome == "llm"
+    assert [w.text for w in story.story] == [item["text"] for item in GROUNDED["story"]]
+    assert "nine" not in story.headline.lower() and story.headline
+    answer["story"] = answer["story"][-1:]  # nothing but the old figure: the extractive story
+    with serve(Answer(json.dumps(answer))) as server:
+        story = _writer(server.base_url).write(articles, words=150)
+    assert story.outcome == "fallback: every sentence has an old figure"

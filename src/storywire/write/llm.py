@@ -50,7 +50,7 @@ from storywire.write.extractive import (
     story_texts,
     usable,
 )
-from storywire.write.facts import each_fact_once
+from storywire.write.facts import current_figures, each_fact_once, out_of_date
 from storywire.write.grounding import Claim, check_story
 
 log = logging.getLogger(__name__)
@@ -280,10 +280,22 @@ class LLMWriter:
             self.last_tokens,
         )
         by_id = {s.id: s for s in sentences}
+        # As in the extractive story: only the latest figures, each fact once.
+        published = {a.id: a.published for a in articles}
+        current = current_figures(
+            [(s.text, published.get(s.article)) for s in sentences]
+            + [(a.title, a.published) for a in articles if not a.opinion]
+        )
+        highlights = _once(_current(draft.highlights, current))
+        fresh = _current(draft.story, current)
+        if not fresh:
+            return replace(extractive, outcome="fallback: every sentence has an old figure")
+        story = _within(_once(fresh), words)
+        stale_headline = out_of_date(draft.headline, current)
         return WrittenStory(
-            headline=draft.headline,
-            highlights=[_written(c, by_id) for c in _once(draft.highlights)],
-            story=[_written(c, by_id) for c in _within(_once(draft.story), words)],
+            headline=extractive.headline if stale_headline else draft.headline,
+            highlights=[_written(c, by_id) for c in highlights],
+            story=[_written(c, by_id) for c in story],
             opinions=extractive.opinions,
             sources=extractive.sources,
             outcome="llm",
@@ -480,6 +492,12 @@ def _claims(items: Any, label: str) -> list[Claim]:
 def _written(claim: Claim, by_id: dict[str, SourceSentence]) -> CitedText:
     """A grounded claim with its sentence ids turned into article citations, in citing order."""
     return CitedText(claim.text, tuple(dict.fromkeys(by_id[s].article for s in claim.sources)))
+
+
+def _current(claims: list[Claim], current: dict[str, str]) -> list[Claim]:
+    """The claims less any that gives a figure the coverage has since updated
+    (`facts.out_of_date`)."""
+    return [claim for claim in claims if not out_of_date(claim.text, current)]
 
 
 def _once(claims: list[Claim]) -> list[Claim]:
