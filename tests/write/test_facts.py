@@ -84,6 +84,8 @@ def test_what_is_not_a_current_figure_is_left_out() -> None:
     assert figures("The toll rose to 23 deaths, up from nine.") == {"dead": {"23"}}
     assert figures("The region's last big earthquake, in 1987, killed 14 people.") == {}
     assert figures("Turnout fell to 45% as 6.5 million stayed home.") == {}
+    assert figures("Singer-songwriter Oliver Tree dies at 32 in helicopter crash") == {}
+    assert figures("A 32-year-old man was arrested; police said he was aged 40.") == {}
 
 
 def test_the_current_figure_is_the_latest_coverage_gives() -> None:

@@ -80,13 +80,16 @@ _BOUNDARIES = frozenset(",;:()") | {"and", "but", "while", "y", "und"}
 # A year in a sentence marks it as background ("the 1987 earthquake killed 14 people").
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _HISTORY = "from"  # "up from nine": a number after it is history
+# An age is not a count: "dies at 32", "aged 32", "a 32-year-old".
+_AGE_BEFORE = frozenset({"at", "aged", "age"})
+_AGE_AFTER = frozenset({"year", "years", "year-old", "years-old"})
 
 
 def figures(text: str) -> dict[str, set[str]]:
     """What the sentence counts: kind ("dead", "injured", ...) -> the numbers it gives for it.
     A number counts the kind whose word stands nearest it, within FIGURE_WINDOW words and not
-    past a comma or an "and"; numbers after "from" ("up from nine") are history and not given.
-    A sentence that names a year is background and gives none."""
+    past a comma or an "and"; numbers after "from" ("up from nine") are history and ages ("dies
+    at 32") are not counts. A sentence that names a year is background and gives none."""
     if _YEAR.search(text):
         return {}
     tokens = [token.casefold() for token in _TOKEN.findall(text)]
@@ -94,7 +97,9 @@ def figures(text: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for position, token in enumerate(tokens):
         value = _value(token)
-        if value is None or (position and tokens[position - 1] == _HISTORY):
+        before = tokens[position - 1] if position else ""
+        after = tokens[position + 1] if position + 1 < len(tokens) else ""
+        if value is None or before == _HISTORY or before in _AGE_BEFORE or after in _AGE_AFTER:
             continue
         kind = _nearest_kind(tokens, kinds, position)
         if kind is not None:
