@@ -188,6 +188,10 @@ def test_datelines_are_removed(raw: str, clean: str) -> None:
         "Will the central bank raise its rate again before the end of the year?",
         '"Most of us had nothing to do with support or contractors," she said.',
         "The plan would cost far more than the council had been told, they said.",
+        # a feed's standfirst cut off mid-phrase, a question in quotes and a photo caption
+        "On Sunday, the comedian wished the president a happy birthday, sharing a spoof of Trump’",
+        '"Will the central bank raise its rate again before the end of the year?"',
+        "Collin Rose, a police officer at Wayne State (Photo: Wayne State University)",
     ],
 )
 def test_sentences_that_cannot_stand_alone_are_not_used(sentence: str) -> None:

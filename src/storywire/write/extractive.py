@@ -45,6 +45,10 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[^\W\d_][\w'’-]*")
+# A finished sentence: a full stop or "!" (a question is no report), perhaps inside a quote or
+# brackets. A feed's cut-off standfirst ("sharing a spoof of Trump’") and a caption
+# ("(Photo: Wayne State University)") end otherwise.
+_ENDED = re.compile(r"[.!][\"”'’»)]*$")
 _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re.IGNORECASE)
 # Starts only at the first blank of a run (a run of spaces was quadratic).
 _TITLE_TAIL = re.compile(r"(?<!\s)\s++[|–—-]\s++([^|–—-]{2,40})$")
@@ -118,8 +122,7 @@ def usable(sentence: str) -> bool:
         and not _NEEDS_CONTEXT.match(sentence)
         and not _BOILERPLATE.search(sentence)
         and not _BYLINE.match(sentence)
-        and sentence[-1:] in ".!?\"”'’»)"
-        and not sentence.endswith("?")
+        and _ENDED.search(sentence) is not None
         and not _unattributed(sentence)
     )
 
