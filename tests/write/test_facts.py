@@ -104,3 +104,14 @@ def test_the_current_figure_is_the_latest_coverage_gives() -> None:
     assert not out_of_date("Rescuers searched the rubble.", current)
     # Without dates nothing says which figure is the latest.
     assert current_figures([(text, None) for text, _ in dated]) == {}
+
+
+def test_two_sentences_stating_one_figure_state_the_same_fact() -> None:
+    """A toll, a magnitude or a rate stated twice is stated once too often, whatever else
+    the two sentences say."""
+    killing = content("A 6.4 quake shook the coast, killing at least nine people in Teravale.")
+    confirmed = content("Civil protection said nine deaths had been confirmed in the old town.")
+    assert restates(killing, confirmed)
+    magnitude = content("Teravale was counting its dead after a magnitude 6.4 earthquake.")
+    assert restates(killing, magnitude)
+    assert not restates(confirmed, content("Civil protection said 80 people were injured."))

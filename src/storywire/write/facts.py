@@ -25,15 +25,27 @@ RESTATED_SHARE = 0.6
 MIN_CONTENT = 3
 
 
+# Marks a stated figure among the content: "=dead 9", "=6.4", "=4.25%".
+FIGURE = "="
+
+
 def content(text: str) -> frozenset[str]:
-    """A sentence's content words (lower-cased, stopwords dropped) and telling numbers."""
+    """A sentence's content words (lower-cased, stopwords dropped), telling numbers, and the
+    figures it states: its counts (`figures`) and its decimals and percentages."""
     numbers = {name for name in entities(text) if name.startswith(NUMBER)}
-    return frozenset(terms(text)) | numbers
+    stated = {
+        f"{FIGURE}{kind} {value}" for kind, values in figures(text).items() for value in values
+    }
+    stated |= {FIGURE + n[1:] for n in numbers if "." in n or n.endswith("%")}
+    return frozenset(terms(text)) | numbers | stated
 
 
 def restates(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Whether one of two sentences, given by their `content`, adds little to the other."""
+    """Whether one of two sentences, given by their `content`, adds little to the other, or
+    both state one figure ("killing at least nine people", "nine deaths had been confirmed")."""
     small, large = (a, b) if len(a) <= len(b) else (b, a)
+    if any(item.startswith(FIGURE) for item in small & large):
+        return True
     if len(small) < MIN_CONTENT:
         return False
     return len(small & large) >= RESTATED_SHARE * len(small)
