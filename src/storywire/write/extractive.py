@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -157,11 +157,7 @@ class ExtractiveWriter:
         similarity = vectors @ vectors.T
         scores = _scores(sentences, similarity)
         # Coverage updates its figures (a toll, a count): only the latest ones are stated.
-        published = {a.id: a.published for a in representatives}
-        current = current_figures(
-            [(s.text, published.get(s.article)) for s in sentences]
-            + [(a.title, a.published) for a in representatives]
-        )
+        current = coverage_figures(representatives, [(s.article, s.text) for s in sentences])
         stale = {i for i, s in enumerate(sentences) if out_of_date(s.text, current)}
         chosen = _select(sentences, similarity, scores, budget, stale)
         chosen.sort(
@@ -231,6 +227,18 @@ class ExtractiveWriter:
             ),
         )
         return titles[ranked[0]]
+
+
+def coverage_figures(
+    articles: Sequence[SourceArticle], sentences: Iterable[tuple[int, str]]
+) -> dict[str, str]:
+    """The current figures (`facts.current_figures`) of a story's news: its (article id,
+    sentence) pairs, each dated by its article, and its titles."""
+    published = {a.id: a.published for a in articles}
+    return current_figures(
+        [(text, published.get(article)) for article, text in sentences]
+        + [(a.title, a.published) for a in articles if not a.opinion]
+    )
 
 
 def latest_coverage(

@@ -47,10 +47,11 @@ from storywire.write.extractive import (
     WrittenStory,
     clean_headline,
     clean_sentence,
+    coverage_figures,
     story_texts,
     usable,
 )
-from storywire.write.facts import current_figures, each_fact_once, out_of_date
+from storywire.write.facts import each_fact_once, out_of_date
 from storywire.write.grounding import Claim, check_story
 
 log = logging.getLogger(__name__)
@@ -281,11 +282,7 @@ class LLMWriter:
         )
         by_id = {s.id: s for s in sentences}
         # As in the extractive story: only the latest figures, each fact once.
-        published = {a.id: a.published for a in articles}
-        current = current_figures(
-            [(s.text, published.get(s.article)) for s in sentences]
-            + [(a.title, a.published) for a in articles if not a.opinion]
-        )
+        current = coverage_figures(story_texts(articles), [(s.article, s.text) for s in sentences])
         highlights = _once(_current(draft.highlights, current))
         fresh = _current(draft.story, current)
         if not fresh:
