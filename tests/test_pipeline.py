@@ -30,7 +30,7 @@ from storywire.models import (
     Stage,
     TextSource,
 )
-from storywire.pipeline import Pipeline
+from storywire.pipeline import Pipeline, together
 from storywire.sources.fetch import Fetcher, FetchPolicy
 from storywire.sources.schedule import SchedulePolicy
 from storywire.store import db, repo
@@ -566,3 +566,27 @@ def test_the_clusterer_runs_on_one_blas_thread(
     assert pipeline.stories.detect(write=False).clustered > 0
     assert seen and set(seen) == {1}
     assert [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"] == before
+
+
+def test_when_one_job_of_a_round_fails_the_others_are_stopped_before_it_goes_on() -> None:
+    """A round's feeds and pages are fetched together; when one fails (the database went
+    away), the rest are cancelled and finish before the error leaves the round, so no request
+    is left open on the fetcher the round then closes."""
+    finished: list[str] = []
+
+    async def slow() -> None:
+        try:
+            await asyncio.sleep(30)
+        finally:
+            finished.append("slow")
+
+    async def failing() -> None:
+        await asyncio.sleep(0)
+        raise RuntimeError("the database went away")
+
+    async def round_() -> None:
+        with pytest.raises(RuntimeError, match="went away"):
+            await together([slow(), failing()])
+        assert finished == ["slow"]
+
+    asyncio.run(round_())

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -160,7 +160,7 @@ class Pipeline:
                         if progress:
                             progress(result)
 
-                await asyncio.gather(*(checker() for _ in range(self.feed_concurrency)))
+                await together(checker() for _ in range(self.feed_concurrency))
                 await self.resume(fetcher)
         return report
 
@@ -196,7 +196,7 @@ class Pipeline:
         new = self._store_entries(feed, parsed)
         report.new_articles = len(new)
         self._save_feed(next_check(feed, Outcome(new_items=len(new)), self.now(), self.schedule))
-        await asyncio.gather(*(self._complete(fetcher, article) for article in new))
+        await together(self._complete(fetcher, article) for article in new)
         return report
 
     def _adopt_feed_metadata(self, feed: Feed, parsed: ParsedFeed) -> Feed:
@@ -243,7 +243,7 @@ class Pipeline:
         with db.transaction(self.sessions) as session:
             fetched = repo.claim_articles(session, Stage.FETCHED, self._lease(), 1000)
             extracted = repo.claim_articles(session, Stage.EXTRACTED, self._lease(), 1000)
-        await asyncio.gather(*(self._complete(fetcher, article) for article in fetched))
+        await together(self._complete(fetcher, article) for article in fetched)
         for article in extracted:
             self._dedupe(article)
         return len(fetched) + len(extracted)
@@ -272,3 +272,17 @@ class Pipeline:
     def _dedupe(self, article: Article) -> Article:
         with db.transaction(self.sessions) as session:
             return dedupe_article(session, article)
+
+
+async def together(jobs: Iterable[Awaitable[None]]) -> None:
+    """Run the jobs at once. When one fails, the others are cancelled and awaited before the
+    failure goes on: `asyncio.gather` alone leaves them running, with requests open on a
+    fetcher that is about to close (a round that lost its database left sockets behind)."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
