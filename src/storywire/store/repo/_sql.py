@@ -32,19 +32,16 @@ def read_rows(session: Session, query: Any, **params: Any) -> Sequence[Any]:
     return session.connection().execute(query, params).all()
 
 
-def write_row(session: Session, statement: Any, params: dict[str, Any]) -> Any:
-    """One prepared INSERT or UPDATE through the session's connection, flushing pending ORM
-    changes first. The statements are built once with bound parameters, so each call reuses
-    the compiled SQL: through the ORM, a replay spent more time in bookkeeping than in SQLite.
-    Rows written this way are read back with `read_rows`, never as mapped objects."""
+def write_row(
+    session: Session, statement: Any, params: dict[str, Any] | list[dict[str, Any]]
+) -> Any:
+    """One prepared INSERT or UPDATE through the session's connection (a list of parameter
+    sets runs it as the driver's executemany), flushing pending ORM changes first. The
+    statements are built once with bound parameters, so each call reuses the compiled SQL:
+    through the ORM, a replay spent more time in bookkeeping than in SQLite. Rows written this
+    way are read back with `read_rows`, never as mapped objects."""
     session.flush()
     return session.connection().execute(statement, params)
-
-
-def write_rows(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
-    """`write_row` for many rows at once (the driver's executemany)."""
-    session.flush()
-    session.connection().execute(statement, rows)
 
 
 @cache

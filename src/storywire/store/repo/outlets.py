@@ -68,9 +68,7 @@ _OUTLET_BY_SLUG = all_columns(OutletRow).where(OutletRow.slug == bindparam("slug
 
 
 def _by_slug(session: Session, slug: str) -> Outlet | None:
-    rows = read_rows(
-        session, all_columns(OutletRow).where(OutletRow.slug == bindparam("slug")), slug=slug
-    )
+    rows = read_rows(session, _OUTLET_BY_SLUG, slug=slug)
     return outlet_of(rows[0]) if rows else None
 
 
@@ -82,10 +80,10 @@ def list_outlets(session: Session) -> list[Outlet]:
 
 
 def get_outlet(session: Session, slug: str) -> Outlet:
-    row = next(iter(read_rows(session, all_columns(OutletRow).where(OutletRow.slug == slug))), None)
-    if row is None:
+    outlet = _by_slug(session, slug)
+    if outlet is None:
         raise NotFoundError(f"no outlet {slug!r}")
-    return outlet_of(row)
+    return outlet
 
 
 def outlet_article_counts(session: Session) -> dict[int, int]:

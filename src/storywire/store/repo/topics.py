@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
 from storywire.models import StoryStatus, Topic
-from storywire.store.repo._sql import all_columns, read_rows, write_row, write_rows
+from storywire.store.repo._sql import all_columns, read_rows, write_row
 from storywire.store.tables import StoryRow, StoryTopicRow
 
 
@@ -22,7 +22,7 @@ def save_topics(session: Session, story_id: int, topics: list[Topic]) -> None:
             {"story_id": story_id, "slug": topic.slug, "name": topic.name, "weight": topic.weight},
         )
     if rows:
-        write_rows(session, _INSERT_TOPIC, list(rows.values()))
+        write_row(session, _INSERT_TOPIC, list(rows.values()))
 
 
 _DELETE_TOPICS = delete(StoryTopicRow).where(StoryTopicRow.story_id == bindparam("story_id"))
