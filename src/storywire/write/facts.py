@@ -13,8 +13,9 @@ dead, a sentence that says nine dead, and nothing else about the dead, is out of
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from storywire.nlp.features import NUMBER, entities, normalise_number, terms
 from storywire.write.grounding import NUMBER_WORDS
@@ -97,11 +98,15 @@ _AGE_BEFORE = frozenset({"at", "aged", "age"})
 _AGE_AFTER = frozenset({"year", "years", "year-old", "years-old"})
 
 
-def figures(text: str) -> dict[str, set[str]]:
+@lru_cache(maxsize=8192)
+def figures(text: str) -> Mapping[str, frozenset[str]]:
     """What the sentence counts: kind ("dead", "injured", ...) -> the numbers it gives for it.
     A number counts the kind whose word stands nearest it, within FIGURE_WINDOW words and not
     past a comma or an "and"; numbers after "from" ("up from nine") are history and ages ("dies
-    at 32") are not counts. A sentence that names a year is background and gives none."""
+    at 32") are not counts. A sentence that names a year is background and gives none.
+
+    Kept for the latest sentences: a story's current figures, its out-of-date sentences and
+    its repeats all ask for them, and a story is written again each time it grows."""
     if _YEAR.search(text):
         return {}
     tokens = [token.casefold() for token in _TOKEN.findall(text)]
@@ -116,7 +121,7 @@ def figures(text: str) -> dict[str, set[str]]:
         kind = _nearest_kind(tokens, kinds, position)
         if kind is not None:
             found.setdefault(kind, set()).add(value)
-    return found
+    return {kind: frozenset(values) for kind, values in found.items()}
 
 
 def current_figures(dated: Iterable[tuple[str, datetime | None]]) -> dict[str, str]:
