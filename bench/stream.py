@@ -67,7 +67,7 @@ from label import WINDOWS, read_labels
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from storywire.cluster.replay import StreamItem, replay
-from storywire.nlp.embed import MiniLMEmbedder
+from storywire.nlp.embed import MINILM_NAME, USE_NAME, default_bridge, default_embedder
 from storywire.nlp.features import embedding_text
 from storywire.store import db, repo
 
@@ -148,7 +148,7 @@ def tuned(
 # ----------------------------------------------------------------------------------- running
 
 
-def run_stream(name: str, write: bool, cache: bool) -> dict[str, Any]:
+def run_stream(name: str, write: bool, cache: bool, model: str = MINILM_NAME) -> dict[str, Any]:
     window = WINDOWS[name]
     raw = load_stream(name, window.first, window.last)
     items = stream_items(raw)
@@ -157,11 +157,13 @@ def run_stream(name: str, write: bool, cache: bool) -> dict[str, Any]:
     halves = {half: read_events(name, half) for half in ("tune", "report")}
     threads = {half: read_threads(name, half) for half in ("tune", "report")}
 
-    model = MiniLMEmbedder()
-    model.embed(["warm up"])
+    inner = default_embedder(model)
+    inner.embed(["warm up"])
     # In memory, so the peers reuse the replay's vectors; in a file only with --cache.
-    path = RESULTS_DIR / "cache" / f"stream-{name}.npz" if cache else None
-    embedder = CachedEmbedder(model, path)
+    suffix = "" if model == MINILM_NAME else f"-{model}"
+    path = RESULTS_DIR / "cache" / f"stream-{name}{suffix}.npz" if cache else None
+    embedder = CachedEmbedder(inner, path)
+    bridge = CachedEmbedder(default_bridge(), path and path.with_name(f"{path.stem}-bridge.npz"))
     pages: dict[str, list[dict[str, Any]]] = {}
     page_times = front_page_times(window.first, window.last)
 
@@ -171,7 +173,7 @@ def run_stream(name: str, write: bool, cache: bool) -> dict[str, Any]:
             pages[due[-1].isoformat()] = read_front_page(sessions)
 
     started = time.perf_counter()
-    replayed = replay(items, embedder, write=write, after_round=front_page)
+    replayed = replay(items, embedder, write=write, after_round=front_page, bridge=lambda: bridge)
     seconds = time.perf_counter() - started
     story = {item: s for item, s, _ in replayed.rows}
     thread = {item: t for item, _, t in replayed.rows}
@@ -329,13 +331,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="skip the writer (faster)")
     parser.add_argument("--cache", action="store_true", help="reuse vectors (development only)")
     parser.add_argument("--pages", action="store_true", help="print the front pages")
+    parser.add_argument("--model", choices=(MINILM_NAME, USE_NAME), default=MINILM_NAME)
     args = parser.parse_args(argv)
     paths = [STREAMS / f"{s}.jsonl.gz" for s in args.streams]
     if data_missing(paths, "the real streams"):
         return 2
     results = {}
     for name in args.streams:
-        results[name] = run_stream(name, write=not args.no_write, cache=args.cache)
+        results[name] = run_stream(name, not args.no_write, args.cache, args.model)
         print_stream(name, results[name], args.pages)
     save_results(RESULTS_DIR / "stream.json", results)
     return 0

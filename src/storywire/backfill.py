@@ -28,7 +28,7 @@ from typing import Any
 from storywire.errors import ExtractError, ParseError, StorywireError
 from storywire.ingest.articles import Vector, prepare_document
 from storywire.models import NewArticle, RawDocument
-from storywire.nlp.embed import Embedder, default_embedder
+from storywire.nlp.embed import Embedder, default_bridge, default_embedder
 from storywire.nlp.features import embedding_text
 from storywire.pipeline import Pipeline
 from storywire.sources.importers import read_documents
@@ -50,7 +50,7 @@ class Prepared:
 
     document: RawDocument
     article: NewArticle | None = None
-    vector: Vector | None = None
+    vectors: tuple[Vector, ...] = ()  # one per model: the main one and the multilingual one
     error: str | None = None
 
 
@@ -64,9 +64,10 @@ class BackfillReport:
 
 
 def prepare_chunk(
-    documents: Sequence[RawDocument], now: datetime, embedder: Embedder
+    documents: Sequence[RawDocument], now: datetime, embedders: Sequence[Embedder]
 ) -> list[Prepared]:
-    """Extract each document and embed the articles in one batch: the unit of parallel work."""
+    """Extract each document and embed the articles in one batch per model: the unit of
+    parallel work."""
     done: list[Prepared] = []
     for document in documents:
         try:
@@ -74,10 +75,17 @@ def prepare_chunk(
         except ExtractError as exc:
             done.append(Prepared(document, error=str(exc)))
     ready = [(p, p.article) for p in done if p.article is not None]
-    vectors = embedder.embed([embedding_text(a.title, a.text) for _, a in ready])
-    for (item, _), vector in zip(ready, vectors, strict=True):
-        item.vector = Vector(embedder.name, vector.tobytes())
+    texts = [embedding_text(a.title, a.text) for _, a in ready]
+    for embedder in embedders:
+        for (item, _), vector in zip(ready, embedder.embed(texts), strict=True):
+            item.vectors += (Vector(embedder.name, vector.tobytes()),)
     return done
+
+
+def _embedders() -> list[Embedder]:
+    """The models the service embeds with: the main one and, where configured, the bridge."""
+    bridge = default_bridge()
+    return [default_embedder()] + ([bridge] if bridge is not None else [])
 
 
 def store(pipeline: Pipeline, prepared: Iterable[Prepared]) -> BackfillReport:
@@ -92,7 +100,7 @@ def store(pipeline: Pipeline, prepared: Iterable[Prepared]) -> BackfillReport:
             ready.append((item, item.article))
     ready.sort(key=lambda pair: _publication_order(pair[1]))
     for item, article in ready:
-        _, created = pipeline.imports.store_prepared(item.document, article, item.vector)
+        _, created = pipeline.imports.store_prepared(item.document, article, item.vectors)
         report.stored += created
         report.known += not created
     report.stories = pipeline.stories.detect()
@@ -130,7 +138,7 @@ def _chunks(documents: Iterable[RawDocument]) -> Iterator[list[RawDocument]]:
 
 
 def _local_chunk(documents: list[RawDocument], now: datetime) -> list[Prepared]:
-    return prepare_chunk(documents, now, default_embedder())
+    return prepare_chunk(documents, now, _embedders())
 
 
 def prepare_local(paths: Sequence[Path], now: datetime, workers: int) -> Iterator[Prepared]:
@@ -157,12 +165,12 @@ class _PrepareBatch:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self.embedder = default_embedder()
+        self.embedders = _embedders()
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         items = [pickle.loads(blob) for blob in batch["item"]]
         pending = [item.document for item in items if item.error is None]
-        done = iter(prepare_chunk(pending, self.now, self.embedder))
+        done = iter(prepare_chunk(pending, self.now, self.embedders))
         out = [next(done) if item.error is None else item for item in items]
         return {"item": [pickle.dumps(item) for item in out]}
 

@@ -250,6 +250,7 @@ class JoinReason(StrEnum):
     SYNDICATED_COPY = "syndicated copy"
     SIMILAR_COVERAGE = "similar coverage"
     NAMES_AND_NUMBERS = "names and numbers"
+    OTHER_LANGUAGE = "multilingual similarity"  # joined a story in another language
     REVIVED = "revived"
     MERGED = "merged"  # moved with its story into another (`moved_from`: that story)
     SPLIT = "split"  # moved to a story split off its story (`moved_from`: that story)

@@ -34,7 +34,7 @@ from storywire.ingest.dedupe import dedupe_article
 from storywire.ingest.imports import Importer
 from storywire.ingest.outlets import ensure_outlet, feed_homepage
 from storywire.models import Article, Feed, Stage, TextSource
-from storywire.nlp.embed import Embedder, default_embedder
+from storywire.nlp.embed import Embedder, default_bridge, default_embedder
 from storywire.sources.feeds import FeedEntry, ParsedFeed, read_feed
 from storywire.sources.fetch import Fetcher, FetchPolicy, HTTPStatusError
 from storywire.sources.schedule import Outcome, SchedulePolicy, next_check
@@ -85,6 +85,7 @@ class Pipeline:
         extract_memory: int = workers.MEMORY,
         claim_lease: float = 300.0,
         shared: bool = False,
+        bridge: Callable[[], Embedder | None] = default_bridge,
     ) -> None:
         """`shared`: other processes (`storywire worker`) work on this database too. A process
         that is not shared is the only one, so at each round it frees the claims a killed run
@@ -98,7 +99,9 @@ class Pipeline:
         self.feed_concurrency = feed_concurrency
         self.claim_lease = claim_lease
         self.shared = shared
-        self.stories = StoryDetector(sessions, embedder, cluster_config, writer, claim_lease)
+        self.stories = StoryDetector(
+            sessions, embedder, cluster_config, writer, claim_lease, bridge=bridge
+        )
         self.imports = Importer(sessions, now, claim_lease)
 
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -92,6 +93,55 @@ def test_other_languages_join_only_on_shared_names_and_numbers() -> None:
     )
     assert weak.created
     assert strong.story_id == english.story_id and strong.reason == "names and numbers"
+
+
+def _bridge(event: int, seed: int, noise: float = 0.3) -> np.ndarray:
+    """A multilingual vector near `event`'s, in a 512-dimensional space."""
+    vector = np.random.default_rng(1000 + event).normal(size=512)
+    vector += noise * np.random.default_rng(seed).normal(size=512)
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
+def _bridged(
+    article_id: int, topic: int, words: str, names: str, language: str, event: int, hours: float
+) -> ArticleFeatures:
+    """An article with a multilingual vector that follows its `event`, not its language."""
+    return replace(
+        _article(article_id, topic, words, names, hours=hours, language=language),
+        bridge=_bridge(event, seed=article_id),
+    )
+
+
+def test_other_languages_join_on_multilingual_vectors_without_shared_names() -> None:
+    clusterer = StoryClusterer(bridge_dim=512)
+    english = clusterer.assign(_bridged(1, 1, QUAKE, "teravale calveria #6.4", "en", 1, 0))
+    bank = clusterer.assign(_bridged(2, 2, BANK, "norland saelen #4.25%", "en", 2, 1))
+    german = clusterer.assign(_bridged(3, 7, "erdbeben küste tote", "teravale", "de", 1, 2))
+    french = clusterer.assign(_bridged(4, 8, "banque centrale taux", "norland", "fr", 2, 3))
+    other = clusterer.assign(_bridged(5, 9, "élection présidentielle", "ormsby", "fr", 3, 4))
+    assert german.story_id == english.story_id and german.reason == "multilingual similarity"
+    assert french.story_id == bank.story_id
+    assert other.created
+    # Without multilingual vectors the German article, naming one place, starts its own story.
+    plain = StoryClusterer()
+    plain.assign(_article(1, 1, QUAKE, "teravale calveria #6.4"))
+    assert plain.assign(_article(3, 7, "erdbeben küste tote", "teravale", language="de")).created
+
+
+def test_stories_in_two_languages_merge_on_their_multilingual_centroids() -> None:
+    """A French story that formed before the English coverage arrived joins it in the merge
+    pass; a French story on another event stays apart."""
+    clusterer = StoryClusterer(ClusterConfig(bridge_threshold=0.99), bridge_dim=512)
+    french = clusterer.assign(_bridged(1, 7, "séisme côte morts", "teravale", "fr", 1, 0))
+    other = clusterer.assign(_bridged(2, 8, "banque centrale taux", "norland", "fr", 2, 0))
+    english = clusterer.assign(_bridged(3, 1, QUAKE, "teravale calveria #6.4", "en", 1, 1))
+    assert english.created  # the bar is too high for an article to join on arrival
+    clusterer.config = ClusterConfig()
+    merged = clusterer.merge_pass({english.story_id})
+    assert merged == [(english.story_id, french.story_id)]  # the older story stays
+    assert other.story_id in clusterer.stories
+    # Threads stay within a language (a saga's link across languages lost on the tune week).
+    assert clusterer.thread_links({other.story_id}) == []
 
 
 def test_dormant_story_is_revived_or_followed_up() -> None:

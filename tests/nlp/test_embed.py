@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from storywire.errors import ConfigError
-from storywire.nlp.embed import MiniLMEmbedder, _packaged_files, int8_model
+from storywire.nlp.embed import MiniLMEmbedder, USEEmbedder, _packaged_files, int8_model
 
 TEXTS = [
     "A magnitude 6.4 earthquake struck southern Calveria, killing nine people.",
@@ -108,3 +108,33 @@ def test_a_texts_vector_does_not_depend_on_the_texts_embedded_with_it(cache: Pat
     together = embedder.embed([TEXTS[0], lead, *TEXTS[1:]])
     assert np.array_equal(alone, together[0])
     assert np.array_equal(embedder.embed(TEXTS[1:2])[0], together[2])
+
+
+def test_the_multilingual_model_puts_a_translation_next_to_its_original() -> None:
+    """The bridge between languages: one report in four languages is closer to itself than to
+    another event in English."""
+    model = USEEmbedder()
+    assert (model.name, model.dim) == ("use-multilingual-v3", 512)
+    english, bank = model.embed([TEXTS[0], TEXTS[2]])
+    translations = model.embed(
+        [
+            "Un séisme de magnitude 6,4 a frappé le sud de la Calverie, faisant neuf morts.",
+            "Ein Erdbeben der Stärke 6,4 hat den Süden Calveriens erschüttert: neun Tote.",
+            "Un terremoto di magnitudo 6,4 ha colpito il sud della Calveria: nove morti.",
+        ]
+    )
+    assert np.allclose(np.linalg.norm(translations, axis=1), 1.0, atol=1e-5)
+    for vector in translations:
+        assert float(vector @ english) > float(vector @ bank) + 0.2
+    assert model.embed([]).shape == (0, 512)
+    alone = model.embed([TEXTS[1]])[0]
+    together = model.embed([TEXTS[0], TEXTS[1], TEXTS[3]])[1]
+    assert float(alone @ together) > 0.9999
+
+
+def test_a_multilingual_model_that_does_not_match_its_pin_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("storywire.nlp.embed.USE_SHA256", "0" * 64)
+    with pytest.raises(ConfigError, match="pinned SHA-256"):
+        USEEmbedder()

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from storywire.errors import SchemaOutdatedError
 from storywire.ingest.dedupe import fingerprint
 from storywire.models import JoinReason, Membership, NewArticle, NewStory
+from storywire.nlp.embed import MINILM_NAME, USE_NAME
 from storywire.store import db, repo
 from storywire.store.tables import FTS_OBJECTS, Base
 
@@ -186,3 +187,28 @@ def test_membership_reasons_naming_a_story_become_a_reason_and_moved_from(
         assert [row[0] for row in old] == ["merged from story 7", "split from story 8", "new story"]
     db.upgrade(engine)
     assert stored() == [("merged", 7), ("split", 8), ("new story", None)]
+
+
+def test_an_article_keeps_a_vector_per_model_and_the_downgrade_keeps_the_main_one(
+    empty_database_url: str, engines: Callable[[str], Engine]
+) -> None:
+    """0011: the main model's vector and the multilingual one are stored side by side, and
+    replacing one leaves the other; going back to one vector per article drops the
+    multilingual ones."""
+    engine = engines(empty_database_url)
+    db.upgrade(engine)
+    with db.connect(empty_database_url) as sessions, db.transaction(sessions) as session:
+        url = "https://a.example/1"
+        article, _ = repo.add_article(
+            session, NewArticle(url=url, canonical_url=url, title="T", text="T.")
+        )
+        repo.save_vectors(session, MINILM_NAME, {article.id: b"main"})
+        repo.save_vectors(session, USE_NAME, {article.id: b"bridge"})
+        repo.save_vectors(session, USE_NAME, {article.id: b"bridge, again"})
+        assert repo.vectors(session, [article.id], MINILM_NAME) == {article.id: b"main"}
+        assert repo.vectors(session, [article.id], USE_NAME) == {article.id: b"bridge, again"}
+    db.downgrade(engine, "0010")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT model, vector FROM article_vectors"))
+        assert [(row[0], bytes(row[1])) for row in rows] == [(MINILM_NAME, b"main")]
+    db.upgrade(engine)

@@ -41,6 +41,7 @@ class ArticleFeatures:
     outlet: str | None = None
     dup_group: int | None = None
     words: int = 0  # headline and text
+    bridge: Vectors | None = None  # the multilingual vector, compared across languages
 
 
 def article_features(
@@ -52,6 +53,7 @@ def article_features(
     language: str | None = None,
     outlet: str | None = None,
     dup_group: int | None = None,
+    bridge: Vectors | None = None,
 ) -> ArticleFeatures:
     body = f"{title}\n\n{text}"
     names = entities(body)
@@ -67,6 +69,7 @@ def article_features(
         outlet=outlet,
         dup_group=dup_group,
         words=len(body.split()),
+        bridge=bridge,
     )
 
 
@@ -78,6 +81,18 @@ class Decision:
     reason: JoinReason
     score: float | None = None
     follows: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """An article's score for a story, the threshold it must reach, and why it would join."""
+
+    score: float
+    bar: float
+    reason: JoinReason
+
+
+NO_MATCH = Match(0.0, math.inf, JoinReason.NEW_STORY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +125,9 @@ class StoryState:
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     dormant: bool = False
+    bridge_sum: Vectors | None = None  # the members' multilingual vectors, summed
     _centroid: Vectors | None = None
+    _bridge_centroid: Vectors | None = None
     _terms_norm: float | None = None
 
     @property
@@ -119,6 +136,13 @@ class StoryState:
             norm = float(np.linalg.norm(self.vector_sum))
             self._centroid = self.vector_sum / max(norm, 1e-12)
         return self._centroid
+
+    @property
+    def bridge_centroid(self) -> Vectors | None:
+        if self._bridge_centroid is None and self.bridge_sum is not None:
+            norm = float(np.linalg.norm(self.bridge_sum))
+            self._bridge_centroid = self.bridge_sum / max(norm, 1e-12)
+        return self._bridge_centroid
 
     @property
     def terms_norm(self) -> float:
@@ -130,6 +154,9 @@ class StoryState:
     def add(self, article: ArticleFeatures, terms: TermVector) -> None:
         self.vector_sum = self.vector_sum + article.vector
         self._centroid = None
+        if article.bridge is not None:
+            self.bridge_sum = _plus(self.bridge_sum, article.bridge)
+            self._bridge_centroid = None
         self.terms = self.terms.plus(terms)
         self._terms_norm = None
         self.entities.update(article.entities)
@@ -146,6 +173,9 @@ class StoryState:
     def absorb(self, other: StoryState) -> None:
         self.vector_sum = self.vector_sum + other.vector_sum
         self._centroid = None
+        if other.bridge_sum is not None:
+            self.bridge_sum = _plus(self.bridge_sum, other.bridge_sum)
+            self._bridge_centroid = None
         self.terms = self.terms.plus(other.terms)
         self._terms_norm = None
         self.entities.update(other.entities)
@@ -166,9 +196,11 @@ class StoryClusterer:
         config: ClusterConfig | None = None,
         dim: int = 384,
         first_id: int = 1,
+        bridge_dim: int | None = None,
     ) -> None:
         """`first_id`: the id the first new story takes, then counting up (past the id of any
-        story restored); the pipeline starts it past every stored story."""
+        story restored); the pipeline starts it past every stored story. `bridge_dim`: the size
+        of the multilingual vectors, when articles carry them."""
         self.config = config or ClusterConfig()
         self.dim = dim
         self.stories: dict[int, StoryState] = {}
@@ -179,6 +211,8 @@ class StoryClusterer:
         self.redirects: dict[int, int] = {}
         self._index = CentroidIndex(dim)
         self._dormant = CentroidIndex(dim)  # dormant stories, searched for a revival
+        # Active stories by their multilingual centroid: the candidates in other languages.
+        self._bridges = CentroidIndex(bridge_dim) if bridge_dim else None
         self._expired_at: datetime | None = None
         self._terms = TermSpace()
         self._apart: set[frozenset[int]] = set()  # stories split apart, never merged again
@@ -204,16 +238,12 @@ class StoryClusterer:
             story_id = self.resolve(group_story)
             self._join(self.stories[story_id], article, tfidf)
             return Decision(article.id, story_id, False, JoinReason.SYNDICATED_COPY, 1.0)
-        best, score = self._best_match(article, tfidf, names, active=True)
-        if best is not None and score >= self._threshold(article, best):
-            reason = (
-                JoinReason.SIMILAR_COVERAGE
-                if _same_language(article, best)
-                else JoinReason.NAMES_AND_NUMBERS
-            )
+        best, match = self._best_match(article, tfidf, names, active=True)
+        if best is not None and match.score >= match.bar:
             self._join(best, article, tfidf)
-            return Decision(article.id, best.id, False, reason, score)
-        dormant, dormant_score = self._best_match(article, tfidf, names, active=False)
+            return Decision(article.id, best.id, False, match.reason, match.score)
+        dormant, revival = self._best_match(article, tfidf, names, active=False)
+        dormant_score = revival.score
         if dormant is not None and dormant_score >= self.config.revive_threshold:
             dormant.dormant = False
             self._dormant.remove(dormant.id)
@@ -239,16 +269,13 @@ class StoryClusterer:
             if article.dup_group is not None:
                 self.group_story.setdefault(article.dup_group, story_id)
         (self._dormant if dormant else self._index).upsert(story_id, story.centroid)
+        if not dormant:
+            self._index_bridge(story)
         self._counter = max(self._counter, story_id)
 
     def keep_apart(self, a: int, b: int) -> None:
         """Never merge stories a and b (a split that was made before a restart)."""
         self._apart.add(frozenset((a, b)))
-
-    def _threshold(self, article: ArticleFeatures, story: StoryState) -> float:
-        if article.language and story.languages and article.language not in story.languages:
-            return self.config.cross_lingual_threshold
-        return self.config.threshold
 
     def _join(self, story: StoryState, article: ArticleFeatures, terms: TermVector) -> None:
         story.add(article, terms)
@@ -257,12 +284,37 @@ class StoryClusterer:
             self.group_story.setdefault(article.dup_group, story.id)
         if not story.dormant:
             self._index.upsert(story.id, story.centroid)
+            self._index_bridge(story)
+
+    def _index_bridge(self, story: StoryState) -> None:
+        centroid = story.bridge_centroid
+        if self._bridges is not None and centroid is not None:
+            self._bridges.upsert(story.id, centroid)
 
     def _candidates(self, article: ArticleFeatures, active: bool) -> list[StoryState]:
-        """The stories nearest to the article: active ones, or dormant ones for a revival."""
+        """The stories nearest to the article: active ones, or dormant ones for a revival.
+        Active stories in other languages come from the multilingual index, where the article
+        has a multilingual vector."""
         index = self._index if active else self._dormant
         keys = index.search(article.vector, self.config.candidates)
+        if active and article.language:
+            keys += self._across_languages(article.bridge, {article.language}, set(keys))
         return [self.stories[k] for k in keys if k in self.stories]
+
+    def _across_languages(
+        self, bridge: Vectors | None, languages: set[str], seen: set[int]
+    ) -> list[int]:
+        """The active stories nearest to a multilingual vector that are in none of
+        `languages` and not `seen` already: the candidates the main index can't find."""
+        if self._bridges is None or bridge is None:
+            return []
+        return [
+            key
+            for key in self._bridges.search(bridge, self.config.candidates)
+            if key not in seen
+            and key in self.stories
+            and not languages & set(self.stories[key].languages)
+        ]
 
     def _best_match(
         self,
@@ -270,25 +322,21 @@ class StoryClusterer:
         terms: TermVector,
         names: dict[str, float],
         active: bool,
-    ) -> tuple[StoryState | None, float]:
+    ) -> tuple[StoryState | None, Match]:
         """The candidate with the largest margin over its own threshold (which is stricter
-        across languages), and its score; the first in candidate order on a tie."""
-        candidates = [
-            story
-            for story in self._candidates(article, active)
-            if self._language_allows(article, story)
-        ]
+        across languages), and its match; the first in candidate order on a tie."""
+        candidates = self._candidates(article, active)
         lexical = self._terms.dots(terms, [story.terms for story in candidates])
         best: StoryState | None = None
-        best_score, best_margin = -1.0, -math.inf
+        best_match = NO_MATCH
         for story, dot in zip(candidates, lexical, strict=True):
-            score = self._score(article, names, story, dot / (story.terms_norm or 1.0))
-            margin = score - self._threshold(article, story)
-            if margin >= 0 and active and not self._near_a_member(article, story, score):
+            match = self._score(article, names, story, dot / (story.terms_norm or 1.0))
+            margin = match.score - match.bar
+            if margin >= 0 and active and not self._near_a_member(article, story, match.score):
                 continue
-            if margin > best_margin:
-                best, best_score, best_margin = story, score, margin
-        return best, best_score
+            if margin > best_match.score - best_match.bar:
+                best, best_match = story, match
+        return best, best_match
 
     def _near_a_member(
         self, article: ArticleFeatures, story: StoryState, score: float = 0.0
@@ -314,26 +362,34 @@ class StoryClusterer:
             required = self.config.member_similarity_named
         return bool(similarity.max() >= required)
 
-    def _language_allows(self, article: ArticleFeatures, story: StoryState) -> bool:
-        """Per-language stories, unless names and numbers tie the article to the story."""
-        if _same_language(article, story):
-            return True
-        shared = sum(1 for e in article.entities if e in story.entities)
-        return shared >= self.config.cross_lingual_entities
-
     def _score(
         self, article: ArticleFeatures, names: dict[str, float], story: StoryState, lexical: float
-    ) -> float:
+    ) -> Match:
         """The article's score for the story, given their lexical cosine (which `_best_match`
-        computes for all its candidates at once)."""
+        computes for all its candidates at once), with the threshold it must reach.
+
+        Stories in one language form per language unless one of two tests ties an article
+        to a story in another: the multilingual vectors, where the cosine of the article's and
+        the story's stands in for both the centroid cosine (the main model is English) and the
+        TF-IDF cosine (words of two languages); or enough shared names and numbers, scored a
+        tenth per name. The test with the larger margin over its threshold counts."""
         recency = self._recency(article.published, story)
-        if not _same_language(article, story):
-            # Across languages only names and numbers compare (the dense model is English):
-            # the score is the number of shared ones, a tenth per name, capped at 1.
-            shared = sum(1 for name in article.entities if name in story.entities)
-            return min(1.0, shared / 10) * recency
-        dense = float(np.dot(article.vector, story.centroid))
-        return self._combined(dense, lexical, _overlap(names, story.entities)) * recency
+        if _same_language(article, story):
+            dense = float(np.dot(article.vector, story.centroid))
+            score = self._combined(dense, lexical, _overlap(names, story.entities))
+            return Match(score * recency, self.config.threshold, JoinReason.SIMILAR_COVERAGE)
+        tests = [NO_MATCH]
+        shared = sum(1 for name in article.entities if name in story.entities)
+        if shared >= self.config.cross_lingual_entities:
+            score = min(1.0, shared / 10) * recency
+            tests.append(
+                Match(score, self.config.cross_lingual_threshold, JoinReason.NAMES_AND_NUMBERS)
+            )
+        if article.bridge is not None and story.bridge_centroid is not None:
+            bridge = float(np.dot(article.bridge, story.bridge_centroid))
+            score = self._combined(bridge, bridge, _overlap(names, story.entities)) * recency
+            tests.append(Match(score, self.config.bridge_threshold, JoinReason.OTHER_LANGUAGE))
+        return max(tests, key=lambda match: match.score - match.bar)
 
     def _combined(self, dense: Score, lexical: Score, entity: Score) -> Score:
         """The weighted score, gated: same topic, different event (another earthquake, another
@@ -441,7 +497,7 @@ class StoryClusterer:
             names = self._entity_weights(story.entities)
             others = [
                 other
-                for key in self._index.search(story.centroid, self.config.candidates)
+                for key in self._nearest(story)
                 if (other := self.stories.get(key)) is not None
                 and other.id != story.id
                 and not other.dormant
@@ -462,11 +518,14 @@ class StoryClusterer:
     ) -> bool:
         """The score, story to story, against the merge threshold, or against the assignment
         threshold when either story is a single article; `names` are a's entity weights and
-        `lexical` the stories' cosine."""
-        if not (set(a.languages) & set(b.languages)) and a.languages and b.languages:
-            return False
+        `lexical` the stories' cosine. Stories with no language in common compare by their
+        multilingual centroids, against the cross-language threshold."""
         if len(b.members) == 1 < len(a.members):
             a, b, names = b, a, self._entity_weights(b.entities)
+        if _no_common_language(a, b):
+            bridge = self._bridge_cosine(a, b)
+            score = self._combined(bridge, bridge, _overlap(names, b.entities))
+            return score >= self.config.bridge_threshold / self._recency(a.last_seen, b)
         if len(a.members) == 1:
             threshold = self.config.threshold / self._recency(a.last_seen, b)
         else:
@@ -479,6 +538,19 @@ class StoryClusterer:
         ):
             return False
         return self._members_meet(a, b)
+
+    def _nearest(self, story: StoryState) -> list[int]:
+        """The active stories nearest to `story`'s centroid, then those nearest to its
+        multilingual centroid that share none of its languages."""
+        keys = self._index.search(story.centroid, self.config.candidates)
+        return keys + self._across_languages(story.bridge_centroid, set(story.languages), set(keys))
+
+    def _bridge_cosine(self, a: StoryState, b: StoryState) -> float:
+        """The cosine of two stories' multilingual centroids; 0 where one has none (stories
+        in two languages are then never alike)."""
+        if a.bridge_centroid is None or b.bridge_centroid is None:
+            return 0.0
+        return float(np.dot(a.bridge_centroid, b.bridge_centroid))
 
     def _members_meet(self, a: StoryState, b: StoryState) -> bool:
         """Whether most of the smaller story's latest members pass the member check against
@@ -493,6 +565,9 @@ class StoryClusterer:
         keep.absorb(gone)
         self._index.remove(gone.id)
         self._index.upsert(keep.id, keep.centroid)
+        if self._bridges is not None:
+            self._bridges.remove(gone.id)
+        self._index_bridge(keep)
         del self.stories[gone.id]
         self.redirects[gone.id] = keep.id
         for article_id in gone.members:
@@ -619,6 +694,7 @@ class StoryClusterer:
             part.split_checked = len(part.members)
             self.stories[part.id] = part
             self._index.upsert(part.id, part.centroid)
+            self._index_bridge(part)
         for article in moved:
             self.article_story[article.id] = split_off.id
             if article.dup_group is not None:
@@ -653,6 +729,8 @@ class StoryClusterer:
         for story in list(self.stories.values()):
             if story.last_seen is None or now - story.last_seen <= self.config.window:
                 continue
+            if self._bridges is not None:
+                self._bridges.remove(story.id)
             if now - story.last_seen > 2 * self.config.window:
                 self._index.remove(story.id)
                 self._dormant.remove(story.id)
@@ -702,3 +780,12 @@ def _normalised_cut(similarity: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_
 
 def _same_language(article: ArticleFeatures, story: StoryState) -> bool:
     return not article.language or not story.languages or article.language in story.languages
+
+
+def _no_common_language(a: StoryState, b: StoryState) -> bool:
+    """Whether two stories have no language in common."""
+    return bool(a.languages and b.languages and not set(a.languages) & set(b.languages))
+
+
+def _plus(total: Vectors | None, vector: Vectors) -> Vectors:
+    return vector.copy() if total is None else total + vector

@@ -44,7 +44,12 @@ class ClusterConfig:
     cross_lingual_entities: int = _knob(
         4, "shared names and numbers an article needs to join a story in another language"
     )
-    cross_lingual_threshold: float = _knob(0.4, "story score needed across languages")
+    cross_lingual_threshold: float = _knob(
+        0.4, "story score needed across languages without multilingual vectors"
+    )
+    bridge_threshold: float = _knob(
+        0.3, "story score needed across languages, scored with the multilingual vectors"
+    )
     split_ratio: float = _knob(
         0.6, "split when the mean score between two halves is under this share of within"
     )

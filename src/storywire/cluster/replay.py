@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from storywire.cluster.config import ClusterConfig
 from storywire.ingest.outlets import ensure_outlet
 from storywire.models import Feed, NewFeed
-from storywire.nlp.embed import Embedder
+from storywire.nlp.embed import Embedder, default_bridge
 from storywire.pipeline import Pipeline
 from storywire.slugs import outlet_slug
 from storywire.sources.feeds import FeedEntry, clean_description
@@ -61,6 +61,7 @@ def replay(
     write: bool = False,
     every: timedelta = ROUND,
     after_round: Callable[[db.Sessions, datetime], None] | None = None,
+    bridge: Callable[[], Embedder | None] = default_bridge,
 ) -> Replayed:
     """Replay `items` in time order (input order breaks ties), a round per `every` of
     publication time; the writer runs after each round only when `write` is set.
@@ -73,6 +74,7 @@ def replay(
             now=lambda: clock[0],
             embedder=lambda: embedder,
             cluster_config=config,
+            bridge=bridge,
         )
         feeds = _feeds(sessions, items)
         article_of: dict[int, int] = {}

@@ -4,7 +4,7 @@ story stages then treat them as any other article."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -35,10 +35,10 @@ class Importer:
         return self.store_prepared(document, prepare_document(document, self.now()))
 
     def store_prepared(
-        self, document: RawDocument, article: NewArticle, vector: Vector | None = None
+        self, document: RawDocument, article: NewArticle, vectors: Sequence[Vector] = ()
     ) -> tuple[Article, bool]:
         """Store an article `prepare_document` made from `document`, under its outlet, and dedupe
-        it. A `vector` embedded from the prepared text (the backfill embeds in parallel) is
+        it. `vectors` embedded from the prepared text (the backfill embeds in parallel) are
         kept, and the article goes straight to EMBEDDED, unless dedupe changed its text."""
         with db.transaction(self.sessions) as session:
             outlet_id = _outlet_for(session, document)
@@ -51,9 +51,10 @@ class Importer:
             return stored, False
         with db.transaction(self.sessions) as session:
             stored = dedupe_article(session, stored)
-        if vector is not None and (stored.title, stored.text) == (article.title, article.text):
+        if vectors and (stored.title, stored.text) == (article.title, article.text):
             with db.transaction(self.sessions) as session:
-                repo.save_vectors(session, vector.model, {stored.id: vector.data})
+                for vector in vectors:
+                    repo.save_vectors(session, vector.model, {stored.id: vector.data})
                 repo.set_stage(session, [stored.id], Stage.EMBEDDED)
             stored = replace(stored, stage=Stage.EMBEDDED)
         return stored, True

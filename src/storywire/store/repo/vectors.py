@@ -10,9 +10,13 @@ from storywire.store.tables import ArticleVectorRow
 
 
 def save_vectors(session: Session, model: str, vectors: dict[int, bytes]) -> None:
-    """Store (or replace) these articles' vectors, a chunk per statement."""
+    """Store (or replace) these articles' vectors from `model`, a chunk per statement."""
     for chunk in id_chunks(vectors):
-        session.execute(delete(ArticleVectorRow).where(ArticleVectorRow.article_id.in_(chunk)))
+        session.execute(
+            delete(ArticleVectorRow)
+            .where(ArticleVectorRow.article_id.in_(chunk))
+            .where(ArticleVectorRow.model == model)
+        )
         session.execute(
             insert(ArticleVectorRow),
             [{"article_id": i, "model": model, "vector": vectors[i]} for i in chunk],
