@@ -245,6 +245,7 @@ def test_centroid_index_is_exact_and_reuses_slots() -> None:
         index.upsert(key, _vector(key))
     assert len(index) == 5
     assert index.search(_vector(3), 2)[0] == 3
+    assert index.search(_vector(4), 1) == [4]  # the last slot used, after the index grew
     index.remove(3)
     assert 3 not in index and index.search(_vector(3), 1) != [3]
     index.upsert(9, _vector(3))

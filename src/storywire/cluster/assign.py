@@ -211,8 +211,10 @@ class StoryClusterer:
         self.redirects: dict[int, int] = {}
         self._index = CentroidIndex(dim)
         self._dormant = CentroidIndex(dim)  # dormant stories, searched for a revival
-        # Active stories by their multilingual centroid: the candidates in other languages.
-        self._bridges = CentroidIndex(bridge_dim) if bridge_dim else None
+        # Active stories by their multilingual centroid, an index per language a story is in:
+        # the candidates in other languages. A stream in one language never searches them.
+        self._bridge_dim = bridge_dim
+        self._bridges: dict[str, CentroidIndex] = {}
         self._expired_at: datetime | None = None
         self._terms = TermSpace()
         self._apart: set[frozenset[int]] = set()  # stories split apart, never merged again
@@ -287,13 +289,26 @@ class StoryClusterer:
             self._index_bridge(story)
 
     def _index_bridge(self, story: StoryState) -> None:
+        """File the story's multilingual centroid under each of its languages (and under no
+        other: a split can take a language away)."""
         centroid = story.bridge_centroid
-        if self._bridges is not None and centroid is not None:
-            self._bridges.upsert(story.id, centroid)
+        if not self._bridge_dim or centroid is None:
+            return
+        for language in story.languages:
+            if language not in self._bridges:
+                self._bridges[language] = CentroidIndex(self._bridge_dim)
+            self._bridges[language].upsert(story.id, centroid)
+        for language, index in self._bridges.items():
+            if language not in story.languages:
+                index.remove(story.id)
+
+    def _unindex_bridge(self, story_id: int) -> None:
+        for index in self._bridges.values():
+            index.remove(story_id)
 
     def _candidates(self, article: ArticleFeatures, active: bool) -> list[StoryState]:
         """The stories nearest to the article: active ones, or dormant ones for a revival.
-        Active stories in other languages come from the multilingual index, where the article
+        Active stories in other languages come from the multilingual indexes, where the article
         has a multilingual vector."""
         index = self._index if active else self._dormant
         keys = index.search(article.vector, self.config.candidates)
@@ -306,15 +321,19 @@ class StoryClusterer:
     ) -> list[int]:
         """The active stories nearest to a multilingual vector that are in none of
         `languages` and not `seen` already: the candidates the main index can't find."""
-        if self._bridges is None or bridge is None:
+        if bridge is None:
             return []
-        return [
-            key
-            for key in self._bridges.search(bridge, self.config.candidates)
-            if key not in seen
-            and key in self.stories
-            and not languages & set(self.stories[key].languages)
-        ]
+        found: dict[int, float] = {}
+        for language, index in self._bridges.items():
+            if language in languages:
+                continue
+            for key in index.search(bridge, self.config.candidates):
+                story = self.stories.get(key)
+                if key in seen or story is None or languages & set(story.languages):
+                    continue
+                if (centroid := story.bridge_centroid) is not None:
+                    found[key] = float(np.dot(bridge, centroid))
+        return sorted(found, key=lambda key: (-found[key], key))[: self.config.candidates]
 
     def _best_match(
         self,
@@ -565,8 +584,7 @@ class StoryClusterer:
         keep.absorb(gone)
         self._index.remove(gone.id)
         self._index.upsert(keep.id, keep.centroid)
-        if self._bridges is not None:
-            self._bridges.remove(gone.id)
+        self._unindex_bridge(gone.id)
         self._index_bridge(keep)
         del self.stories[gone.id]
         self.redirects[gone.id] = keep.id
@@ -729,8 +747,7 @@ class StoryClusterer:
         for story in list(self.stories.values()):
             if story.last_seen is None or now - story.last_seen <= self.config.window:
                 continue
-            if self._bridges is not None:
-                self._bridges.remove(story.id)
+            self._unindex_bridge(story.id)
             if now - story.last_seen > 2 * self.config.window:
                 self._index.remove(story.id)
                 self._dormant.remove(story.id)

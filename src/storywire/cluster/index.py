@@ -19,6 +19,8 @@ class CentroidIndex:
         self._keys = np.full(capacity, -1, dtype=np.int64)
         self._slot: dict[int, int] = {}
         self._free: list[int] = list(range(capacity - 1, -1, -1))
+        # Slots past the most ever used at once have never held a vector: searches skip them.
+        self._used = 0
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -32,6 +34,7 @@ class CentroidIndex:
             if not self._free:
                 self._grow()
             slot = self._free.pop()
+            self._used = max(self._used, slot + 1)
             self._slot[key] = slot
             self._keys[slot] = key
         self._vectors[slot] = vector
@@ -47,8 +50,8 @@ class CentroidIndex:
         """Keys of the `count` most similar vectors, best first (ties by key, for determinism)."""
         if not self._slot:
             return []
-        scores = self._vectors @ vector
-        scores[self._keys < 0] = -np.inf
+        scores = self._vectors[: self._used] @ vector
+        scores[self._keys[: self._used] < 0] = -np.inf
         count = min(count, len(self._slot))
         top = np.argpartition(-scores, count - 1)[:count]
         return [int(self._keys[i]) for i in sorted(top, key=lambda i: (-scores[i], self._keys[i]))]
