@@ -5,6 +5,7 @@ arrivals gives the same stories. Similarity combines the dense embedding of titl
 TF-IDF over the full text (document frequencies grow as articles arrive), overlap of names and
 numbers, and the time gap. Candidates come from a nearest-neighbour index over story centroids
   restricted to active stories; syndicated copies skip the search and follow their group.
+Across languages, a second, multilingual vector per article finds and scores the candidates.
 A merge pass joins stories that converged and a split pass separates stories that turned out to
 be two events; stories with no new coverage go dormant, and a later article can revive one or
 start a follow-up story linked to it.
