@@ -29,7 +29,7 @@ from storywire.errors import ExtractError, ParseError, StorywireError
 from storywire.ingest.articles import Vector, prepare_document
 from storywire.models import NewArticle, RawDocument
 from storywire.nlp.embed import Embedder, default_bridge, default_embedder
-from storywire.nlp.features import embedding_text
+from storywire.nlp.features import bridge_text, embedding_text
 from storywire.pipeline import Pipeline
 from storywire.sources.importers import read_documents
 from storywire.stories.detect import StoryReport
@@ -75,8 +75,8 @@ def prepare_chunk(
         except ExtractError as exc:
             done.append(Prepared(document, error=str(exc)))
     ready = [(p, p.article) for p in done if p.article is not None]
-    texts = [embedding_text(a.title, a.text) for _, a in ready]
-    for embedder in embedders:
+    for embedder, text in zip(embedders, (embedding_text, bridge_text), strict=False):
+        texts = [text(a.title, a.text) for _, a in ready]
         for (item, _), vector in zip(ready, embedder.embed(texts), strict=True):
             item.vectors += (Vector(embedder.name, vector.tobytes()),)
     return done

@@ -43,6 +43,12 @@ def embedding_text(title: str, text: str) -> str:
     return " ".join([title, *lead[:LEAD_SENTENCES]]).strip()
 
 
+def bridge_text(title: str, text: str) -> str:
+    """What the multilingual vector sees: the headline alone (a third of the work of the
+    headline and lead, and what names the event in any language); the lead without one."""
+    return title.strip() or embedding_text(title, text)
+
+
 def terms(text: str) -> Counter[str]:
     """Lower-cased content words (stopwords and one- and two-letter words dropped)."""
     return Counter(

@@ -27,7 +27,7 @@ from storywire.models import (
     StoryStatus,
 )
 from storywire.nlp.embed import Embedder, default_bridge, default_embedder
-from storywire.nlp.features import embedding_text
+from storywire.nlp.features import bridge_text, embedding_text
 from storywire.slugs import story_slug
 from storywire.store import db, repo
 from storywire.stories.refresh import refresh_stories
@@ -123,8 +123,10 @@ class StoryDetector:
                 pending = repo.claim_articles(session, Stage.DEDUPED, lease, self.embed_batch)
             if not pending:
                 return done
-            texts = [embedding_text(a.title, a.text) for a in pending]
-            vectors = {embedder.name: embedder.embed(texts) for embedder in embedders}
+            vectors = {
+                embedder.name: embedder.embed([text(a.title, a.text) for a in pending])
+                for embedder, text in zip(embedders, (embedding_text, bridge_text), strict=False)
+            }
             with db.transaction(self.sessions) as session:
                 ids = [article.id for article in pending]
                 for model, rows in vectors.items():
