@@ -85,8 +85,17 @@ def extract_article(html: str, url: str) -> ExtractedArticle:
     fallback: Any = None
     if not (meta.title and meta.authors and meta.published and meta.site_name):
         fallback = extract_metadata(tree, default_url=url, extensive=False)
+    # fast: no second opinion from readability and jusText. On the extraction benchmark it
+    # scores as well (F1 0.962 against 0.960) at 1.3 times the speed, and jusText's fallback is
+    # the superlinear part on hostile pages; trafilatura's own baseline still rescues a page
+    # whose main extraction finds too little.
     document = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=False, include_comments=False, include_tables=False
+        tree,
+        url=url,
+        fast=True,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=False,
     )
     text = _clean_text(getattr(document, "text", None) or "", meta.title)
     if len(text) < MIN_TEXT_CHARS:

@@ -45,6 +45,12 @@ _CLASSES: dict[str, frozenset[str]] = {
     ),
     "negation": frozenset("not no never nothing nobody none nor n't isn't aren't wasn't".split()),
 }
+# Each cue word's classes, so a sentence's tokens are looked up once rather than once a class.
+_CLASSES_OF: dict[str, tuple[str, ...]] = {
+    word: tuple(name for name, vocabulary in _CLASSES.items() if word in vocabulary)
+    for vocabulary in _CLASSES.values()
+    for word in vocabulary
+}
 FEATURES = (*_CLASSES, "question", "exclamation", "number", "quote", "length")
 
 # Fitted by `python bench/subjectivity.py --fit` (see the module docstring).
@@ -73,10 +79,11 @@ _NUMBER = re.compile(r"\d")
 def sentence_features(sentence: str) -> dict[str, float]:
     """Cue counts of one sentence, each squashed to [0, 1) so long sentences don't dominate."""
     tokens = [token.lower() for token in words(sentence)]
-    features = {
-        name: _squash(sum(token in vocabulary for token in tokens))
-        for name, vocabulary in _CLASSES.items()
-    }
+    counts = dict.fromkeys(_CLASSES, 0)
+    for token in tokens:
+        for name in _CLASSES_OF.get(token, ()):
+            counts[name] += 1
+    features = {name: _squash(count) for name, count in counts.items()}
     features["question"] = float("?" in sentence)
     features["exclamation"] = float("!" in sentence)
     features["number"] = float(bool(_NUMBER.search(sentence)))
