@@ -110,6 +110,17 @@ def test_a_texts_vector_does_not_depend_on_the_texts_embedded_with_it(cache: Pat
     assert np.array_equal(embedder.embed(TEXTS[1:2])[0], together[2])
 
 
+def test_texts_spread_over_threads_get_the_vectors_one_thread_gives(cache: Path) -> None:
+    """A call's texts run on several threads at once (the speed of the embed and write
+    stages); each still runs alone through the model, in its own row of the answer."""
+    texts = [f"{text} ({n})" for n in range(5) for text in TEXTS]
+    one = MiniLMEmbedder(cache_dir=cache, threads=1)
+    three = MiniLMEmbedder(cache_dir=cache, threads=3)
+    assert (one._pool, three.threads) == (None, 3)
+    assert np.array_equal(one.embed(texts), three.embed(texts))
+    assert np.array_equal(one.embed(texts[:2]), three.embed(texts[:2]))
+
+
 def test_the_multilingual_model_puts_a_translation_next_to_its_original() -> None:
     """The bridge between languages: one report in four languages is closer to itself than to
     another event in English."""

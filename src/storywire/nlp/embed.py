@@ -20,6 +20,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -93,6 +94,12 @@ class MiniLMEmbedder:
     feed rounds of 14, 161 against 146 ECB+ and 163 against 151 Multi-News articles/s in
     chunks of 64. Batching only texts of one length (no padding) gained 2-4% on articles and
     lost 5% on headlines, and brings the neighbours back.
+
+    The texts of one call are spread over `threads` threads, each running its texts on one
+    onnxruntime thread (which releases the GIL). On 2 cores that embeds 1.85-2.1 times as many
+    texts a second as one thread, where onnxruntime's own two threads per text gave 1.15 times
+    at twice the CPU: its threads spin while they wait, and a text of 96 tokens is too small
+    to split. The vectors are the same either way.
     """
 
     name = MINILM_NAME
@@ -129,18 +136,33 @@ class MiniLMEmbedder:
         self._tokenizer.enable_truncation(max_length=max_tokens)
         self._tokenizer.no_padding()
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(
             str(model_path), options, providers=["CPUExecutionProvider"]
         )
         self.max_tokens = max_tokens
+        self.threads = threads or min(4, os.cpu_count() or 1)
+        self._pool = (
+            ThreadPoolExecutor(self.threads, thread_name_prefix="embed")
+            if self.threads > 1
+            else None
+        )
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, encoding in enumerate(self._tokenizer.encode_batch([t or " " for t in texts])):
+        encodings = self._tokenizer.encode_batch([t or " " for t in texts])
+        if self._pool is None or len(texts) == 1:
+            return normalise_rows(self._run(encodings))
+        size = -(-len(encodings) // self.threads)
+        parts = [encodings[start : start + size] for start in range(0, len(encodings), size)]
+        return normalise_rows(np.vstack(list(self._pool.map(self._run, parts))))
+
+    def _run(self, encodings: Sequence[Any]) -> Vectors:
+        """Mean-pooled vectors of tokenized texts, each run through the model alone."""
+        out = np.zeros((len(encodings), self.dim), dtype=np.float32)
+        for row, encoding in enumerate(encodings):
             ids = np.array([encoding.ids], dtype=np.int64)
             hidden = self._session.run(
                 ["last_hidden_state"],
@@ -151,7 +173,7 @@ class MiniLMEmbedder:
                 },
             )[0]
             out[row] = hidden[0].mean(axis=0)
-        return normalise_rows(out)
+        return out
 
 
 class USEEmbedder:
