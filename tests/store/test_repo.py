@@ -423,3 +423,21 @@ def test_a_story_is_stored_under_the_id_the_clusterer_gave_it(sessions: db.Sessi
         )
         assert given.id == 40 and repo.get_story(session, "quake-40").id == 40
         assert later.id == 41 and repo.last_story_id(session) == 41
+
+
+def test_near_duplicate_candidates_come_most_shared_bands_first(sessions: db.Sessions) -> None:
+    """Dedupe reads candidates in this order and stops at the first copy, so the likeliest
+    copies must come first, whatever their ids."""
+    keys = [101, 102, 103, 104]
+    with db.transaction(sessions) as session:
+        outlet = _outlet(session)
+        stored = [
+            repo.add_article(session, _article(outlet, n, f"Item {n}", "Text."))[0]
+            for n in range(4)
+        ]
+        repo.save_bands(session, stored[0].id, [101, 0, 0, 0])
+        repo.save_bands(session, stored[1].id, [101, 102, 103, 0])
+        repo.save_bands(session, stored[2].id, [101, 102, 0, 0])
+        repo.save_bands(session, stored[3].id, [0, 101, 0, 0])  # a key in another band
+        ranked = repo.articles_sharing_bands(session, keys, exclude=stored[2].id)
+    assert ranked == [stored[1].id, stored[0].id]

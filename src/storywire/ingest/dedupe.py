@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -34,6 +36,7 @@ BANDS, ROWS = 42, 3  # candidate when Jaccard >= ~0.29: catches copies trimmed t
 CONTAINMENT = 0.8
 MIN_SHINGLES = 20
 MIN_COPY_WORDS = 8  # a shorter shared text ("null", "Read more") says nothing
+CANDIDATES_READ = 8  # near-duplicate candidates read from the store at a time
 SCHEME = 2  # 1: datasketch 2.0's affine32 MinHash over SHA-1 of each shingle hash
 _SEED = 20261129
 _CHUNK = 1024  # shingles per block of the (block x NUM_PERM) matrix: 1 MB, cache-sized
@@ -202,13 +205,11 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
         article = replace(article, text=article.summary or "", text_source=TextSource.FEED)
         mark = fingerprint(article.text)
         same = repo.find_articles_by_hash(session, mark.content_hash, exclude=article.id)
-    candidates = same + [
-        other
-        for other in repo.articles_by_ids(
-            session, repo.articles_sharing_bands(session, list(mark.bands), article.id)
-        )
-        if other.content_hash != mark.content_hash
-    ]
+    similar = repo.articles_sharing_bands(session, list(mark.bands), article.id)
+    candidates = chain(
+        same,
+        (o for o in _read_in_turn(session, similar) if o.content_hash != mark.content_hash),
+    )
     group: int | None = None
     for other in candidates:
         exact = other.content_hash == mark.content_hash
@@ -231,3 +232,12 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
     )
     repo.save_bands(session, article.id, list(mark.bands))
     return repo.save_article(session, article, release=True)
+
+
+def _read_in_turn(session: db.Session, ids: list[int]) -> Iterator[Article]:
+    """The articles, in the order given, read a few at a time: the first copy found ends the
+    search, so a report with a hundred copies stored does not read them all for the next."""
+    for start in range(0, len(ids), CANDIDATES_READ):
+        chunk = ids[start : start + CANDIDATES_READ]
+        found = {other.id: other for other in repo.articles_by_ids(session, chunk)}
+        yield from (found[i] for i in chunk if i in found)

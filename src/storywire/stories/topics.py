@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 from storywire.models import Topic
 from storywire.nlp.features import NUMBER, entities
@@ -27,6 +28,7 @@ _CALENDAR = frozenset(
 )
 _MAX_WORDS = 4
 _PIECE = re.compile(r"[^\W\d_][\w'’-]*|\d\S*|[^\w\s]")
+_POSSESSIVE = re.compile(r"['’]s$")
 _OPENERS = frozenset("\"“‘'’(:—–-«")
 
 
@@ -175,13 +177,21 @@ def _written_as_a_name(name: str, texts: Sequence[str], sentences: Sequence[str]
     if len(words) > 1:
         pattern = r"\s+".join(re.escape(w) for w in words)
         return any(re.search(rf"\b{pattern}\b", text, re.IGNORECASE) for text in texts)
-    return any(_alone(words[0], sentence) for sentence in sentences)
+    word = words[0]
+    return any(word in sentence.lower() and _alone(word, sentence) for sentence in sentences)
+
+
+@lru_cache(maxsize=1 << 14)
+def _pieces(sentence: str) -> tuple[str, ...]:
+    """The sentence's words (possessive 's dropped), numbers and punctuation marks. Cached: a
+    story's sentences are read for each of its candidate names, and again when it next grows."""
+    return tuple(_POSSESSIVE.sub("", piece) for piece in _PIECE.findall(sentence))
 
 
 def _alone(word: str, sentence: str) -> bool:
     """`word` capitalised in `sentence`, neither opening it (or a quote or clause) nor next to
     another capitalised word."""
-    pieces = [re.sub(r"['’]s$", "", piece) for piece in _PIECE.findall(sentence)]
+    pieces = _pieces(sentence)
     for i, piece in enumerate(pieces):
         if piece.lower() != word or not piece[0].isupper() or i == 0:
             continue

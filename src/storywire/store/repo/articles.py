@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -258,7 +259,8 @@ def save_bands(session: Session, article_id: int, keys: list[int]) -> None:
 
 
 def articles_sharing_bands(session: Session, keys: list[int], exclude: int) -> list[int]:
-    """Ids of articles with at least one identical band: the near-duplicate candidates.
+    """Ids of articles with at least one identical band: the near-duplicate candidates, those
+    sharing the most bands (the likeliest copies) first, then by id.
 
     Keys are 64-bit hashes, so matching on the key alone all but finds the band too; the band is
     checked in Python, which keeps the SQL one IN over an indexed column.
@@ -267,7 +269,8 @@ def articles_sharing_bands(session: Session, keys: list[int], exclude: int) -> l
         return []
     wanted = set(enumerate(keys))
     rows = read_rows(session, _BAND_MATCHES, keys=sorted(set(keys)), row_id=exclude)
-    return sorted({article for article, band, key in rows if (band, key) in wanted})
+    shared = Counter(article for article, band, key in rows if (band, key) in wanted)
+    return sorted(shared, key=lambda article: (-shared[article], article))
 
 
 def articles_by_stage(session: Session) -> dict[str, int]:
