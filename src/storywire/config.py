@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     extract_memory_mb: int = Field(
         default=1024, ge=16, description="Memory one page's extraction may take, in MB."
     )
+    ingest_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description=(
+            "CPU niceness the ingesting processes take (run, worker, fetch, backfill, the "
+            "demo's rounds), so a reader on the same cores answers first (0: unchanged)."
+        ),
+    )
     claim_lease: float = Field(
         default=300.0,
         ge=1,

@@ -174,6 +174,13 @@ def test_the_demo_serves_its_reader_from_a_process_of_its_own(tmp_path: Path) ->
     assert found, "the demo printed no reader"
     url, reader = found.group(1), int(found.group(2))
     assert reader != demo.pid
+    # The demo's rounds give way to its reader: ingestion at `ingest_nice`, the reader not.
+    assert os.getpriority(os.PRIO_PROCESS, reader) == os.getpriority(os.PRIO_PROCESS, 0)
+    deadline = time.monotonic() + 10
+    ingesting = max(10, os.getpriority(os.PRIO_PROCESS, 0))
+    while os.getpriority(os.PRIO_PROCESS, demo.pid) != ingesting and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert os.getpriority(os.PRIO_PROCESS, demo.pid) == ingesting
     assert httpx.get(url, timeout=10).status_code == 200
     rest = demo.stdout.read()
     demo.stdout.close()

@@ -20,7 +20,7 @@ import typer
 import uvicorn
 from rich.table import Table
 
-from storywire.cli.common import console, current_settings, err, fail, state
+from storywire.cli.common import console, current_settings, err, fail, state, yield_to_readers
 from storywire.config import CONFIG_FILE_VARIABLE, Settings, default_data_dir
 from storywire.demo.corpus import parse_offset
 from storywire.demo.server import Newsroom, SimClock, default_epoch
@@ -190,6 +190,7 @@ def _run_demo_pipeline(
             port = probe.getsockname()[1]
     with db.connect(url) as sessions, _Reader(url, settings, port) as reader:
         console.print(f"[bold]reader[/bold] at {reader.url} (process {reader.pid})")
+        yield_to_readers(settings)  # after the reader started: it keeps the default priority
         with db.transaction(sessions) as session:
             for outlet in newsroom.corpus.outlets:
                 repo.add_feed(session, NewFeed(url=newsroom.feed_url(outlet)))

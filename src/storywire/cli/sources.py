@@ -25,7 +25,14 @@ from rich.table import Table
 
 from storywire import metrics, retention
 from storywire.backfill import Engine, backfill
-from storywire.cli.common import command_session, console, current_settings, err, fail
+from storywire.cli.common import (
+    command_session,
+    console,
+    current_settings,
+    err,
+    fail,
+    yield_to_readers,
+)
 from storywire.config import Settings
 from storywire.errors import (
     ExtractError,
@@ -175,6 +182,7 @@ def fetch(
 ) -> None:
     """One round: check due feeds, fetch and extract new articles, group them into stories."""
     settings = current_settings()
+    yield_to_readers(settings)
     try:
         with db.connect(settings.database_url) as sessions:
             _round(Pipeline.from_settings(settings, sessions), sessions, all_feeds)
@@ -261,6 +269,7 @@ def run(
     SIGTERM or Ctrl-C stops it after the round in progress (every step of a round commits on
     its own, so nothing is lost either way); a second one stops it at once."""
     settings = current_settings()
+    yield_to_readers(settings)
     if metrics_port is not None:
         start_http_server(metrics_port, addr=settings.web_host)
     stop = _graceful_stop("round")
@@ -299,6 +308,7 @@ def worker(
 
     SIGTERM or Ctrl-C stops it after the pass in progress; a second one stops it at once."""
     settings = current_settings()
+    yield_to_readers(settings)
     if not settings.database_url.startswith(("postgresql", "postgres")):
         raise fail(
             StorywireError(
@@ -358,6 +368,7 @@ def backfill_files(
     a Ray cluster, then store, dedupe and assign them in publication order and write the
     stories, as `import` followed by `fetch` would."""
     settings = current_settings()
+    yield_to_readers(settings)
     try:
         with db.connect(settings.database_url) as sessions:
             pipeline = Pipeline.from_settings(settings, sessions)
