@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -34,6 +35,7 @@ from storywire.pipeline import Pipeline, together
 from storywire.sources.fetch import Fetcher, FetchPolicy
 from storywire.sources.schedule import SchedulePolicy
 from storywire.store import db, repo
+from storywire.stories import detect
 from storywire.stories.detect import StoryDetector
 from storywire.stories.importance import importance
 from storywire.stories.writing import story_writer
@@ -590,3 +592,30 @@ def test_when_one_job_of_a_round_fails_the_others_are_stopped_before_it_goes_on(
         assert finished == ["slow"]
 
     asyncio.run(round_())
+
+
+def test_a_backlog_is_assigned_a_part_at_a_time_with_the_same_stories(
+    sessions: db.Sessions, newsroom: Newsroom, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clusterer reads a backlog of embedded articles `ASSIGN_BATCH` at a time (a
+    20,000-article backfill is never in memory at once), in the same arrival order, so the
+    stories are those of one read."""
+
+    def stories(factory: db.Sessions) -> set[frozenset[str]]:
+        _subscribe(factory, [newsroom.feed_url(o) for o in newsroom.corpus.outlets])
+        asyncio.run(_pipeline(factory).run_round())
+        with db.transaction(factory) as session:
+            found: dict[int, set[str]] = {}
+            for article in _all_articles(factory):
+                story = repo.story_of_article(session, article.id)
+                assert story is not None
+                found.setdefault(story, set()).add(article.url)
+        return {frozenset(urls) for urls in found.values()}
+
+    whole = stories(sessions)
+    monkeypatch.setattr(detect, "ASSIGN_BATCH", 7)
+    url = f"sqlite:///{tmp_path / 'parts.db'}"
+    with db.engine_for(url) as engine:
+        db.upgrade(engine)
+    with db.connect(url) as factory:
+        assert stories(factory) == whole and len(whole) > 7

@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from storywire.cluster.assign import ArticleFeatures, StoryClusterer, _normalised_cut
+from storywire.cluster import assign
+from storywire.cluster.assign import (
+    ArticleFeatures,
+    StoryClusterer,
+    _normalised_cut,
+    article_features,
+)
 from storywire.cluster.config import ClusterConfig
 from storywire.cluster.index import CentroidIndex
 from storywire.stories.importance import Coverage, front_rank, importance
@@ -483,3 +489,19 @@ def test_an_item_that_shares_the_storys_names_and_words_may_word_the_event_its_o
     strict = StoryClusterer(ClusterConfig(member_similarity_named=config.member_similarity))
     strict.assign(_item(1, event, words, "Geneva G7", 0))
     assert strict.assign(_item(2, paraphrase, words + " clash", "Geneva G7", 1)).created
+
+
+def test_articles_features_share_one_string_per_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An active story keeps its members' features: two articles' copies of a word are one
+    object, and the shared table is bounded."""
+    vector = np.zeros(384, dtype=np.float32)
+    text = "Flooding closed the Norland coastal railway on Tuesday, officials said."
+    first = article_features(1, "Norland floods", text, vector)
+    second = article_features(2, "Norland floods", " ".join(["railway", *text.split()]), vector)
+    shared = [w for w in first.terms if w in second.terms]
+    assert shared and all(any(w is o for o in second.terms) for w in shared)
+    name = next(iter(first.entities))
+    assert any(name is other for other in second.entities)
+    monkeypatch.setattr(assign, "_SHARED_LIMIT", 3)
+    third = article_features(3, "Storm", "A storm hit the harbour town of Ostwick.", vector)
+    assert len(assign._SHARED_WORDS) <= len(third.terms) + len(third.entities)

@@ -45,6 +45,20 @@ class ArticleFeatures:
     bridge: Vectors | None = None  # the multilingual vector, compared across languages
 
 
+# One string object for each word and name, shared by every article's features that use it. A
+# story's members keep their features while it is active (the split pass reads them all), and
+# each article's own copies of its words were half of that memory. Cleared past its limit, so a
+# service's vocabulary cannot grow it for months.
+_SHARED_WORDS: dict[str, str] = {}
+_SHARED_LIMIT = 1 << 20
+
+
+def _shared(counts: Counter[str]) -> Counter[str]:
+    if len(_SHARED_WORDS) > _SHARED_LIMIT:
+        _SHARED_WORDS.clear()
+    return Counter({_SHARED_WORDS.setdefault(word, word): n for word, n in counts.items()})
+
+
 def article_features(
     article_id: int,
     title: str,
@@ -63,8 +77,8 @@ def article_features(
     return ArticleFeatures(
         id=article_id,
         vector=vector,
-        terms=terms(body),
-        entities=names,
+        terms=_shared(terms(body)),
+        entities=_shared(names),
         published=published,
         language=language,
         outlet=outlet,

@@ -34,8 +34,9 @@ from storywire.stories.refresh import refresh_stories
 from storywire.stories.writing import StoryWriter, write_stories
 from storywire.write.extractive import ExtractiveWriter
 
-# Member articles read per query when the clusterer is rebuilt from the database.
-RESTORE_BATCH = 2000
+# Member articles read per query when the clusterer is rebuilt from the database, and
+# embedded articles read at a time for assignment.
+RESTORE_BATCH = ASSIGN_BATCH = 2000
 
 
 @dataclass
@@ -157,12 +158,9 @@ class StoryDetector:
     def _cluster_round(self, report: StoryReport) -> None:
         clusterer = self._clusterer_state()
         with db.transaction(self.sessions) as session:
-            pending = repo.articles_at_stage(session, Stage.EMBEDDED, limit=1_000_000)
-            stored = self._vectors(session, [a.id for a in pending])
-            pending.sort(key=_arrival)
             joined: list[Membership] = []
-            for article in pending:
-                decision = clusterer.assign(_features(article, *stored(article.id)))
+            for article, vectors in self._in_arrival_order(session):
+                decision = clusterer.assign(_features(article, *vectors))
                 when = article.when
                 if decision.created:
                     _create_story(session, decision.story_id, article)
@@ -212,6 +210,23 @@ class StoryDetector:
                 repo.link_stories(session, story_id, earlier, LinkKind.SAME_THREAD, now)
             repo.recount(session, report.touched)
             refresh_stories(session, report.touched, clusterer.dormant_ids())
+
+    def _in_arrival_order(
+        self, session: db.Session
+    ) -> Iterator[tuple[Article, tuple[bytes | None, bytes | None]]]:
+        """The embedded articles with their vectors, in the order they arrived, read
+        `ASSIGN_BATCH` at a time: a backlog of 20,000 is never in memory at once."""
+        now = datetime.now(UTC)
+        queue = sorted(
+            repo.arrivals_at_stage(session, Stage.EMBEDDED),
+            key=lambda item: (item[1] or now, item[0]),
+        )
+        for start in range(0, len(queue), ASSIGN_BATCH):
+            ids = [article_id for article_id, _ in queue[start : start + ASSIGN_BATCH]]
+            articles = {a.id: a for a in repo.articles_by_ids(session, ids)}
+            stored = self._vectors(session, ids)
+            for article_id in ids:
+                yield articles[article_id], stored(article_id)
 
     def _clusterer_state(self) -> StoryClusterer:
         """The clusterer, rebuilt once per process from the stories still inside the window;

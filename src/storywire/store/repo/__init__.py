@@ -13,6 +13,7 @@ from __future__ import annotations
 from storywire.store.repo._sql import ping, serialise
 from storywire.store.repo.articles import (
     add_article,
+    arrivals_at_stage,
     articles_at_stage,
     articles_by_ids,
     articles_by_stage,
@@ -106,6 +107,7 @@ __all__ = [
     "add_memberships",
     "add_revision",
     "add_story",
+    "arrivals_at_stage",
     "article_stories",
     "articles_at_stage",
     "articles_by_ids",

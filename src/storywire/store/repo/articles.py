@@ -156,6 +156,15 @@ def articles_at_stage(session: Session, stage: Stage, limit: int = 1000) -> list
     return [article_of(row) for row in read_rows(session, query)]
 
 
+def arrivals_at_stage(session: Session, stage: Stage) -> list[tuple[int, datetime | None]]:
+    """Ids and times (published, else fetched) of the articles at `stage`, without their text,
+    so a long queue can be read a part at a time in arrival order."""
+    query = select(ArticleRow.id, ArticleRow.published_at, ArticleRow.fetched_at).where(
+        ArticleRow.stage == stage.value
+    )
+    return [(row.id, row.published_at or row.fetched_at) for row in session.execute(query)]
+
+
 def prune_articles(session: Session, before: datetime, limit: int = 1000) -> list[int]:
     """Remove the text, near-duplicate bands and vectors of up to `limit` written articles
     published before `before` whose stories have had no coverage since; returns their ids.
