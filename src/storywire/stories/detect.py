@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from storywire import metrics
 from storywire.cluster.assign import ArticleFeatures, StoryClusterer, article_features
@@ -149,7 +150,7 @@ class StoryDetector:
         cores the embedder or the reader holds: one thread made the gn24 replay
         (`bench/stream.py`) 1.2x faster end to end."""
         try:
-            with threadpool_limits(limits=1, user_api="blas"):
+            with _blas().limit(limits=1, user_api="blas"):
                 self._cluster_round(report)
         except BaseException:
             self._clusterer = None
@@ -266,6 +267,13 @@ class StoryDetector:
         bridge = self._bridge_factory()
         bridges = repo.vectors(session, ids, bridge.name) if bridge else {}
         return lambda article_id: (main.get(article_id), bridges.get(article_id))
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    """The process's BLAS libraries, found once: a new `threadpool_limits` scans every loaded
+    library again, which took a second of a 90-second stream replay (597 rounds)."""
+    return ThreadpoolController()
 
 
 def _batches(
