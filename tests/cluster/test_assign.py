@@ -18,6 +18,7 @@ from storywire.cluster.assign import (
 )
 from storywire.cluster.config import ClusterConfig
 from storywire.cluster.index import CentroidIndex
+from storywire.models import JoinReason
 from storywire.stories.importance import Coverage, front_rank, importance
 
 T0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
@@ -505,3 +506,20 @@ def test_articles_features_share_one_string_per_word(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(assign, "_SHARED_LIMIT", 3)
     third = article_features(3, "Storm", "A storm hit the harbour town of Ostwick.", vector)
     assert len(assign._SHARED_WORDS) <= len(third.terms) + len(third.entities)
+
+
+def test_a_copy_of_an_article_whose_story_was_forgotten_is_placed_like_any_other() -> None:
+    """A story quiet for twice the window is forgotten; a later copy in its near-duplicate
+    group (a re-post a week on) used to look the dead story up and stop the round."""
+    clusterer = StoryClusterer()
+    first = clusterer.assign(_article(1, 0, "rail strike union pay", "Norland Rail", group=1))
+    week = 24 * 7
+    later = clusterer.assign(
+        _article(2, 0, "rail strike union pay", "Norland Rail", hours=week, group=1)
+    )
+    assert later.story_id != first.story_id and later.reason is not JoinReason.SYNDICATED_COPY
+    assert clusterer.group_story == {1: later.story_id}
+    copy = clusterer.assign(
+        _article(3, 0, "rail strike union pay", "Norland Rail", hours=week + 1, group=1)
+    )
+    assert (copy.story_id, copy.reason) == (later.story_id, JoinReason.SYNDICATED_COPY)

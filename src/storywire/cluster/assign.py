@@ -251,10 +251,10 @@ class StoryClusterer:
         if article.published is not None:
             self._expire(article.published)
         group_story = self.group_story.get(article.dup_group) if article.dup_group else None
-        if group_story is not None:
-            story_id = self.resolve(group_story)
-            self._join(self.stories[story_id], article, tfidf)
-            return Decision(article.id, story_id, False, JoinReason.SYNDICATED_COPY, 1.0)
+        copied = self.stories.get(self.resolve(group_story)) if group_story is not None else None
+        if copied is not None:
+            self._join(copied, article, tfidf)
+            return Decision(article.id, copied.id, False, JoinReason.SYNDICATED_COPY, 1.0)
         best, match = self._best_match(article, tfidf, names, active=True)
         if best is not None and match.score >= match.bar:
             self._join(best, article, tfidf)
@@ -759,6 +759,7 @@ class StoryClusterer:
         if self._expired_at is not None and now - self._expired_at < EXPIRY_STEP:
             return
         self._expired_at = now
+        forgotten: set[int] = set()
         for story in list(self.stories.values()):
             if story.last_seen is None or now - story.last_seen <= self.config.window:
                 continue
@@ -767,11 +768,19 @@ class StoryClusterer:
                 self._index.remove(story.id)
                 self._dormant.remove(story.id)
                 del self.stories[story.id]
+                forgotten.add(story.id)
             elif not story.dormant:
                 story.dormant = True
                 story.articles = []
                 self._index.remove(story.id)
                 self._dormant.upsert(story.id, story.centroid)
+        if forgotten:
+            # A later copy of a forgotten story's article is placed like any other article.
+            self.group_story = {
+                group: story_id
+                for group, story_id in self.group_story.items()
+                if story_id not in forgotten
+            }
 
     def assignments(self) -> dict[int, int]:
         return {a: self.resolve(s) for a, s in self.article_story.items()}
