@@ -28,8 +28,7 @@ from typing import Any
 from storywire.errors import ExtractError, ParseError, StorywireError
 from storywire.ingest.articles import Vector, prepare_document
 from storywire.models import NewArticle, RawDocument
-from storywire.nlp.embed import Embedder, default_bridge, default_embedder
-from storywire.nlp.features import bridge_text, embedding_text
+from storywire.nlp.embed import ArticleModels, default_models
 from storywire.pipeline import Pipeline
 from storywire.sources.importers import read_documents
 from storywire.stories.detect import StoryReport
@@ -64,7 +63,7 @@ class BackfillReport:
 
 
 def prepare_chunk(
-    documents: Sequence[RawDocument], now: datetime, embedders: Sequence[Embedder]
+    documents: Sequence[RawDocument], now: datetime, models: ArticleModels
 ) -> list[Prepared]:
     """Extract each document and embed the articles in one batch per model: the unit of
     parallel work."""
@@ -75,17 +74,10 @@ def prepare_chunk(
         except ExtractError as exc:
             done.append(Prepared(document, error=str(exc)))
     ready = [(p, p.article) for p in done if p.article is not None]
-    for embedder, text in zip(embedders, (embedding_text, bridge_text), strict=False):
-        texts = [text(a.title, a.text) for _, a in ready]
-        for (item, _), vector in zip(ready, embedder.embed(texts), strict=True):
-            item.vectors += (Vector(embedder.name, vector.tobytes()),)
+    for model, rows in models.embed([(a.title, a.text) for _, a in ready]).items():
+        for (item, _), vector in zip(ready, rows, strict=True):
+            item.vectors += (Vector(model, vector.tobytes()),)
     return done
-
-
-def _embedders() -> list[Embedder]:
-    """The models the service embeds with: the main one and, where configured, the bridge."""
-    bridge = default_bridge()
-    return [default_embedder()] + ([bridge] if bridge is not None else [])
 
 
 def store(pipeline: Pipeline, prepared: Iterable[Prepared]) -> BackfillReport:
@@ -138,7 +130,7 @@ def _chunks(documents: Iterable[RawDocument]) -> Iterator[list[RawDocument]]:
 
 
 def _local_chunk(documents: list[RawDocument], now: datetime) -> list[Prepared]:
-    return prepare_chunk(documents, now, _embedders())
+    return prepare_chunk(documents, now, default_models())
 
 
 def prepare_local(paths: Sequence[Path], now: datetime, workers: int) -> Iterator[Prepared]:
@@ -165,12 +157,12 @@ class _PrepareBatch:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self.embedders = _embedders()
+        self.models = default_models()
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         items = [pickle.loads(blob) for blob in batch["item"]]
         pending = [item.document for item in items if item.error is None]
-        done = iter(prepare_chunk(pending, self.now, self.embedders))
+        done = iter(prepare_chunk(pending, self.now, self.models))
         out = [next(done) if item.error is None else item for item in items]
         return {"item": [pickle.dumps(item) for item in out]}
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from storywire.errors import ConfigError
-from storywire.nlp.embed import MiniLMEmbedder, USEEmbedder, _packaged_files, int8_model
+from storywire.nlp.embed import (
+    ArticleModels,
+    MiniLMEmbedder,
+    USEEmbedder,
+    _packaged_files,
+    int8_model,
+)
+from storywire.nlp.features import bridge_text, embedding_text
 
 TEXTS = [
     "A magnitude 6.4 earthquake struck southern Calveria, killing nine people.",
@@ -149,3 +157,25 @@ def test_a_multilingual_model_that_does_not_match_its_pin_is_refused(
     monkeypatch.setattr("storywire.nlp.embed.USE_SHA256", "0" * 64)
     with pytest.raises(ConfigError, match="pinned SHA-256"):
         USEEmbedder()
+
+
+class _Recorder:
+    """Records what it is asked to embed (the pairing is under test, not a model)."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.dim, self.texts = name, 2, list[str]()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts += texts
+        return np.ones((len(texts), self.dim), dtype=np.float32)
+
+
+def test_each_model_embeds_its_own_text_of_an_article() -> None:
+    """The main model reads the headline and lead, the multilingual bridge the headline alone;
+    the embed stage and the backfill both go through `ArticleModels`."""
+    main, bridge = _Recorder("main"), _Recorder("bridge")
+    article = ("Norland raises rates", "The central bank raised rates. Markets fell. More.")
+    vectors = ArticleModels(main, bridge).embed([article])
+    assert set(vectors) == {"main", "bridge"} and vectors["main"].shape == (1, 2)
+    assert main.texts == [embedding_text(*article)] and bridge.texts == [bridge_text(*article)]
+    assert set(ArticleModels(main).embed([article])) == {"main"}

@@ -260,17 +260,16 @@ class StoryClusterer:
             self._join(best, article, tfidf)
             return Decision(article.id, best.id, False, match.reason, match.score)
         dormant, revival = self._best_match(article, tfidf, names, active=False)
-        dormant_score = revival.score
-        if dormant is not None and dormant_score >= self.config.revive_threshold:
+        if dormant is not None and revival.score >= self.config.revive_threshold:
             dormant.dormant = False
             self._dormant.remove(dormant.id)
             self._join(dormant, article, tfidf)
-            return Decision(article.id, dormant.id, False, JoinReason.REVIVED, dormant_score)
+            return Decision(article.id, dormant.id, False, JoinReason.REVIVED, revival.score)
         story = StoryState(self._next_id(), np.zeros(self.dim, dtype=np.float32))
         self.stories[story.id] = story
         self._join(story, article, tfidf)
         follows = None
-        if dormant is not None and dormant_score >= self.config.follow_up_threshold:
+        if dormant is not None and revival.score >= self.config.follow_up_threshold:
             follows = dormant.id
         return Decision(article.id, story.id, True, JoinReason.NEW_STORY, None, follows)
 

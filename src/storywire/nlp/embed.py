@@ -21,6 +21,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,6 +31,7 @@ import numpy.typing as npt
 from platformdirs import user_cache_dir
 
 from storywire.errors import ConfigError
+from storywire.nlp.features import bridge_text, embedding_text
 
 log = logging.getLogger(__name__)
 
@@ -296,3 +298,25 @@ def default_embedder(model: str = MINILM_NAME) -> Embedder:
 def default_bridge() -> Embedder | None:
     """The multilingual embedder that compares articles across languages, loaded once."""
     return USEEmbedder()
+
+
+@dataclass(frozen=True)
+class ArticleModels:
+    """The models every article is embedded with: the main one on its headline and lead, and,
+    where configured, the multilingual bridge on its headline alone. The embed stage and the
+    backfill's parallel preparation both embed through this, so each model gets its text."""
+
+    main: Embedder
+    bridge: Embedder | None = None
+
+    def embed(self, articles: Sequence[tuple[str, str]]) -> dict[str, Vectors]:
+        """Vectors of (title, text) pairs, by model name, a row per article."""
+        found = {self.main.name: self.main.embed([embedding_text(t, x) for t, x in articles])}
+        if self.bridge is not None:
+            found[self.bridge.name] = self.bridge.embed([bridge_text(t, x) for t, x in articles])
+        return found
+
+
+def default_models() -> ArticleModels:
+    """The service's models, each loaded once per process."""
+    return ArticleModels(default_embedder(), default_bridge())

@@ -27,8 +27,7 @@ from storywire.models import (
     Story,
     StoryStatus,
 )
-from storywire.nlp.embed import Embedder, default_bridge, default_embedder
-from storywire.nlp.features import bridge_text, embedding_text
+from storywire.nlp.embed import ArticleModels, Embedder, default_bridge, default_embedder
 from storywire.slugs import story_slug
 from storywire.store import db, repo
 from storywire.stories.refresh import refresh_stories
@@ -115,9 +114,7 @@ class StoryDetector:
 
     def embed_pending(self) -> int:
         """Embed deduplicated articles, a claimed batch at a time, until none is left unclaimed."""
-        embedders = [self._embedder_factory()]
-        if (bridge := self._bridge_factory()) is not None:
-            embedders.append(bridge)
+        models = ArticleModels(self._embedder_factory(), self._bridge_factory())
         done = 0
         while True:
             with db.transaction(self.sessions) as session:
@@ -125,10 +122,7 @@ class StoryDetector:
                 pending = repo.claim_articles(session, Stage.DEDUPED, lease, self.embed_batch)
             if not pending:
                 return done
-            vectors = {
-                embedder.name: embedder.embed([text(a.title, a.text) for a in pending])
-                for embedder, text in zip(embedders, (embedding_text, bridge_text), strict=False)
-            }
+            vectors = models.embed([(a.title, a.text) for a in pending])
             with db.transaction(self.sessions) as session:
                 ids = [article.id for article in pending]
                 for model, rows in vectors.items():
