@@ -76,7 +76,8 @@ MIN_SAMPLES = (1, 2, 3)
 FRONT_PAGE_DAYS = 5
 FRONT_PAGE_SIZE = 20
 BLOB_SIZE, BLOB_SHARE = 5, 0.10
-STORYWIRE, TFIDF, HDB = "storywire", "TF-IDF single pass", "HDBSCAN MiniLM"
+# HDBSCAN clusters the main model's vectors (`--model`), which the results name.
+STORYWIRE, TFIDF, HDB = "storywire", "TF-IDF single pass", "HDBSCAN"
 
 
 # ----------------------------------------------------------------------------------- metrics
@@ -201,6 +202,7 @@ def run_stream(name: str, write: bool, cache: bool, model: str = MINILM_NAME) ->
         "articles_per_s": round(len(items) / seconds, 1),
         "tfidf_articles_per_s": round(len(items) / peer_seconds, 1),
         "cached_vectors": cache,
+        "model": model,
         "writer": write,
         "report": {k: v for k, v in asdict(replayed.report).items() if k != "touched"},
         "sizes": size_histogram(story),
@@ -300,9 +302,10 @@ def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
         print(f"   [{half} half] {entry['labelled']} labelled articles, {entry['events']} events")
         for system in (STORYWIRE, TFIDF, HDB):
             scores = entry[system]
+            label = f"{HDB} {result['model']}" if system == HDB else system
             choice = f" (chosen on tune: {scores['choice']})" if "choice" in scores else ""
             ratio = ours["F1"] / scores["F1"] if scores["F1"] else float("nan")
-            print(f"     {system:<20} BCubed P {scores['P']:.3f} R {scores['R']:.3f} "
+            print(f"     {label:<30} BCubed P {scores['P']:.3f} R {scores['R']:.3f} "
                   f"F1 {scores['F1']:.3f}{choice}"
                   f"{'' if system == STORYWIRE else f'  storywire/peer {ratio:.3f}'}")  # fmt: skip
         recall, pairs = entry["cross_language"]
