@@ -523,3 +523,21 @@ def test_a_copy_of_an_article_whose_story_was_forgotten_is_placed_like_any_other
         _article(3, 0, "rail strike union pay", "Norland Rail", hours=week + 1, group=1)
     )
     assert (copy.story_id, copy.reason) == (later.story_id, JoinReason.SYNDICATED_COPY)
+
+
+def test_a_copy_of_an_article_in_a_dormant_story_wakes_the_story() -> None:
+    """A re-post of a dormant story's article after the window is coverage again: the story
+    is active, found by the next report of its event, and no longer in the dormant index."""
+    config = ClusterConfig()
+    clusterer = StoryClusterer(config)
+    first = clusterer.assign(_article(1, 1, QUAKE, "teravale calveria #6.4", group=1))
+    hours = (config.window + timedelta(hours=1)).total_seconds() / 3600
+    clusterer.assign(_article(2, 2, BANK, "norland", hours=hours))
+    assert first.story_id in clusterer.dormant_ids()
+    copy = clusterer.assign(
+        _article(3, 1, QUAKE, "teravale calveria #6.4", hours=hours + 1, group=1)
+    )
+    assert (copy.story_id, copy.reason) == (first.story_id, JoinReason.SYNDICATED_COPY)
+    assert first.story_id not in clusterer.dormant_ids()
+    next_report = clusterer.assign(_article(4, 1, QUAKE, "teravale calveria #6.4", hours=hours + 2))
+    assert (next_report.story_id, next_report.reason) == (first.story_id, "similar coverage")

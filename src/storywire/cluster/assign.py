@@ -253,6 +253,8 @@ class StoryClusterer:
         group_story = self.group_story.get(article.dup_group) if article.dup_group else None
         copied = self.stories.get(self.resolve(group_story)) if group_story is not None else None
         if copied is not None:
+            if copied.dormant:  # a re-post of its article is coverage again
+                self._wake(copied)
             self._join(copied, article, tfidf)
             return Decision(article.id, copied.id, False, JoinReason.SYNDICATED_COPY, 1.0)
         best, match = self._best_match(article, tfidf, names, active=True)
@@ -261,8 +263,7 @@ class StoryClusterer:
             return Decision(article.id, best.id, False, match.reason, match.score)
         dormant, revival = self._best_match(article, tfidf, names, active=False)
         if dormant is not None and revival.score >= self.config.revive_threshold:
-            dormant.dormant = False
-            self._dormant.remove(dormant.id)
+            self._wake(dormant)
             self._join(dormant, article, tfidf)
             return Decision(article.id, dormant.id, False, JoinReason.REVIVED, revival.score)
         story = StoryState(self._next_id(), np.zeros(self.dim, dtype=np.float32))
@@ -292,6 +293,12 @@ class StoryClusterer:
     def keep_apart(self, a: int, b: int) -> None:
         """Never merge stories a and b (a split that was made before a restart)."""
         self._apart.add(frozenset((a, b)))
+
+    def _wake(self, story: StoryState) -> None:
+        """A dormant story gets coverage again: back from the dormant index to the active one
+        (`_join` files it there)."""
+        story.dormant = False
+        self._dormant.remove(story.id)
 
     def _join(self, story: StoryState, article: ArticleFeatures, terms: TermVector) -> None:
         story.add(article, terms)
