@@ -1,6 +1,7 @@
 """What the fuzzers feed hostile bytes to: every parser of outside input and the writer's text
 cleaners. A target raises nothing but the error its parser documents (ParseError,
-ExtractError); anything else, or an input slower than a second, is a failure.
+ExtractError); anything else, an input slower than a second, or text the store cannot hold
+(NUL, a lone surrogate) in what a parser returns, is a failure.
 
 `fuzz/run.py` drives them with atheris (coverage-guided, `make fuzz`); `tests/test_fuzz.py`
 with hypothesis on every test run.
@@ -9,16 +10,18 @@ with hypothesis on every test run.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from storywire.errors import ExtractError, ParseError
 from storywire.extract.article import extract_article
 from storywire.extract.urls import canonical_url, http_url, redact_url, redact_urls_in, site
+from storywire.models import RawDocument
 from storywire.nlp.sentences import split_sentences
 from storywire.sources.feeds import linked_entries, parse_feed
 from storywire.sources.importers import read_jsonl, read_warc
 from storywire.sources.opml import parse_opml
+from storywire.sources.unicode import storable
 from storywire.timestamps import parse_timestamp
 from storywire.write.extractive import clean_headline, clean_sentence, usable
 from storywire.write.grounding import check_sentence
@@ -39,6 +42,12 @@ def feed(data: bytes) -> None:
         return
     for entry in parsed.entries:
         assert entry.url is not None and http_url(entry.url) == entry.url
+        _assert_storable(entry.title, entry.summary, entry.content_html, *entry.authors)
+
+
+def _assert_storable(*values: str | None) -> None:
+    for value in values:
+        assert value is None or storable(value) == value, repr(value)
 
 
 def opml(data: bytes) -> None:
@@ -50,27 +59,32 @@ def opml(data: bytes) -> None:
 
 def html(data: bytes) -> None:
     try:
-        extract_article(_text(data), "https://fuzz.example/article")
+        article = extract_article(_text(data), "https://fuzz.example/article")
     except ExtractError:
         return
+    _assert_storable(article.title, article.text, *article.authors)
 
 
 def jsonl(data: bytes) -> None:
-    _import(data, ".jsonl", read_jsonl)
+    for document in _import(data, ".jsonl", read_jsonl):
+        if isinstance(document, RawDocument):
+            _assert_storable(document.title, document.text, document.html, document.summary)
 
 
 def warc(data: bytes) -> None:
     _import(data, ".warc", read_warc)
 
 
-def _import(data: bytes, suffix: str, read: Callable[[Path], object]) -> None:
+def _import(
+    data: bytes, suffix: str, read: Callable[[Path], Iterator[RawDocument | ParseError]]
+) -> list[RawDocument | ParseError]:
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         handle.write(data)
         handle.flush()
         try:
-            list(read(Path(handle.name)))  # type: ignore[call-overload]
+            return list(read(Path(handle.name)))
         except ParseError:
-            return
+            return []
 
 
 def text(data: bytes) -> None:

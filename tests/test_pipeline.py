@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections import defaultdict
@@ -138,6 +139,9 @@ class _Misbehaving(BaseHTTPRequestHandler):
             "/binary.xml": (200, "application/octet-stream", bytes(range(256)) * 8),
             "/good.xml": (200, "application/rss+xml", _GOOD_FEED),
             "/future.xml": (200, "application/rss+xml", _FUTURE_FEED),
+            "/unstorable.json": (200, "application/feed+json", _UNSTORABLE_FEED),
+            "/unstorable.xml": (200, "application/rss+xml", _UNSTORABLE_RSS),
+            "/unstorable-page": (200, "text/html; charset=utf-8", _UNSTORABLE_PAGE),
         }
         status, content_type, body = routes.get(self.path, (404, "text/plain", b"missing"))
         self.send_response(status)
@@ -162,6 +166,37 @@ _FUTURE_FEED = (
     .replace(b"Only in the feed", b"Dated in the year 2999")
     .replace(b"unreachable-page", b"unreachable-future")
 )
+
+
+# Characters no database stores, as a hostile feed or page can spell them: NUL (which
+# PostgreSQL refuses in text) and lone surrogates (which nothing encodes as UTF-8).
+_UNSTORABLE_FEED = json.dumps(
+    {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Escapes\u0000",
+        "items": [
+            {
+                "id": "1",
+                "url": "http://127.0.0.1:9/escaped",
+                "title": "Harbour\u0000 bridge \ud800 reopens",
+                "content_text": "The harbour bridge reopened \udfff after repairs.\u0000",
+            },
+            {"id": "2", "url": "/unstorable-page", "title": "Ferry timetable changes"},
+        ],
+    }
+).encode("ascii")
+_UNSTORABLE_RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Raw</title>
+<item><title>Tram\x00 line &#0;vote &#xD800;passes</title><link>http://127.0.0.1:9/raw</link>
+<description>The council passed\x00 the tram line.</description></item></channel></rss>"""
+_UNSTORABLE_PAGE = (
+    "<html><head><title>Ferry\x00 timetable &#xD800;changes</title></head><body><article>"
+    "<h1>Ferry\x00 timetable changes</h1>"
+    + "".join(
+        f"<p>From Monday\x00 the ferry makes &#0;{n} more crossings on weekday number {n}.</p>"
+        for n in range(8)
+    )
+    + "</article></body></html>"
+).encode()
 
 
 @pytest.fixture
@@ -204,6 +239,29 @@ def test_bad_feeds_record_clear_errors_and_lose_nothing(
     with db.transaction(sessions) as session:
         broken = repo.get_feed_by_url(session, f"{bad_server}/broken.xml")
     assert broken is not None and broken.disabled and broken.consecutive_failures == 2
+
+
+def test_nul_and_lone_surrogates_in_feeds_and_pages_are_stored_cleaned_and_stall_nothing(
+    sessions: db.Sessions, bad_server: str
+) -> None:
+    """One such character in one item failed every round that read the feed: the insert (on
+    PostgreSQL for NUL, on both stores for a surrogate) raised before the feed was saved."""
+    _subscribe(sessions, [f"{bad_server}/unstorable.json", f"{bad_server}/unstorable.xml"])
+    _Misbehaving.extra = {}
+    report, stories = asyncio.run(_pipeline(sessions).run_round())
+    assert not report.errors and report.new_articles == 3
+    articles = {a.title: a for a in _all_articles(sessions)}
+    assert set(articles) == {
+        "Harbour bridge \ufffd reopens",
+        "Tram line vote \ufffdpasses",
+        "Ferry timetable changes",
+    }
+    assert articles["Ferry timetable changes"].text_source is TextSource.PAGE
+    assert all(a.stage is Stage.WRITTEN for a in articles.values())
+    assert stories.new_stories == 3
+    for article in articles.values():
+        text = article.title + article.text
+        assert all(c != "\x00" and not 0xD800 <= ord(c) <= 0xDFFF for c in text)
 
 
 def test_an_unfetchable_page_keeps_the_feed_text(sessions: db.Sessions, bad_server: str) -> None:

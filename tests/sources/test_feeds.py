@@ -524,6 +524,46 @@ def test_json_feed_in_latin1_is_decoded_with_a_warning() -> None:
     assert any("not valid UTF-8" in w for w in feed.warnings)
 
 
+def test_nul_and_lone_surrogates_in_a_json_feed_become_storable_text() -> None:
+    """JSON escapes can spell characters no database stores; the item is kept, cleaned."""
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Feed\u0000",
+            "items": [
+                {
+                    "id": "1",
+                    "url": "https://c.example/1",
+                    "title": "Tram\u0000 vote \ud800 today \ud83d\ude00",
+                    "summary": "Council \udfff votes",
+                    "tags": ["Local\u0000"],
+                    "authors": [{"name": "Ana\u0001 Ruiz"}],
+                }
+            ],
+        }
+    ).encode("ascii")
+    feed = parse_feed(body, "https://c.example/feed.json", "application/feed+json")
+    entry = _only(feed)
+    assert entry.title == "Tram vote \ufffd today \U0001f600"
+    assert entry.summary == "Council \ufffd votes"
+    assert entry.categories == ("Local",) and entry.authors == ("Ana Ruiz",)
+    assert feed.title == "Feed"
+
+
+def test_nul_and_references_to_nul_or_surrogates_in_rss_become_storable_text() -> None:
+    """A raw NUL, `&#0;` and `&#xD800;` (which stopped feedparser and lost the whole feed)."""
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        b"<item><title>A\x00 b &#0;c &#xD800;d &#55296;e</title><link>https://e.example/1</link>"
+        b"<description>x&#xdfff;y</description></item>"
+        b"<item><title>Fine</title><link>https://e.example/2</link></item></channel></rss>"
+    )
+    feed = parse_feed(body, "https://e.example/rss", "application/rss+xml")
+    titles = [entry.title for entry in feed.entries]
+    assert titles == ["A b c \ufffdd \ufffde", "Fine"]
+    assert feed.entries[0].summary == "x\ufffdy"
+
+
 # -- input that is not a feed ---------------------------------------------------------------
 
 _PNG = b"\x89PNG\r\n\x1a\n" + random.Random(7).randbytes(512)

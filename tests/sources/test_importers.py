@@ -119,3 +119,20 @@ def test_a_warc_response_without_a_target_uri_is_a_parse_error(tmp_path: Path) -
     path.write_bytes(record)
     [problem] = list(read_documents(path))
     assert isinstance(problem, ParseError) and "not a readable WARC file" in str(problem)
+
+
+def test_jsonl_escapes_no_database_stores_are_cleaned(tmp_path: Path) -> None:
+    """`\\u0000` and a lone `\\ud800` in a row would fail its insert (and the import with it)."""
+    path = tmp_path / "escaped.jsonl"
+    row = {
+        "url": "https://a.example/1",
+        "title": "Tram\u0000 vote \ud800",
+        "text": "Body\u0000 one.",
+        "authors": ["Ana\u0000"],
+        "outlet": "A\udfff",
+    }
+    path.write_text(json.dumps(row) + "\n", encoding="ascii")
+    [document] = list(read_documents(path))
+    assert isinstance(document, RawDocument)
+    assert (document.title, document.text) == ("Tram vote \ufffd", "Body one.")
+    assert document.authors == ("Ana",) and document.outlet == "A\ufffd"

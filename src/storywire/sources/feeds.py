@@ -29,6 +29,7 @@ from storywire.errors import ParseError
 from storywire.extract.urls import http_url
 from storywire.models import FeedFormat
 from storywire.sources.fetch import XML_ENCODING, charset_of, decode_html
+from storywire.sources.unicode import storable
 from storywire.timestamps import parse_timestamp
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,17 @@ def linked_entries(feed: ParsedFeed) -> ParsedFeed:
 # -- RSS and Atom ---------------------------------------------------------------------------
 
 
+# A numeric character reference; those to a UTF-16 surrogate (U+D800-U+DFFF) stop feedparser,
+# which cannot encode the character it makes.
+_NUMERIC_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _no_surrogate_reference(match: re.Match[bytes]) -> bytes:
+    hexadecimal, decimal = match.groups()
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    return b"&#xFFFD;" if 0xD800 <= code <= 0xDFFF else match.group()
+
+
 def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     if _has_entity_bomb(body):
         raise ParseError(
@@ -192,6 +204,7 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFe
     if content_type:
         headers["content-type"] = content_type
     utf8, headers, misdeclared = _as_utf8(body, headers)
+    utf8 = _NUMERIC_REFERENCE.sub(_no_surrogate_reference, utf8)
     try:
         result: Any = feedparser.parse(
             utf8, response_headers=headers, sanitize_html=True, resolve_relative_uris=True
@@ -652,7 +665,8 @@ def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
 
 
 def _str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    """Every value read from a parsed feed passes here, so none carries what cannot be stored."""
+    return storable(value) if isinstance(value, str) else None
 
 
 def _clean(value: str | None) -> str | None:

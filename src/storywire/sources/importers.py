@@ -17,6 +17,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from storywire.errors import ParseError
 from storywire.models import RawDocument
 from storywire.sources.fetch import decode_html
+from storywire.sources.unicode import storable
 from storywire.timestamps import parse_timestamp
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
@@ -62,15 +63,20 @@ def _jsonl_document(row: object) -> RawDocument:
         raise ValueError("row has neither html nor text")
     authors = row.get("authors") or ([row["author"]] if row.get("author") else [])
     return RawDocument(
-        url=url,
-        html=html if isinstance(html, str) else None,
-        text=text if isinstance(text, str) else None,
-        title=str(row["title"]) if row.get("title") else None,
+        url=storable(url),
+        html=storable(html) if isinstance(html, str) else None,
+        text=storable(text) if isinstance(text, str) else None,
+        title=_text(row.get("title")),
         published=parse_timestamp(row.get("published")),
-        outlet=str(row["outlet"]) if row.get("outlet") else None,
-        authors=tuple(str(a) for a in authors),
-        summary=str(row["summary"]) if row.get("summary") else None,
+        outlet=_text(row.get("outlet")),
+        authors=tuple(storable(str(a)) for a in authors),
+        summary=_text(row.get("summary")),
     )
+
+
+def _text(value: object) -> str | None:
+    """A field as storable text (JSON escapes can carry NUL and lone surrogates), or None."""
+    return storable(str(value)) if value else None
 
 
 def read_warc(path: Path) -> Iterator[RawDocument | ParseError]:
