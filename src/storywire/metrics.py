@@ -43,6 +43,12 @@ FAILED_ROUNDS = Counter(
 PRUNED = Counter(
     "storywire_pruned_articles", "Articles whose text, bands and vectors retention removed"
 )
+ARTICLE_FAILURES = Counter(
+    "storywire_article_failures",
+    "Failures of a stage on one article for a reason not the database's; at the third the "
+    "article is quarantined",
+    ["stage"],
+)
 LLM_OUTCOMES = Counter(
     "storywire_llm_outcomes", "LLM writer outcomes: llm, or why it fell back", ["outcome"]
 )
@@ -78,7 +84,10 @@ class StoreCollector(Collector):
             feeds = repo.feed_health(session)
             latest = repo.latest_fetch_time(session)
         yield _family(
-            "storywire_articles", "Articles by the last stage they reached", "stage", stages
+            "storywire_articles",
+            "Articles by the last stage they reached (quarantined: taken by no stage)",
+            "stage",
+            stages,
         )
         yield _family("storywire_stories", "Stories by status", "status", statuses)
         yield _family(

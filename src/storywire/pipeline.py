@@ -6,7 +6,8 @@ ingest/dedupe.py groups copies); its `imports` (ingest/imports.py) bring in file
 pages, and its `stories` (stories/detect.py) run the story stages. Every article is committed
 after each stage with the stage it reached, so a crash or restart redoes nothing that was
 committed: `resume` picks up articles left between stages. Errors about one feed or one page
-are recorded on that feed or article and never stop the round.
+are recorded on that feed or article and never stop the round; nor does a bug met on one
+article (quarantine.py) or one feed's items, which count as that article's or feed's failure.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from storywire import metrics
+from storywire import metrics, quarantine
 from storywire.cluster.config import ClusterConfig
 from storywire.config import Settings
 from storywire.errors import ExtractError, FetchError, ParseError
@@ -195,8 +196,20 @@ class Pipeline:
             return report
         report.warnings = list(parsed.warnings)
         feed = replace(feed, etag=result.etag, last_modified=result.last_modified)
-        feed = self._adopt_feed_metadata(feed, parsed)
-        new = self._store_entries(feed, parsed)
+        try:
+            feed = self._adopt_feed_metadata(feed, parsed)
+            new = self._store_entries(feed, parsed)
+        except Exception as exc:
+            # A bug met on this feed's items: a failure of this feed, which its schedule
+            # retries and in the end disables, and not of the round.
+            if not quarantine.input_failure(exc):
+                raise
+            report.error = f"storing the entries failed: {type(exc).__name__}: {exc}"
+            self._save_feed(
+                next_check(feed, Outcome(error=report.error), self.now(), self.schedule)
+            )
+            log.error("feed failed", extra={"feed": feed.url, "error": report.error}, exc_info=exc)
+            return report
         report.new_articles = len(new)
         self._save_feed(next_check(feed, Outcome(new_items=len(new)), self.now(), self.schedule))
         await together(self._complete(fetcher, article) for article in new)
@@ -248,11 +261,25 @@ class Pipeline:
             extracted = repo.claim_articles(session, Stage.EXTRACTED, self._lease(), 1000)
         await together(self._complete(fetcher, article) for article in fetched)
         for article in extracted:
-            self._dedupe(article)
+            try:
+                self._dedupe(article)
+            except Exception as exc:
+                if not quarantine.input_failure(exc):
+                    raise
+                quarantine.record(self.sessions, [article.id], "dedupe", exc)
         return len(fetched) + len(extracted)
 
     async def _complete(self, fetcher: Fetcher, article: Article) -> None:
-        """Fetch and extract the article's page, then dedupe it; each step committed."""
+        """Fetch and extract the article's page, then dedupe it; each step committed. A failure
+        that is the article's own is counted on it (quarantine.py) and the round goes on."""
+        try:
+            await self._fetch_and_dedupe(fetcher, article)
+        except Exception as exc:
+            if not quarantine.input_failure(exc):
+                raise
+            quarantine.record(self.sessions, [article.id], "fetch", exc)
+
+    async def _fetch_and_dedupe(self, fetcher: Fetcher, article: Article) -> None:
         try:
             page = await fetcher.fetch_page(article.url)
             extracted = await self.extractor.extract(page.text(), page.final_url)

@@ -1,5 +1,6 @@
 """Looking after an installation rather than its news: `version`, `config show`, the
-database migrations (`db upgrade`, `db current`) and its upkeep (`db prune`, `db vacuum`)."""
+database migrations (`db upgrade`, `db current`) and its upkeep (`db prune`, `db vacuum`,
+`db quarantine`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from storywire import __version__, retention
 from storywire.cli.common import console, current_settings, fail
 from storywire.cluster.config import ClusterConfig
 from storywire.errors import ConfigError, StorywireError
-from storywire.store import db
+from storywire.store import db, repo
 
 config_app = typer.Typer(help="Show configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations and upkeep.", no_args_is_help=True)
@@ -90,3 +91,38 @@ def db_vacuum() -> None:
     except StorywireError as exc:
         raise fail(exc) from exc
     console.print(f"database: {before / 2**20:.1f} MB before, {after / 2**20:.1f} MB after")
+
+
+@db_app.command("quarantine")
+def db_quarantine(
+    release: Annotated[
+        bool, typer.Option("--release", help="Give them back to their stages' queues.")
+    ] = False,
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Only these articles (default: all).")
+    ] = None,
+) -> None:
+    """List the articles no stage takes any more, after failing on them three times for a
+    reason of their own, or release them to be tried again (after the fix)."""
+    try:
+        with (
+            db.connect(current_settings().database_url) as sessions,
+            db.transaction(sessions) as session,
+        ):
+            if release:
+                released = repo.release_quarantine(session, ids or None)
+                console.print(f"released {released} articles; the next round tries them again")
+                return
+            found = repo.quarantined(session, limit=1000)
+    except StorywireError as exc:
+        raise fail(exc) from exc
+    found = [(a, n) for a, n in found if not ids or a.id in ids]
+    if not found:
+        console.print("no article is quarantined")
+        return
+    table = Table("article", "stage", "failures", "error", "url")
+    for article, failures in found:
+        table.add_row(
+            str(article.id), article.stage.value, str(failures), article.error or "", article.url
+        )
+    console.print(table)

@@ -129,6 +129,8 @@ class ArticleRow(Base):
     text_source: Mapped[str] = mapped_column(String(16), default="page", server_default="page")
     error: Mapped[str | None] = mapped_column(Text)
     claimed_until: Mapped[datetime | None]  # a worker's lease on the next stage (0009)
+    # Times the next stage failed on it; at repo.QUARANTINE_AFTER no stage takes it (0012).
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ArticleBandRow(Base):

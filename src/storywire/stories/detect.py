@@ -8,14 +8,14 @@ through `StoryDetector`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from storywire import metrics
+from storywire import metrics, quarantine
 from storywire.cluster.assign import ArticleFeatures, StoryClusterer, article_features
 from storywire.cluster.config import ClusterConfig
 from storywire.models import (
@@ -27,7 +27,7 @@ from storywire.models import (
     Story,
     StoryStatus,
 )
-from storywire.nlp.embed import ArticleModels, Embedder, default_bridge, default_embedder
+from storywire.nlp.embed import ArticleModels, Embedder, Vectors, default_bridge, default_embedder
 from storywire.slugs import story_slug
 from storywire.store import db, repo
 from storywire.stories.refresh import refresh_stories
@@ -37,6 +37,9 @@ from storywire.write.extractive import ExtractiveWriter
 # Member articles read per query when the clusterer is rebuilt from the database, and
 # embedded articles read at a time for assignment.
 RESTORE_BATCH = ASSIGN_BATCH = 2000
+# Articles that may fail assignment in one round before the round gives up: past that the fault
+# is the clusterer's, not the articles'.
+MAX_CLUSTER_FAILURES = 10
 
 
 @dataclass
@@ -77,6 +80,7 @@ class StoryDetector:
         self.claim_lease = claim_lease
         self.embed_batch = embed_batch
         self._clusterer: StoryClusterer | None = None
+        self._assigning: int | None = None  # the article being assigned, when one is
 
     def forget(self) -> None:
         """Drop the clusterer held in memory; the next round rebuilds it from the database. A
@@ -122,7 +126,7 @@ class StoryDetector:
                 pending = repo.claim_articles(session, Stage.DEDUPED, lease, self.embed_batch)
             if not pending:
                 return done
-            vectors = models.embed([(a.title, a.text) for a in pending])
+            pending, vectors = self._embedded(models, pending)
             with db.transaction(self.sessions) as session:
                 ids = [article.id for article in pending]
                 for model, rows in vectors.items():
@@ -134,28 +138,67 @@ class StoryDetector:
                 repo.set_stage(session, ids, Stage.EMBEDDED)
             done += len(pending)
 
+    def _embedded(
+        self, models: ArticleModels, pending: list[Article]
+    ) -> tuple[list[Article], dict[str, Vectors]]:
+        """The batch's vectors; when the batch fails, each article's alone (the same vectors),
+        so that an article the models fail on is counted (quarantine.py) and the rest go on."""
+        try:
+            return pending, models.embed([(a.title, a.text) for a in pending])
+        except Exception as exc:
+            if not quarantine.input_failure(exc):
+                raise
+        kept: list[Article] = []
+        rows: dict[str, list[Vectors]] = {}
+        for article in pending:
+            try:
+                alone = models.embed([(article.title, article.text)])
+            except Exception as exc:
+                if not quarantine.input_failure(exc):
+                    raise
+                quarantine.record(self.sessions, [article.id], "embed", exc)
+                continue
+            kept.append(article)
+            for model, vectors in alone.items():
+                rows.setdefault(model, []).append(vectors)
+        return kept, {model: np.concatenate(parts) for model, parts in rows.items()}
+
     def cluster_pending(self, report: StoryReport) -> None:
         """Assign every embedded article, then run the passes: one transaction per round, so
         the stored stories and the in-memory clusterer move together (after a failure the
-        clusterer is rebuilt from what was committed).
+        clusterer is rebuilt from what was committed). When assigning one article fails for a
+        reason of its own, the failure is counted on it (quarantine.py) and the round is run
+        again, until it is quarantined: the articles behind it are assigned all the same.
 
         The clusterer's products are small (a vector against a few thousand centroids), where
         BLAS threads cost more to wake than they save, and on a busy machine they wait for
         cores the embedder or the reader holds: one thread made the gn24 replay
         (`bench/stream.py`) 1.2x faster end to end."""
-        try:
-            with _blas().limit(limits=1, user_api="blas"):
-                self._cluster_round(report)
-        except BaseException:
-            self._clusterer = None
-            raise
+        for tries_left in range(MAX_CLUSTER_FAILURES, -1, -1):
+            attempt = replace(report, touched=set())
+            self._assigning = None
+            try:
+                with _blas().limit(limits=1, user_api="blas"):
+                    self._cluster_round(attempt)
+            except BaseException as exc:
+                self._clusterer = None
+                culprit = self._assigning
+                if culprit is None or not tries_left or not quarantine.input_failure(exc):
+                    raise
+                quarantine.record(self.sessions, [culprit], "cluster", exc)
+                continue
+            for name, value in vars(attempt).items():
+                setattr(report, name, value)
+            return
 
     def _cluster_round(self, report: StoryReport) -> None:
         clusterer = self._clusterer_state()
         with db.transaction(self.sessions) as session:
             joined: list[Membership] = []
             for article, vectors in self._in_arrival_order(session):
+                self._assigning = article.id
                 decision = clusterer.assign(_features(article, *vectors))
+                self._assigning = None
                 when = article.when
                 if decision.created:
                     _create_story(session, decision.story_id, article)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from storywire.store.repo._sql import ping, serialise
 from storywire.store.repo.articles import (
+    QUARANTINE_AFTER,
     add_article,
     arrivals_at_stage,
     articles_at_stage,
@@ -24,7 +25,10 @@ from storywire.store.repo.articles import (
     get_article_by_url,
     latest_article_time,
     prune_articles,
+    quarantined,
     recent_articles,
+    record_failure,
+    release_quarantine,
     save_article,
     save_bands,
     set_stage,
@@ -97,6 +101,7 @@ from storywire.store.repo.topics import get_topic, list_topics, save_topics, sto
 from storywire.store.repo.vectors import save_vectors, vectors
 
 __all__ = [
+    "QUARANTINE_AFTER",
     "THREAD_LIMIT",
     "Backlog",
     "Lease",
@@ -148,10 +153,13 @@ __all__ = [
     "outlets_by_id",
     "ping",
     "prune_articles",
+    "quarantined",
     "recent_articles",
+    "record_failure",
     "recount",
     "related_stories",
     "release_all_claims",
+    "release_quarantine",
     "remove_feed",
     "revisions",
     "save_article",

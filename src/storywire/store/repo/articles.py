@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, delete, func, select, update
+from sqlalchemy import Row, Table, bindparam, case, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
@@ -48,6 +48,50 @@ _ARTICLE_FIELDS = (
     "near_dup_group",
     "error",
 )
+
+
+# Failures of a stage on one article, for reasons not the database's, after which no stage
+# takes the article again until an operator releases it (`storywire db quarantine`).
+QUARANTINE_AFTER = 3
+
+
+def in_a_queue() -> Any:
+    """The condition that keeps quarantined articles out of every stage's queue."""
+    return ArticleRow.failures < QUARANTINE_AFTER
+
+
+def record_failure(session: Session, article_id: int, error: str) -> int:
+    """Count a failure of the next stage on this article, note why and end its claim; returns
+    the failures so far (at QUARANTINE_AFTER it is quarantined)."""
+    session.execute(
+        update(ArticleRow)
+        .where(ArticleRow.id == article_id)
+        .values(failures=ArticleRow.failures + 1, error=error[:2000], claimed_until=None)
+    )
+    return session.scalar(select(ArticleRow.failures).where(ArticleRow.id == article_id)) or 0
+
+
+def quarantined(session: Session, limit: int = 100) -> list[tuple[Article, int]]:
+    """Quarantined articles, the most recent first, with their failure counts."""
+    query = (
+        select(*ArticleRow.__table__.c)
+        .where(ArticleRow.failures >= QUARANTINE_AFTER)
+        .order_by(ArticleRow.id.desc())
+        .limit(limit)
+    )
+    return [(article_of(row), row.failures) for row in read_rows(session, query)]
+
+
+def release_quarantine(session: Session, article_ids: Iterable[int] | None = None) -> int:
+    """Give quarantined articles (these, or all) their queues back, to be tried again after
+    the bug that stopped them is fixed; returns how many."""
+    query = select(ArticleRow.id).where(ArticleRow.failures >= QUARANTINE_AFTER)
+    if article_ids is not None:
+        query = query.where(ArticleRow.id.in_(list(article_ids)))
+    ids = list(session.scalars(query))
+    for chunk in id_chunks(ids):
+        session.execute(update(ArticleRow).where(ArticleRow.id.in_(chunk)).values(failures=0))
+    return len(ids)
 
 
 def article_of(row: ArticleRow | Row[Any]) -> Article:
@@ -160,7 +204,7 @@ def arrivals_at_stage(session: Session, stage: Stage) -> list[tuple[int, datetim
     """Ids and times (published, else fetched) of the articles at `stage`, without their text,
     so a long queue can be read a part at a time in arrival order."""
     query = select(ArticleRow.id, ArticleRow.published_at, ArticleRow.fetched_at).where(
-        ArticleRow.stage == stage.value
+        ArticleRow.stage == stage.value, in_a_queue()
     )
     return [(row.id, row.published_at or row.fetched_at) for row in session.execute(query)]
 
@@ -283,6 +327,8 @@ def articles_sharing_bands(session: Session, keys: list[int], exclude: int) -> l
 
 
 def articles_by_stage(session: Session) -> dict[str, int]:
-    """How many articles stopped at each stage: each stage's queue, and the finished ones."""
-    rows = session.execute(select(ArticleRow.stage, func.count()).group_by(ArticleRow.stage))
+    """How many articles stopped at each stage: each stage's queue, and the finished ones;
+    quarantined articles under "quarantined", whatever stage they stopped at."""
+    quarantine = case((in_a_queue(), ArticleRow.stage), else_=literal("quarantined"))
+    rows = session.execute(select(quarantine, func.count()).group_by(quarantine))
     return {stage: count for stage, count in rows}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from storywire.models import Article, Feed, Stage
 from storywire.store.repo._sql import all_columns, id_chunks, read_rows
-from storywire.store.repo.articles import articles_by_ids
+from storywire.store.repo.articles import articles_by_ids, in_a_queue
 from storywire.store.repo.feeds import feed_of
 from storywire.store.tables import ArticleRow, FeedRow
 
@@ -73,7 +73,7 @@ def claim_articles(session: Session, stage: Stage, lease: Lease, limit: int) -> 
     for one worker (see `claim_feeds`)."""
     query = (
         select(ArticleRow.id)
-        .where(ArticleRow.stage == stage.value, _unclaimed(ArticleRow, lease))
+        .where(ArticleRow.stage == stage.value, _unclaimed(ArticleRow, lease), in_a_queue())
         .order_by(ArticleRow.published_at, ArticleRow.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -108,7 +108,8 @@ def release_all_claims(session: Session) -> None:
 
 @dataclass(frozen=True)
 class Backlog:
-    """Work not yet done: feeds due or being checked, and articles by stage (below WRITTEN)."""
+    """Work not yet done: feeds due or being checked, and articles by stage (below WRITTEN;
+    quarantined articles are no work)."""
 
     due_feeds: int
     claimed_feeds: int
@@ -125,7 +126,10 @@ def backlog(session: Session, due: datetime, now: datetime) -> Backlog:
     claimed = session.scalar(enabled.where(FeedRow.claimed_until >= now))
     rows = session.execute(
         select(ArticleRow.stage, func.count())
-        .where(ArticleRow.stage.in_([s.value for s in Stage if s is not Stage.WRITTEN]))
+        .where(
+            ArticleRow.stage.in_([s.value for s in Stage if s is not Stage.WRITTEN]),
+            in_a_queue(),
+        )
         .group_by(ArticleRow.stage)
     )
     return Backlog(due_feeds or 0, claimed or 0, {Stage(stage): n for stage, n in rows})

@@ -24,7 +24,7 @@ from storywire.models import (
     StorySummary,
 )
 from storywire.store.repo._sql import all_columns, id_chunks, insert_ignoring, read_rows, write_row
-from storywire.store.repo.articles import article_of
+from storywire.store.repo.articles import article_of, in_a_queue
 from storywire.store.tables import (
     ArticleRow,
     StoryArticleRow,
@@ -392,7 +392,7 @@ def stories_at_stage(session: Session, stage: Stage) -> set[int]:
     rows = session.execute(
         select(StoryArticleRow.story_id)
         .join(ArticleRow, ArticleRow.id == StoryArticleRow.article_id)
-        .where(ArticleRow.stage == stage.value)
+        .where(ArticleRow.stage == stage.value, in_a_queue())
         .distinct()
     )
     return {story_id for (story_id,) in rows}
