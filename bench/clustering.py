@@ -270,7 +270,7 @@ def cluster(
     `round_size` None: both passes once at the end, over every story. Otherwise the pipeline's
     way: after every `round_size` articles (one round of fetching), a merge pass and then a
     split pass over the stories that round touched, and a last round for the remainder."""
-    clusterer = StoryClusterer(ClusterConfig())
+    clusterer = StoryClusterer(ClusterConfig(), keep_assignments=True)
     loop, passes = Timer(), Timer()
     counts = [0, 0]
 

@@ -541,3 +541,38 @@ def test_a_copy_of_an_article_in_a_dormant_story_wakes_the_story() -> None:
     assert first.story_id not in clusterer.dormant_ids()
     next_report = clusterer.assign(_article(4, 1, QUAKE, "teravale calveria #6.4", hours=hours + 2))
     assert (next_report.story_id, next_report.reason) == (first.story_id, "similar coverage")
+
+
+def _days_of_news(clusterer: StoryClusterer, days: range, per_day: int = 12) -> None:
+    """Articles on events of their own, each with words and names no other day uses."""
+    for day in days:
+        for n in range(per_day):
+            i = day * per_day + n
+            words = " ".join(f"w{i}x{k}" for k in range(8))
+            clusterer.assign(_article(i + 1, 1000 + i, words, f"name{i} place{i}", hours=24 * day))
+
+
+def test_what_the_clusterer_holds_follows_the_window_not_the_history() -> None:
+    """A service runs for months: the frequencies, the term numbering, the article-to-story map
+    and the stories stay what the last days need, as a restart would rebuild them."""
+    clusterer = StoryClusterer()
+    _days_of_news(clusterer, range(10))
+    sizes = (
+        len(clusterer.df.counts),
+        len(clusterer.entity_df.counts),
+        len(clusterer.article_story),
+        len(clusterer.stories),
+    )
+    _days_of_news(clusterer, range(10, 60))
+    later = (
+        len(clusterer.df.counts),
+        len(clusterer.entity_df.counts),
+        len(clusterer.article_story),
+        len(clusterer.stories),
+    )
+    assert later == sizes, "six days of them, then as many"
+    assert clusterer.df.documents == 7 * 12, "the window's days (today and six before)"
+    assert len(clusterer._terms) < 2 * 8 * 12 * 7 + 4096 < 8 * 12 * 60
+    kept = StoryClusterer(keep_assignments=True)
+    _days_of_news(kept, range(60))
+    assert len(kept.assignments()) == 60 * 12, "a benchmark still sees every article"

@@ -93,3 +93,22 @@ def test_the_gram_matrix_holds_every_pairwise_dot_product() -> None:
     expected = [[_dict_dot(a, b) for b in plain] for a in plain]
     assert np.allclose(gram, np.array(expected))
     assert space.gram([]).shape == (0, 0)
+
+
+def test_compacting_keeps_every_product_of_the_vectors_held_and_forgets_the_other_terms() -> None:
+    rng = random.Random(5)
+    vocabulary = [f"term{i}" for i in range(3000)]
+    space = TermSpace()
+    held_weights = [_random_weights(rng, vocabulary[:1000], 40) for _ in range(6)]
+    held = [space.vector(w) for w in held_weights]
+    for _ in range(50):  # vectors of articles since forgotten, words no held vector uses
+        space.vector(_random_weights(rng, vocabulary[1000:], 40))
+    before = [space.dots(v, held) for v in held]
+    compacted = space.compact(held)
+    assert len(space) == len(set().union(*held_weights)) < 1000
+    after = [space.dots(v, compacted) for v in compacted]
+    assert np.allclose(after, before)
+    again = space.vector(held_weights[0])
+    assert space.dots(again, compacted) == pytest.approx(before[0]), "old words keep their ids"
+    grown = space.vector({"new": 1.0, **held_weights[1]})
+    assert space.dots(grown, compacted)[1] == pytest.approx(before[1][1])

@@ -212,10 +212,13 @@ class StoryClusterer:
         dim: int = 384,
         first_id: int = 1,
         bridge_dim: int | None = None,
+        keep_assignments: bool = False,
     ) -> None:
         """`first_id`: the id the first new story takes, then counting up (past the id of any
         story restored); the pipeline starts it past every stored story. `bridge_dim`: the size
-        of the multilingual vectors, when articles carry them."""
+        of the multilingual vectors, when articles carry them. `keep_assignments`: remember
+        the story of every article for `assignments()`, forgotten stories' too (a benchmark's
+        need; a service stores them and keeps only the window's)."""
         self.config = config or ClusterConfig()
         self.dim = dim
         self.stories: dict[int, StoryState] = {}
@@ -232,6 +235,8 @@ class StoryClusterer:
         self._bridges: dict[str, CentroidIndex] = {}
         self._expired_at: datetime | None = None
         self._terms = TermSpace()
+        self._terms_in_use = 0  # terms numbered at the last compaction
+        self._keep_assignments = keep_assignments
         self._apart: set[frozenset[int]] = set()  # stories split apart, never merged again
         self._counter = first_id - 1
 
@@ -244,12 +249,12 @@ class StoryClusterer:
     def assign(self, article: ArticleFeatures) -> Decision:
         """Place one article. A new story takes the next id (see `first_id`): the pipeline stores
         the story under the id the decision names, so its row and slug are written once."""
-        self.df.add(article.terms)
-        self.entity_df.add(article.entities)
+        if article.published is not None:
+            self._expire(article.published)  # first: it may renumber the terms
+        self.df.add(article.terms, article.published)
+        self.entity_df.add(article.entities, article.published)
         tfidf = self._terms.vector(tfidf_vector(article.terms, self.df))
         names = self._entity_weights(article.entities)
-        if article.published is not None:
-            self._expire(article.published)
         group_story = self.group_story.get(article.dup_group) if article.dup_group else None
         copied = self.stories.get(self.resolve(group_story)) if group_story is not None else None
         if copied is not None:
@@ -279,8 +284,8 @@ class StoryClusterer:
         story = StoryState(story_id, np.zeros(self.dim, dtype=np.float32), dormant=dormant)
         self.stories[story_id] = story
         for article in members:
-            self.df.add(article.terms)
-            self.entity_df.add(article.entities)
+            self.df.add(article.terms, article.published)
+            self.entity_df.add(article.entities, article.published)
             story.add(article, self._terms.vector(tfidf_vector(article.terms, self.df)))
             self.article_story[article.id] = story_id
             if article.dup_group is not None:
@@ -760,8 +765,10 @@ class StoryClusterer:
 
     def _expire(self, now: datetime) -> None:
         """Stories without coverage for `window` go dormant: out of the index, still revivable.
-        After twice that they are forgotten, as a restarted pipeline would not restore them.
-        The sweep runs once per `EXPIRY_STEP` of arrival time, not for every article."""
+        After twice that they are forgotten, as a restarted pipeline would not restore them,
+        and so are their articles' document frequencies and whatever else was theirs: what the
+        clusterer holds follows the window, not the history. The sweep runs once per
+        `EXPIRY_STEP` of arrival time, not for every article."""
         if self._expired_at is not None and now - self._expired_at < EXPIRY_STEP:
             return
         self._expired_at = now
@@ -780,13 +787,37 @@ class StoryClusterer:
                 story.articles = []
                 self._index.remove(story.id)
                 self._dormant.upsert(story.id, story.centroid)
+        self.df.forget_before(now - 2 * self.config.window)
+        self.entity_df.forget_before(now - 2 * self.config.window)
         if forgotten:
-            # A later copy of a forgotten story's article is placed like any other article.
-            self.group_story = {
-                group: story_id
-                for group, story_id in self.group_story.items()
-                if story_id not in forgotten
-            }
+            self._forget(forgotten)
+        if len(self._terms) > 2 * self._terms_in_use + 4096:
+            held = list(self.stories.values())
+            for story, terms in zip(
+                held, self._terms.compact([s.terms for s in held]), strict=True
+            ):
+                story.terms = terms
+            self._terms_in_use = len(self._terms)
+
+    def _forget(self, forgotten: set[int]) -> None:
+        """Let go of what pointed at forgotten stories. A later copy of one of their articles
+        is placed like any other article."""
+        self.group_story = {
+            group: story_id
+            for group, story_id in self.group_story.items()
+            if story_id not in forgotten
+        }
+        self._apart = {pair for pair in self._apart if not pair & forgotten}
+        if self._keep_assignments:
+            return
+        self.article_story = {
+            article: story
+            for article, story in self.article_story.items()
+            if self.resolve(story) not in forgotten
+        }
+        self.redirects = {
+            old: new for old, new in self.redirects.items() if self.resolve(old) not in forgotten
+        }
 
     def assignments(self) -> dict[int, int]:
         return {a: self.resolve(s) for a, s in self.article_story.items()}

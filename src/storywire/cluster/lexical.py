@@ -51,6 +51,17 @@ class TermSpace:
         numbered = np.fromiter(map(ids.__getitem__, weights), dtype=np.int64, count=len(weights))
         return TermVector(numbered, np.fromiter(weights.values(), np.float64, len(weights)))
 
+    def compact(self, vectors: Sequence[TermVector]) -> list[TermVector]:
+        """Renumber the terms that `vectors` use (the stories still held) from 0 and forget the
+        others; returns the vectors renumbered. Without this the numbering holds every word a
+        service has ever seen."""
+        used = np.unique(np.concatenate([v.ids for v in vectors] or [np.zeros(0, np.int64)]))
+        renumber = np.full(len(self._ids), -1, dtype=np.int64)
+        renumber[used] = np.arange(len(used))
+        self._ids = {term: int(renumber[i]) for term, i in self._ids.items() if renumber[i] >= 0}
+        self._scratch = np.zeros(max(4096, 2 * len(self._ids)))
+        return [TermVector(renumber[v.ids], v.weights) for v in vectors]
+
     def dots(self, vector: TermVector, others: Sequence[TermVector]) -> list[float]:
         """`vector`'s dot product with each of `others`."""
         scratch = self._scratch_row()

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from storywire.nlp.sentences import split_sentences
 
@@ -114,14 +115,37 @@ def entities(text: str) -> Counter[str]:
 
 @dataclass
 class DocumentFrequencies:
-    """Document frequencies kept up to date as articles arrive, for incremental TF-IDF."""
+    """Document frequencies kept up to date as articles arrive, for incremental TF-IDF.
+
+    Documents added with a date are also counted by day, so that `forget_before` can take the
+    days that left a window back out: a service's frequencies then cover the window it works
+    on, the same ones a restart rebuilds from the stories it restores, and its vocabulary
+    stops growing with history."""
 
     documents: int = 0
     counts: Counter[str] = field(default_factory=Counter)
+    _day_documents: Counter[date] = field(default_factory=Counter)
+    _day_counts: dict[date, Counter[str]] = field(default_factory=dict)
 
-    def add(self, document_terms: Iterable[str]) -> None:
+    def add(self, document_terms: Iterable[str], when: datetime | None = None) -> None:
+        unique = set(document_terms)
         self.documents += 1
-        self.counts.update(set(document_terms))
+        self.counts.update(unique)
+        if when is not None:
+            day = when.date()
+            self._day_documents[day] += 1
+            self._day_counts.setdefault(day, Counter()).update(unique)
+
+    def forget_before(self, moment: datetime) -> None:
+        """Take out the documents dated on days before `moment`'s day."""
+        for day in [day for day in self._day_counts if day < moment.date()]:
+            self.documents -= self._day_documents.pop(day)
+            for term, count in self._day_counts.pop(day).items():
+                left = self.counts[term] - count
+                if left > 0:
+                    self.counts[term] = left
+                else:
+                    del self.counts[term]
 
     def idf(self, term: str) -> float:
         return math.log((1 + self.documents) / (1 + self.counts.get(term, 0))) + 1.0
