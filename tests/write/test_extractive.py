@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -15,6 +16,9 @@ from storywire.demo.corpus import Corpus, load_corpus
 from storywire.nlp.embed import default_embedder
 from storywire.nlp.features import entities, terms
 from storywire.write.extractive import (
+    FIRST_REPORTS,
+    MAX_SENTENCES,
+    MAX_TEXTS,
     ExtractiveWriter,
     SourceArticle,
     WrittenStory,
@@ -332,3 +336,39 @@ def test_an_updated_count_replaces_the_old_one_in_a_real_like_story() -> None:
     stated = _figures_stated(story)
     assert stated.get("missing") == {"4"}
     assert stated.get("displaced", {"300"}) == {"300"}
+
+
+class _Counting:
+    """The real model, counting the texts of its largest call."""
+
+    def __init__(self) -> None:
+        self.model = default_embedder()
+        self.name, self.dim, self.largest = self.model.name, self.model.dim, 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.largest = max(self.largest, len(texts))
+        return self.model.embed(texts)
+
+
+def test_a_story_of_hundreds_of_long_reports_is_written_from_a_bounded_part_of_them() -> None:
+    """Its first reports and its latest, their leading sentences first: every rewrite of a
+    story that ran for weeks embedded and compared all its sentences, pairwise."""
+    towns = ["Ostwick", "Marrow", "Tellis", "Brandt", "Caswell", "Dunmore"]
+
+    def report(n: int) -> SourceArticle:
+        text = " ".join(
+            f"The council of {towns[(n + k) % 6]} voted on harbour plan {n}-{k} "
+            f"after {k + 2} hours of debate on {n % 28 + 1} November."
+            for k in range(80)
+        )
+        published = EPOCH + timedelta(hours=n)
+        return SourceArticle(n, f"Harbour vote {n}", text, f"Outlet {n % 40}", published)
+
+    reports = [report(n) for n in range(1, 301)]
+    model = _Counting()
+    written = ExtractiveWriter(model).write(reports)  # type: ignore[arg-type]
+    read = set(range(1, FIRST_REPORTS + 1)) | set(range(301 - (MAX_TEXTS - FIRST_REPORTS), 301))
+    cited = {i for sentence in written.story for i in sentence.citations}
+    assert written.story and cited <= read
+    assert model.largest <= MAX_SENTENCES
+    assert sum(len(s.articles) for s in written.sources) == 300, "every report is a source"

@@ -64,6 +64,13 @@ _HASHTAG = re.compile(r"(?<![\w#])#(?=[^\W\d_])")
 _OPINION_PREFIX = re.compile(r"^\s*(opinion|editorial|column|comment)\s*[|:]\s*", re.IGNORECASE)
 MIN_WORDS, MAX_WORDS, HIGHLIGHT_WORDS = 6, 55, 30
 LATEST_COVERAGE = timedelta(hours=24)
+# Bounds on what one rewrite reads, so that a story of hundreds of reports (a war, an election,
+# a blob) costs what a story of dozens does: at most MAX_TEXTS texts, its first reports (which
+# state the event) and its latest (the current state); and at most MAX_SENTENCES sentences,
+# the leading ones of every text before the later ones of any. Every sentence is embedded and
+# compared with every other, so an unbounded story grew its rewrite quadratically. Bounds, not
+# tuned constants: no benchmark story reaches them.
+MAX_TEXTS, FIRST_REPORTS, MAX_SENTENCES = 30, 5, 1500
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +153,7 @@ class ExtractiveWriter:
 
     def write(self, articles: Sequence[SourceArticle], words: int | None = None) -> WrittenStory:
         budget = words or self.words
-        representatives = story_texts(articles) or _one_per_group(list(articles))
+        representatives = story_texts(articles) or _bounded(_one_per_group(list(articles)))
         sentences = self._sentences(representatives)
         opinions = [_opinion(a) for a in articles if a.opinion]
         sources = _sources(articles)
@@ -174,27 +181,33 @@ class ExtractiveWriter:
         )
 
     def _sentences(self, articles: Sequence[SourceArticle]) -> list[_Sentence]:
-        found: list[_Sentence] = []
+        """The usable sentences, each once, in article then sentence order; at most
+        MAX_SENTENCES, the leading ones of every article first."""
+        per_article: list[list[tuple[int, str]]] = []
         seen: set[str] = set()
         for article in articles:
-            when = article.published or datetime.min.replace(tzinfo=UTC)
+            kept: list[tuple[int, str]] = []
             for position, raw in enumerate(split_sentences(article.text)):
                 text = clean_sentence(raw)
                 key = text.casefold()
                 if usable(text) and key not in seen:
                     seen.add(key)
-                    found.append(
-                        _Sentence(
-                            text,
-                            article.id,
-                            article.outlet,
-                            position,
-                            when,
-                            terms(text),
-                            subjectivity(text),
-                        )
-                    )
-        return found
+                    kept.append((position, text))
+            per_article.append(kept)
+        depth = _depth_within([len(kept) for kept in per_article], MAX_SENTENCES)
+        return [
+            _Sentence(
+                text,
+                article.id,
+                article.outlet,
+                position,
+                article.published or datetime.min.replace(tzinfo=UTC),
+                terms(text),
+                subjectivity(text),
+            )
+            for article, kept in zip(articles, per_article, strict=True)
+            for position, text in kept[:depth]
+        ]
 
     def _headline(
         self, articles: Sequence[SourceArticle], current: dict[str, str] | None = None
@@ -267,8 +280,25 @@ def _headline_quality(title: str, centrality: float, freshness: float = 1.0) -> 
 
 def story_texts(articles: Sequence[SourceArticle]) -> list[SourceArticle]:
     """The texts a story is written from, by any writer: news articles in the coverage's main
-    language, one per near-duplicate group (the least trimmed copy), in publishing order."""
-    return _one_per_group(_main_language([a for a in articles if not a.opinion]))
+    language, one per near-duplicate group (the least trimmed copy), in publishing order; at
+    most MAX_TEXTS of them."""
+    return _bounded(_one_per_group(_main_language([a for a in articles if not a.opinion])))
+
+
+def _bounded(texts: list[SourceArticle]) -> list[SourceArticle]:
+    """The first FIRST_REPORTS texts and the latest, MAX_TEXTS in all."""
+    if len(texts) <= MAX_TEXTS:
+        return texts
+    return texts[:FIRST_REPORTS] + texts[FIRST_REPORTS - MAX_TEXTS :]
+
+
+def _depth_within(lengths: list[int], limit: int) -> int:
+    """The most sentences of each article that can be taken, the leading ones, with at most
+    `limit` in all."""
+    depth = max(lengths, default=0)
+    while depth and sum(min(n, depth) for n in lengths) > limit:
+        depth -= 1
+    return depth
 
 
 def _main_language(articles: list[SourceArticle]) -> list[SourceArticle]:
