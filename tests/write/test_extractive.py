@@ -196,10 +196,26 @@ def test_datelines_are_removed(raw: str, clean: str) -> None:
         "On Sunday, the comedian wished the president a happy birthday, sharing a spoof of Trump’",
         '"Will the central bank raise its rate again before the end of the year?"',
         "Collin Rose, a police officer at Wayne State (Photo: Wayne State University)",
+        # a bare definite subject that points back at what another sentence named
+        "The actress recently gave birth to her second child in Los Angeles.",
+        "The company said its profits rose by a third in the last quarter.",
     ],
 )
 def test_sentences_that_cannot_stand_alone_are_not_used(sentence: str) -> None:
     assert not usable(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Miami Herald reports that the suit was filed in a county court on Monday.",
+        "The parents of a 2-year-old believe the boy was abducted on Friday evening.",
+        "The index, which is created by a British policy adviser, uses 35 categories.",
+        "The latest edition of the index has crowned Sweden the best country.",
+    ],
+)
+def test_a_definite_subject_with_a_name_or_a_modifier_stands_alone(sentence: str) -> None:
+    assert usable(sentence)
 
 
 def test_a_pronoun_attribution_is_fine_when_the_sentence_names_someone() -> None:

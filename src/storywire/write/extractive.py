@@ -50,6 +50,14 @@ _WORDS = re.compile(r"[^\W\d_][\w'’-]*")
 # ("(Photo: Wayne State University)") end otherwise.
 _ENDED = re.compile(r"[.!][\"”'’»)]*$")
 _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re.IGNORECASE)
+# A bare definite noun as the subject, pointing back at what an earlier sentence named: "The
+# company said…", "The actress recently gave birth…". With a name or a modifier ("The Miami
+# Herald reports", "The parents of a 2-year-old…", "The index, which…") it stands alone.
+_BARE_DEFINITE = re.compile(
+    r"^The [a-z]+ (?:said|says|told|tells|added|adds|also|recently|later|then|now|has|have|"
+    r"had|is|are|was|were|will|would|could|can|did|does|announced|confirmed|declined|denied|"
+    r"noted|reported|explained|wrote|stated|argued|insisted|claimed)\b"
+)
 # Starts only at the first blank of a run (a run of spaces was quadratic).
 _TITLE_TAIL = re.compile(r"(?<!\s)\s++[|–—-]\s++([^|–—-]{2,40})$")
 # "Quake: what the state of emergency means", "Strike: what you need to know", "Explained: ..."
@@ -127,6 +135,7 @@ def usable(sentence: str) -> bool:
     return (
         MIN_WORDS <= len(words) <= MAX_WORDS
         and not _NEEDS_CONTEXT.match(sentence)
+        and not _BARE_DEFINITE.match(sentence)
         and not _BOILERPLATE.search(sentence)
         and not _BYLINE.match(sentence)
         and _ENDED.search(sentence) is not None
