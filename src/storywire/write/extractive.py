@@ -50,6 +50,12 @@ _WORDS = re.compile(r"[^\W\d_][\w'’-]*")
 # ("(Photo: Wayne State University)") end otherwise.
 _ENDED = re.compile(r"[.!][\"”'’»)]*$")
 _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re.IGNORECASE)
+# Opening in the author's own voice: "I haven't tried them out yet", "You're getting
+# productivity tricks", "Our reporter…". A report of the news speaks in neither; a quote may,
+# and opens with its quotation mark.
+_AUTHOR_VOICE = re.compile(
+    r"^(?:I|I['’](?:m|ve|d|ll)|You|You['’](?:re|ve|ll)|Your|We|We['’](?:re|ve|ll)|Our|My)\b"
+)
 # A bare definite noun as the subject, pointing back at what an earlier sentence named: "The
 # company said…", "The actress recently gave birth…". With a name or a modifier ("The Miami
 # Herald reports", "The parents of a 2-year-old…", "The index, which…") it stands alone.
@@ -62,7 +68,9 @@ _BARE_DEFINITE = re.compile(
 _TITLE_TAIL = re.compile(r"(?<!\s)\s++[|–—-]\s++([^|–—-]{2,40})$")
 # "Quake: what the state of emergency means", "Strike: what you need to know", "Explained: ..."
 _EXPLAINER = re.compile(
-    r"(?::\s*(?:what|why|how|who|when|where|qué|cómo|por qué|was|wie|warum)\b)"
+    r"(?:^\d+ (?:[\w-]+ ){0,3}(?:things|ways|reasons|features|tips|takeaways|questions|facts|"
+    r"details|moments|signs)\b)"  # a list: "5 Android 17 features to try ASAP"
+    r"|(?::\s*(?:what|why|how|who|when|where|qué|cómo|por qué|was|wie|warum)\b)"
     r"|\b(?:explained|explainer|what (?:we|you) (?:know|need to know)|everything we know"
     r"|lo que (?:sabemos|hay que saber)|was wir wissen)\b",
     re.IGNORECASE,
@@ -136,6 +144,7 @@ def usable(sentence: str) -> bool:
         MIN_WORDS <= len(words) <= MAX_WORDS
         and not _NEEDS_CONTEXT.match(sentence)
         and not _BARE_DEFINITE.match(sentence)
+        and not _AUTHOR_VOICE.match(sentence)
         and not _BOILERPLATE.search(sentence)
         and not _BYLINE.match(sentence)
         and _ENDED.search(sentence) is not None
