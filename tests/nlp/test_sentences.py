@@ -21,6 +21,18 @@ def test_splits_on_sentence_ends_but_not_abbreviations() -> None:
     ]
 
 
+def test_a_company_ending_in_bros_does_not_end_the_sentence() -> None:
+    """Seen on a written page: "…to join Warner Bros.’" and a fragment "Ocean’s prequel…"."""
+    text = (
+        "Wagner Moura is negotiating to join Warner Bros.’ Ocean’s prequel opposite Margot "
+        "Robbie. Cooper is directing the prequel for Warner Bros. Pictures."
+    )
+    assert split_sentences(text) == [
+        "Wagner Moura is negotiating to join Warner Bros.’ Ocean’s prequel opposite Margot Robbie.",
+        "Cooper is directing the prequel for Warner Bros. Pictures.",
+    ]
+
+
 def test_paragraphs_always_end_sentences_and_numbers_stay_whole() -> None:
     text = "Rates rose to 4.25 per cent.\n\nThe krona gained 1.2%. Bonds fell"
     assert split_sentences(text) == [

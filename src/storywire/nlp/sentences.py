@@ -6,8 +6,8 @@ import re
 
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st mt no nos vs etc inc ltd co corp gov sen rep gen col lt sgt capt "
-    "jan feb mar apr jun jul aug sep sept oct nov dec approx dept est fig e.g i.e u.s u.k "
+    "mr mrs ms dr prof sr jr st mt no nos vs etc inc ltd co corp bros gov sen rep gen col lt sgt "
+    "capt jan feb mar apr jun jul aug sep sept oct nov dec approx dept est fig e.g i.e u.s u.k "
     "sra srta dña lic ing av dra núm pág aprox "
     "bzw ca evtl ggf inkl nr str usw vgl z.b d.h u.a dt".split()
 )
