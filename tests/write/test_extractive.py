@@ -207,6 +207,8 @@ def test_datelines_are_removed(raw: str, clean: str) -> None:
         "I haven't tried them out yet, but did talk to Snap CEO Evan Spiegel.",
         "You're getting productivity tricks, bubbles, new AI models, upgraded security, and more.",
         "Our reporter in Kyiv said the sirens sounded twice during the night.",
+        # the same behind a one-word label
+        'Spoiler: He says "computing" a lot during the interview.',
     ],
 )
 def test_sentences_that_cannot_stand_alone_are_not_used(sentence: str) -> None:
@@ -225,6 +227,7 @@ def test_sentences_that_cannot_stand_alone_are_not_used(sentence: str) -> None:
         '"You will see the line open in May," the mayor told the council on Monday.',
         "World War I ended with the armistice signed in a railway carriage in 1918.",
         "The US and Iran say the memorandum will be signed on Friday in Islamabad.",
+        "Update: Police said the road reopened at noon after the crash was cleared.",
     ],
 )
 def test_sentences_with_a_name_a_modifier_or_a_quoted_voice_stand_alone(sentence: str) -> None:

@@ -56,6 +56,8 @@ _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re
 _AUTHOR_VOICE = re.compile(
     r"^(?:I|I['’](?:m|ve|d|ll)|You|You['’](?:re|ve|ll)|Your|We|We['’](?:re|ve|ll)|Our|My)\b"
 )
+# A one-word label before the sentence proper: "Spoiler: ", "Update: ", "Exclusive: ".
+_LABEL = re.compile(r"^[A-Z][a-z]+:\s+")
 # A bare definite noun as the subject, pointing back at what an earlier sentence named: "The
 # company said…", "The actress recently gave birth…". With a name or a modifier ("The Miami
 # Herald reports", "The parents of a 2-year-old…", "The index, which…") it stands alone.
@@ -140,11 +142,12 @@ def clean_sentence(text: str) -> str:
 
 def usable(sentence: str) -> bool:
     words = sentence.split()
+    opening = _LABEL.sub("", sentence, count=1)  # "Spoiler: He says…" opens with "He"
     return (
         MIN_WORDS <= len(words) <= MAX_WORDS
-        and not _NEEDS_CONTEXT.match(sentence)
-        and not _BARE_DEFINITE.match(sentence)
-        and not _AUTHOR_VOICE.match(sentence)
+        and not _NEEDS_CONTEXT.match(opening)
+        and not _BARE_DEFINITE.match(opening)
+        and not _AUTHOR_VOICE.match(opening)
         and not _BOILERPLATE.search(sentence)
         and not _BYLINE.match(sentence)
         and _ENDED.search(sentence) is not None
