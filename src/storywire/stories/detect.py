@@ -42,6 +42,14 @@ RESTORE_BATCH = ASSIGN_BATCH = 2000
 MAX_CLUSTER_FAILURES = 10
 
 
+class _AssignmentError(Exception):
+    """Assigning one article raised: the round is rolled back and the article counted."""
+
+    def __init__(self, article_id: int, error: Exception) -> None:
+        super().__init__(f"assigning article {article_id} failed: {error!r}")
+        self.article_id, self.error = article_id, error
+
+
 @dataclass
 class StoryReport:
     embedded: int = 0
@@ -80,7 +88,6 @@ class StoryDetector:
         self.claim_lease = claim_lease
         self.embed_batch = embed_batch
         self._clusterer: StoryClusterer | None = None
-        self._assigning: int | None = None  # the article being assigned, when one is
 
     def forget(self) -> None:
         """Drop the clusterer held in memory; the next round rebuilds it from the database. A
@@ -176,17 +183,18 @@ class StoryDetector:
         (`bench/stream.py`) 1.2x faster end to end."""
         for tries_left in range(MAX_CLUSTER_FAILURES, -1, -1):
             attempt = replace(report, touched=set())
-            self._assigning = None
             try:
                 with _blas().limit(limits=1, user_api="blas"):
                     self._cluster_round(attempt)
-            except BaseException as exc:
+            except _AssignmentError as failed:
                 self._clusterer = None
-                culprit = self._assigning
-                if culprit is None or not tries_left or not quarantine.input_failure(exc):
+                if not tries_left:
                     raise
-                quarantine.record(self.sessions, [culprit], "cluster", exc)
+                quarantine.record(self.sessions, [failed.article_id], "cluster", failed.error)
                 continue
+            except BaseException:
+                self._clusterer = None
+                raise
             for name, value in vars(attempt).items():
                 setattr(report, name, value)
             return
@@ -196,9 +204,10 @@ class StoryDetector:
         with db.transaction(self.sessions) as session:
             joined: list[Membership] = []
             for article, vectors in self._in_arrival_order(session):
-                self._assigning = article.id
-                decision = clusterer.assign(_features(article, *vectors))
-                self._assigning = None
+                try:
+                    decision = clusterer.assign(_features(article, *vectors))
+                except Exception as exc:  # nothing here touches the database: the article's
+                    raise _AssignmentError(article.id, exc) from exc
                 when = article.when
                 if decision.created:
                     _create_story(session, decision.story_id, article)
