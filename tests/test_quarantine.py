@@ -225,7 +225,7 @@ def test_the_cli_lists_and_releases_quarantined_articles(
     victim = min(_articles(sessions))
     with db.transaction(sessions) as session:
         for _ in range(repo.QUARANTINE_AFTER):
-            repo.record_failure(session, victim, "embed failed: ValueError: a bug")
+            repo.record_failures(session, [victim], "embed failed: ValueError: a bug")
     monkeypatch.setattr(state, "settings", None)
     monkeypatch.setattr(state, "config_file", None)
     monkeypatch.setenv("STORYWIRE_DATABASE_URL", database_url)

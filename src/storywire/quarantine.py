@@ -33,7 +33,7 @@ def record(sessions: db.Sessions, article_ids: list[int], stage: str, exc: BaseE
     """Count the failure of `stage` on the articles, with the traceback in the log."""
     error = f"{stage} failed: {type(exc).__name__}: {exc}"
     with db.transaction(sessions) as session:
-        failures = max((repo.record_failure(session, i, error) for i in article_ids), default=0)
+        failures = repo.record_failures(session, article_ids, error) if article_ids else 0
     metrics.ARTICLE_FAILURES.labels(stage).inc(len(article_ids))
     quarantined = failures >= repo.QUARANTINE_AFTER
     log.error(

@@ -113,10 +113,9 @@ def db_quarantine(
                 released = repo.release_quarantine(session, ids or None)
                 console.print(f"released {released} articles; the next round tries them again")
                 return
-            found = repo.quarantined(session, limit=1000)
+            found = repo.quarantined(session, ids or None, limit=1000)
     except StorywireError as exc:
         raise fail(exc) from exc
-    found = [(a, n) for a, n in found if not ids or a.id in ids]
     if not found:
         console.print("no article is quarantined")
         return

@@ -60,26 +60,28 @@ def in_a_queue() -> Any:
     return ArticleRow.failures < QUARANTINE_AFTER
 
 
-def record_failure(session: Session, article_id: int, error: str) -> int:
-    """Count a failure of the next stage on this article, note why and end its claim; returns
-    the failures so far (at QUARANTINE_AFTER it is quarantined)."""
-    session.execute(
-        update(ArticleRow)
-        .where(ArticleRow.id == article_id)
-        .values(failures=ArticleRow.failures + 1, error=error[:2000], claimed_until=None)
-    )
-    return session.scalar(select(ArticleRow.failures).where(ArticleRow.id == article_id)) or 0
+def record_failures(session: Session, article_ids: list[int], error: str) -> int:
+    """Count a failure of the next stage on these articles, note why and end their claims;
+    returns the most failures any of them has now (at QUARANTINE_AFTER it is quarantined)."""
+    for chunk in id_chunks(article_ids):
+        session.execute(
+            update(ArticleRow)
+            .where(ArticleRow.id.in_(chunk))
+            .values(failures=ArticleRow.failures + 1, error=error[:2000], claimed_until=None)
+        )
+    failures = select(func.max(ArticleRow.failures)).where(ArticleRow.id.in_(article_ids))
+    return session.scalar(failures) or 0
 
 
-def quarantined(session: Session, limit: int = 100) -> list[tuple[Article, int]]:
-    """Quarantined articles, the most recent first, with their failure counts."""
-    query = (
-        select(*ArticleRow.__table__.c)
-        .where(ArticleRow.failures >= QUARANTINE_AFTER)
-        .order_by(ArticleRow.id.desc())
-        .limit(limit)
-    )
-    return [(article_of(row), row.failures) for row in read_rows(session, query)]
+def quarantined(
+    session: Session, article_ids: Iterable[int] | None = None, limit: int = 100
+) -> list[tuple[Article, int]]:
+    """Quarantined articles (these, or any), the most recent first, with their failures."""
+    query = all_columns(ArticleRow).where(ArticleRow.failures >= QUARANTINE_AFTER)
+    if article_ids is not None:
+        query = query.where(ArticleRow.id.in_(list(article_ids)))
+    rows = read_rows(session, query.order_by(ArticleRow.id.desc()).limit(limit))
+    return [(article_of(row), row.failures) for row in rows]
 
 
 def release_quarantine(session: Session, article_ids: Iterable[int] | None = None) -> int:
