@@ -33,8 +33,12 @@ _DATELINE = re.compile(
     r"^(?:[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{2,}(?:,\s*[\w .'’-]+)?\s*(?:\([^)]{1,40}\))?\s*(?:--|—|–|-)\s+)"
 )
 _BYLINE = re.compile(r"^(?:By|Por|Von)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*$")
+# Openings that need a context the sentence won't have: a pronoun or a connective pointing back
+# ("He added…", "But…"), or the author's own voice ("I haven't tried…", "You're getting…", "Our
+# reporter…"), in which a report does not speak (a quote opens with its quotation mark).
 _NEEDS_CONTEXT = re.compile(
-    r"^(?:he|she|it|they|this|that|these|those|his|her|its|their|but|and|so|also|however|"
+    r"^(?:i|you|your|we|our|my|"
+    r"he|she|it|they|this|that|these|those|his|her|its|their|but|and|so|also|however|"
     r"meanwhile|still|yet|instead|then|there|here|such|both|another|other|the latter|"
     r"the former|él|ella|ellos|esto|pero|además|er|sie|es|dies|aber|auch|doch)\b",
     re.IGNORECASE,
@@ -50,12 +54,6 @@ _WORDS = re.compile(r"[^\W\d_][\w'’-]*")
 # ("(Photo: Wayne State University)") end otherwise.
 _ENDED = re.compile(r"[.!][\"”'’»)]*$")
 _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re.IGNORECASE)
-# Opening in the author's own voice: "I haven't tried them out yet", "You're getting
-# productivity tricks", "Our reporter…". A report of the news speaks in neither; a quote may,
-# and opens with its quotation mark.
-_AUTHOR_VOICE = re.compile(
-    r"^(?:I|I['’](?:m|ve|d|ll)|You|You['’](?:re|ve|ll)|Your|We|We['’](?:re|ve|ll)|Our|My)\b"
-)
 # A one-word label before the sentence proper: "Spoiler: ", "Update: ", "Exclusive: ".
 _LABEL = re.compile(r"^[A-Z][a-z]+:\s+")
 # A bare definite noun as the subject, pointing back at what an earlier sentence named: "The
@@ -147,7 +145,6 @@ def usable(sentence: str) -> bool:
         MIN_WORDS <= len(words) <= MAX_WORDS
         and not _NEEDS_CONTEXT.match(opening)
         and not _BARE_DEFINITE.match(opening)
-        and not _AUTHOR_VOICE.match(opening)
         and not _BOILERPLATE.search(sentence)
         and not _BYLINE.match(sentence)
         and _ENDED.search(sentence) is not None
