@@ -183,15 +183,13 @@ def linked_entries(feed: ParsedFeed) -> ParsedFeed:
 # -- RSS and Atom ---------------------------------------------------------------------------
 
 
-# A numeric character reference; those to a UTF-16 surrogate (U+D800-U+DFFF) stop feedparser,
-# which cannot encode the character it makes.
-_NUMERIC_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
-
-
-def _no_surrogate_reference(match: re.Match[bytes]) -> bytes:
-    hexadecimal, decimal = match.groups()
-    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
-    return b"&#xFFFD;" if 0xD800 <= code <= 0xDFFF else match.group()
+# A numeric character reference to a UTF-16 surrogate (U+D800-U+DFFF: hex D800-DFFF, decimal
+# 55296-57343), which stops feedparser: it cannot encode the character it makes. Matched by
+# the expression alone, so a feed of 100,000 ordinary references costs no Python call each.
+_SURROGATE_REFERENCE = re.compile(
+    rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}"
+    rb"|0*(?:5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]));"
+)
 
 
 def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
@@ -204,7 +202,7 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFe
     if content_type:
         headers["content-type"] = content_type
     utf8, headers, misdeclared = _as_utf8(body, headers)
-    utf8 = _NUMERIC_REFERENCE.sub(_no_surrogate_reference, utf8)
+    utf8 = _SURROGATE_REFERENCE.sub(b"&#xFFFD;", utf8)
     try:
         result: Any = feedparser.parse(
             utf8, response_headers=headers, sanitize_html=True, resolve_relative_uris=True
