@@ -453,6 +453,10 @@ def reason(problem: str) -> str:
         return "numbers"
     if problem.startswith("name"):
         return "names"
+    if problem.startswith(("it denies", "it states")):
+        return "negation"
+    if problem.startswith("it puts"):
+        return "roles"
     return "overlap"
 
 

@@ -123,3 +123,113 @@ def test_long_hostile_inputs_stay_fast() -> None:
         # About 0.1 s each alone; the bound leaves room for CI's coverage tracing and a busy
         # machine, and still catches anything quadratic in 60,000 characters.
         assert time.perf_counter() - started < 3.0, text[:20]
+
+
+# --- negation: a sentence may not deny what its sources state, nor state what they deny ------
+
+
+def test_an_added_negation_is_rejected() -> None:
+    source = ["Archaeologists have uncovered a Viking mound under a car park in Dingwall."]
+    assert check_sentence("Archaeologists have uncovered a mound in Dingwall.", source) == []
+    assert check_sentence("Archaeologists have not uncovered a mound in Dingwall.", source) == [
+        "it denies 'uncovered', which the cited sources state"
+    ]
+    assert check_sentence("Archaeologists never uncovered a mound in Dingwall.", source) == [
+        "it denies 'uncovered', which the cited sources state"
+    ]
+
+
+def test_a_removed_negation_is_rejected() -> None:
+    source = ["Excavations indicated that the Dingwall mound was not man-made, the director said."]
+    assert check_sentence("The Dingwall mound was not man-made, the director said.", source) == []
+    assert check_sentence("The Dingwall mound was man-made, the director said.", source) == [
+        "it states 'man', which the cited sources deny"
+    ]
+    contracted = ["Pasztor hasn't been charged with Macomber's death."]
+    assert check_sentence("Pasztor has been charged with Macomber's death.", contracted) == [
+        "it states 'charged', which the cited sources deny"
+    ]
+
+
+def test_a_negation_reaches_only_the_word_it_turns_within_its_clause() -> None:
+    # "did not identify the victim" denies identifying, not the victim; a comma ends the reach.
+    source = ["Police did not identify the victim, who was found in Teravale on Sunday."]
+    assert check_sentence("The victim was found in Teravale on Sunday, police said.", source) == []
+    assert check_sentence("Police identified the victim found in Teravale.", source) == [
+        "it states 'identified', which the cited sources deny"
+    ]
+
+
+def test_not_only_and_lexical_negations_read_as_their_sources() -> None:
+    source = ["The Teravale crews need to be ready not only to fight, but to win tonight."]
+    assert check_sentence("Teravale crews must be ready to fight and win tonight.", source) == []
+    vision = ["The Teravale campaign doesn't have a vision for the future, he said."]
+    assert check_sentence("The Teravale campaign lacks vision for the future.", vision) == []
+
+
+def test_a_word_both_stated_and_denied_in_the_sources_is_not_judged() -> None:
+    source = ["Teravale did not win the first vote.", "Teravale did win the second vote."]
+    assert check_sentence("Teravale did win the vote.", source) == []
+    assert check_sentence("Teravale did not win the vote.", source) == []
+
+
+# --- roles: who did what to whom -------------------------------------------------------------
+
+
+def test_two_names_traded_around_a_verb_are_rejected() -> None:
+    source = ["On Sunday Rihanna took Janet Jackson's top spot on the Billboard dance chart."]
+    assert check_sentence("Rihanna took Jackson's top spot on the dance chart.", source) == []
+    assert check_sentence("Jackson took Rihanna's top spot on the dance chart.", source) == [
+        "it puts 'jackson' and 'rihanna' the other way round from the cited sources"
+    ]
+
+
+def test_the_passive_keeps_the_roles() -> None:
+    source = ["In the Teravale final Rihanna beat Jackson on Sunday."]
+    assert check_sentence("Jackson was beaten by Rihanna in the Teravale final.", source) == []
+    assert check_sentence("Rihanna was beaten by Jackson in the Teravale final.", source) == [
+        "it puts 'rihanna' and 'jackson' the other way round from the cited sources"
+    ]
+    passive = ["Jackson was beaten by Rihanna in the Teravale final on Sunday."]
+    assert check_sentence("Rihanna beat Jackson in the Teravale final.", passive) == []
+
+
+def test_names_no_cited_sentence_holds_together_are_not_compared() -> None:
+    source = ["Rihanna sang in Teravale on Sunday.", "Jackson sang there on Monday."]
+    assert check_sentence("Jackson followed Rihanna on the Teravale stage.", source) == []
+    assert check_sentence("Rihanna and Jackson sang in Teravale.", source) == []
+
+
+# --- names: what may come from the cited articles -------------------------------------------
+
+
+def test_a_name_only_the_article_holds_is_rejected_unless_it_completes_a_cited_name() -> None:
+    source = ["Rose was shot in the head on Tuesday while on patrol near the campus."]
+    article = ["Officer Collin Rose of Wayne State University died.", *source]
+    assert check_sentence("Collin Rose was shot in the head on Tuesday.", source, article) == []
+    assert check_sentence("Wayne State was shot in the head on Tuesday.", source, article) == [
+        "name 'state' is not in the cited sources"  # an opening word may be an ordinary one
+    ]
+
+
+def test_who_reported_may_come_from_the_article() -> None:
+    source = ["The Teravale council voted to close the bridge on Tuesday."]
+    article = ["TERAVALE (AP) - The council met.", *source]
+    for sentence in (
+        "The Teravale council voted to close the bridge, the AP reports.",
+        "The Teravale council voted to close the bridge, reports AP.",
+        "The Teravale council voted to close the bridge, per the AP.",
+    ):
+        assert check_sentence(sentence, source, article) == [], sentence
+    assert check_sentence("The council voted, Reuters reports.", source, article) == [
+        "name 'reuters' is not in the cited sources"
+    ]
+
+
+def test_a_month_abbreviation_matches_its_month() -> None:
+    source = ["The Teravale order was signed on November 3 by the council."]
+    assert check_sentence("The Teravale order was signed on Nov. 3.", source) == []
+    assert check_sentence("The Teravale order was signed on Oct. 3.", source) == [
+        "number 3 is in the cited sources, but not next to 'oct'",
+        "name 'oct' is not in the cited sources",
+    ]

@@ -378,6 +378,22 @@ def test_an_invented_number_fixed_on_the_retry_is_published() -> None:
     assert writer.last_tokens == 300
 
 
+def test_an_attribution_to_the_cited_articles_outlet_is_grounded() -> None:
+    # Article 12's outlet is named in none of its sentences; another article's outlet is no
+    # ground for a claim cited to article 12.
+    said = "The regional health office said 23 people had died, the {} reports."
+    attributed = said.format("Valley Post")
+    with serve(Answer(_with_story_item(attributed, ["2.2"]))) as server:
+        story = _writer(server.base_url).write(ARTICLES)
+    assert story.outcome == "llm"
+    assert story.story[1].text == attributed
+    elsewhere = said.format("Coastline Herald")
+    with serve(Answer(_with_story_item(elsewhere, ["2.2"])), Answer(INVENTED_NAME)) as server:
+        _writer(server.base_url).write(ARTICLES)
+    fix = server.requests[1].messages[-1]["content"]
+    assert "name 'coastline' is not in the cited sources" in fix
+
+
 def test_an_invented_name_is_rejected_by_grounding() -> None:
     with serve(Answer(INVENTED_NAME), Answer(INVENTED_NAME)) as server:
         writer = _writer(server.base_url)

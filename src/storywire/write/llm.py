@@ -313,7 +313,8 @@ class LLMWriter:
         if not sentences:
             raise _FallbackError("no usable source sentences")
         sources_by_id = {s.id: s.text for s in sentences}
-        context = {a.id: f"{a.title}\n{a.text}" for a in articles if not a.opinion}
+        # The outlet is context too: "Reuters reports" is grounded by Reuters' own article.
+        context = {a.id: f"{a.outlet}\n{a.title}\n{a.text}" for a in articles if not a.opinion}
         context_by_id = {s.id: context.get(s.article, "") for s in sentences}
         completion_cap = 400 + 6 * words
         messages = [
