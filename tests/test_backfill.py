@@ -10,15 +10,21 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from storywire import backfill as backfill_module
 from storywire.demo.server import Newsroom, SimClock
+from storywire.extract.article import ExtractedArticle
+from storywire.ingest import articles as articles_module
+from storywire.models import Article, NewArticle, RawDocument
+from storywire.nlp.embed import default_models
 from storywire.pipeline import Pipeline
 from storywire.sources.fetch import FetchPolicy
 from storywire.sources.importers import read_documents
-from storywire.store import db
+from storywire.store import db, repo
 from tests.snapshots import Snapshot, snapshot
 
 STORYWIRE = str(Path(sys.executable).with_name("storywire"))
@@ -101,3 +107,51 @@ def test_backfill_again_stores_nothing_twice(shards: list[Path], tmp_path: Path)
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
     assert "0 new, 47 already stored" in again.stdout, again.stdout + again.stderr
     assert snapshot(url) == first
+
+
+def test_documents_that_trip_a_bug_are_reported_and_the_backfill_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = "The tram line was approved by the city council after a long debate. " * 6
+    documents = [
+        RawDocument(
+            url=f"https://city.example/tram/{n}",
+            html=f"<html><body><article><h1>Tram line {n} approved</h1><p>{body}</p>"
+            f"<p>{body}</p></article></body></html>",
+            published=T0 + timedelta(hours=n),
+        )
+        for n in range(4)
+    ]
+    apply = articles_module.apply_extraction
+
+    def buggy(article: NewArticle, extracted: ExtractedArticle, now: datetime) -> NewArticle:
+        if article.url.endswith("/tram/1"):
+            raise IndexError("list index out of range")  # a bug met in extraction
+        return apply(article, extracted, now)
+
+    monkeypatch.setattr(articles_module, "apply_extraction", buggy)
+    prepared = backfill_module.prepare_chunk(documents, T0 + timedelta(days=1), default_models())
+    assert [p.error for p in prepared][1] == (
+        "https://city.example/tram/1: IndexError: list index out of range"
+    )
+    with db.connect(_database(tmp_path / "bug.db")) as sessions:
+        pipeline = Pipeline(sessions, FetchPolicy())
+        store_prepared = pipeline.imports.store_prepared
+
+        def refused(document: RawDocument, *args: Any) -> tuple[Article, bool]:
+            if document.url.endswith("/tram/2"):
+                raise ValueError("a value the store cannot hold")  # a bug met in storing
+            return store_prepared(document, *args)
+
+        monkeypatch.setattr(pipeline.imports, "store_prepared", refused)
+        report = backfill_module.store(pipeline, prepared)
+        assert (report.documents, report.stored, report.known) == (4, 2, 0)
+        assert report.failed == [
+            "https://city.example/tram/1: IndexError: list index out of range",
+            "https://city.example/tram/2: ValueError: a value the store cannot hold",
+        ]
+        with db.transaction(sessions) as session:
+            assert repo.count_articles(session) == 2
+            for n, stored in ((0, True), (1, False), (2, False), (3, True)):
+                url = f"https://city.example/tram/{n}"
+                assert (repo.get_article_by_url(session, url) is not None) is stored

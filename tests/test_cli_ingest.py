@@ -13,7 +13,10 @@ from typer.testing import CliRunner
 
 from storywire.cli import app, console, state
 from storywire.demo.server import Newsroom, SimClock
-from storywire.models import Stage
+from storywire.errors import StorageError
+from storywire.extract.article import ExtractedArticle
+from storywire.ingest import articles as articles_module
+from storywire.models import NewArticle, Stage
 from storywire.sources.opml import parse_opml
 from storywire.store import db, repo
 
@@ -75,6 +78,44 @@ def test_import_jsonl_is_idempotent(cli: CliRunner, tmp_path: Path) -> None:
     first = _ok(cli, "import", str(path))
     assert "imported 3 new articles, 0 already stored, 1 skipped" in first
     assert "imported 0 new articles, 3 already stored, 1 skipped" in _ok(cli, "import", str(path))
+
+
+def test_a_document_that_trips_a_bug_is_skipped_and_the_import_goes_on(
+    cli: CliRunner, newsroom: Newsroom, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "in.jsonl"
+    body = "The tram line was approved by the city council after a long debate. " * 6
+    rows = [
+        {
+            "url": f"https://city.example/tram/{n}",
+            "html": f"<html><body><article><h1>Tram {n}</h1><p>{body}</p><p>{body}</p>"
+            "</article></body></html>",
+        }
+        for n in range(3)
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    article = newsroom.corpus.by_outlet("planet-people")[0]
+    url = newsroom.article_url(article)
+    apply = articles_module.apply_extraction
+
+    def buggy(article: NewArticle, extracted: ExtractedArticle, now: datetime) -> NewArticle:
+        if article.url.endswith("/tram/1") or article.url == url:
+            raise IndexError("list index out of range")  # where a bug would be
+        return apply(article, extracted, now)
+
+    monkeypatch.setattr(articles_module, "apply_extraction", buggy)
+    result = cli.invoke(app, ["import", str(path), url])
+    assert result.exit_code == 0, result.output
+    assert "imported 2 new articles, 0 already stored, 2 skipped" in result.output
+    assert "https://city.example/tram/1: IndexError: list index out of range" in result.output
+    assert f"{url}: IndexError" in result.output
+
+    def down(article: NewArticle, extracted: ExtractedArticle, now: datetime) -> NewArticle:
+        raise StorageError("database is unavailable")  # the database's, not the document's
+
+    monkeypatch.setattr(articles_module, "apply_extraction", down)
+    stopped = cli.invoke(app, ["import", str(path)])
+    assert stopped.exit_code == 1 and "database is unavailable" in stopped.output
 
 
 def test_a_feed_added_with_an_outlet_name_and_a_page_imported_from_its_site_are_one_outlet(

@@ -25,11 +25,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from storywire.errors import ExtractError, ParseError, StorywireError
+from storywire.errors import ParseError, StorywireError
 from storywire.ingest.articles import Vector, prepare_document
+from storywire.ingest.imports import skipped
 from storywire.models import NewArticle, RawDocument
 from storywire.nlp.embed import ArticleModels, default_models
 from storywire.pipeline import Pipeline
+from storywire.quarantine import input_failure
 from storywire.sources.importers import read_documents
 from storywire.stories.detect import StoryReport
 
@@ -71,8 +73,8 @@ def prepare_chunk(
     for document in documents:
         try:
             done.append(Prepared(document, prepare_document(document, now)))
-        except ExtractError as exc:
-            done.append(Prepared(document, error=str(exc)))
+        except Exception as exc:  # no database here: every failure is the document's
+            done.append(Prepared(document, error=skipped(document, exc)))
     ready = [(p, p.article) for p in done if p.article is not None]
     for model, rows in models.embed([(a.title, a.text) for _, a in ready]).items():
         for (item, _), vector in zip(ready, rows, strict=True):
@@ -92,7 +94,13 @@ def store(pipeline: Pipeline, prepared: Iterable[Prepared]) -> BackfillReport:
             ready.append((item, item.article))
     ready.sort(key=lambda pair: _publication_order(pair[1]))
     for item, article in ready:
-        _, created = pipeline.imports.store_prepared(item.document, article, item.vectors)
+        try:
+            _, created = pipeline.imports.store_prepared(item.document, article, item.vectors)
+        except Exception as exc:
+            if not input_failure(exc):
+                raise
+            report.failed.append(skipped(item.document, exc))
+            continue
         report.stored += created
         report.known += not created
     report.stories = pipeline.stories.detect()

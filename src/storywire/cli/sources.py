@@ -43,9 +43,11 @@ from storywire.errors import (
     StorywireError,
 )
 from storywire.extract.article import ExtractedArticle, extract_article
+from storywire.ingest.imports import skipped
 from storywire.ingest.outlets import ensure_outlet, origin
-from storywire.models import Feed, NewFeed
+from storywire.models import Feed, NewFeed, RawDocument
 from storywire.pipeline import FeedReport, Pipeline
+from storywire.quarantine import input_failure
 from storywire.sources.fetch import Fetcher, FetchPolicy, decode_html
 from storywire.sources.guard import check_url
 from storywire.sources.importers import read_documents
@@ -399,7 +401,7 @@ def import_files(
     def count(created: bool) -> None:
         counts["new" if created else "known"] += 1
 
-    def skip(problem: StorywireError) -> None:
+    def skip(problem: StorywireError | str) -> None:
         counts["failed"] += 1
         err.print(f"skipped: {problem}")
 
@@ -419,13 +421,15 @@ def import_files(
                                 continue
                             try:
                                 count(pipeline.imports.ingest_document(item)[1])
-                            except ExtractError as exc:
-                                skip(exc)
+                            except Exception as exc:
+                                if not input_failure(exc):
+                                    raise
+                                skip(skipped(item, exc))
                     except ParseError as exc:  # the file itself: missing, unknown type
                         skip(exc)
                 for result in asyncio.run(_ingest_urls(pipeline, urls)):
                     progress.advance(task)
-                    if isinstance(result, StorywireError):
+                    if isinstance(result, StorywireError | str):
                         skip(result)
                     else:
                         count(result)
@@ -437,14 +441,18 @@ def import_files(
     )
 
 
-async def _ingest_urls(pipeline: Pipeline, urls: list[str]) -> list[bool | StorywireError]:
+async def _ingest_urls(pipeline: Pipeline, urls: list[str]) -> list[bool | StorywireError | str]:
     async with Fetcher(pipeline.policy, transport=pipeline.transport) as fetcher:
 
-        async def one(url: str) -> bool | StorywireError:
+        async def one(url: str) -> bool | StorywireError | str:
             try:
                 return (await pipeline.imports.ingest_url(fetcher, url))[1]
-            except (FetchError, ExtractError) as exc:
+            except FetchError as exc:
                 return exc
+            except Exception as exc:
+                if not input_failure(exc):
+                    raise
+                return skipped(RawDocument(url=url), exc)
 
         return list(await asyncio.gather(*(one(url) for url in urls)))
 

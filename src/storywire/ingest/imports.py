@@ -4,11 +4,13 @@ story stages then treat them as any other article."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from storywire.errors import ExtractError
 from storywire.extract.urls import canonical_url
 from storywire.ingest.articles import Vector, prepare_document
 from storywire.ingest.dedupe import dedupe_article
@@ -16,6 +18,8 @@ from storywire.ingest.outlets import ensure_outlet, origin
 from storywire.models import Article, NewArticle, RawDocument, Stage
 from storywire.sources.fetch import Fetcher
 from storywire.store import db, repo
+
+log = logging.getLogger(__name__)
 
 
 class Importer:
@@ -73,3 +77,16 @@ def _outlet_for(session: db.Session, document: RawDocument) -> int | None:
     homepage = origin(document.url)
     name = document.outlet or urlsplit(document.url).netloc
     return ensure_outlet(session, name, homepage).id if name else None
+
+
+def skipped(document: RawDocument, exc: Exception) -> str:
+    """Why an import skipped `document`. One document that trips a bug (any error but an
+    ExtractError, which says the document has no text) is logged with its traceback and
+    skipped, so it cannot stop an import of thousands; callers let the database's own failures
+    (`quarantine.input_failure`) stop the import instead."""
+    if isinstance(exc, ExtractError):
+        return str(exc)
+    reason = f"{document.url}: {type(exc).__name__}: {exc}"
+    facts = {"url": document.url, "error": reason}
+    log.error("import skipped a document", extra=facts, exc_info=exc)
+    return reason
