@@ -576,3 +576,24 @@ def test_what_the_clusterer_holds_follows_the_window_not_the_history() -> None:
     kept = StoryClusterer(keep_assignments=True)
     _days_of_news(kept, range(60))
     assert len(kept.assignments()) == 60 * 12, "a benchmark still sees every article"
+
+
+def test_split_pass_scores_only_a_huge_storys_latest_articles_and_the_rest_follow_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(assign, "SPLIT_MAX_SCORED", 8)
+    old = [_article(i, 1, QUAKE + " teravale", "teravale calveria solen #6.4") for i in (1, 2)]
+    clusterer = _fused(first=6, second=4)  # articles 1-6 Teravale, 7-10 Greyhaven
+    clusterer.restore(1, old + clusterer.stories[1].articles[2:], dormant=False)
+    scored: list[int] = []
+    pairwise = clusterer._pairwise
+
+    def counted(articles: list[ArticleFeatures]) -> np.ndarray:
+        scored.append(len(articles))
+        return pairwise(articles)
+
+    monkeypatch.setattr(clusterer, "_pairwise", counted)
+    splits = clusterer.split_pass()
+    assert scored == [8]  # the latest eight of ten
+    assert [s.moved for s in splits] == [(7, 8, 9, 10)]
+    assert {a: s for a, s in clusterer.assignments().items() if a <= 2} == {1: 1, 2: 1}
