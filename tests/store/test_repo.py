@@ -160,6 +160,13 @@ def test_feed_state_and_due_feeds(sessions: db.Sessions) -> None:
         assert len(repo.list_feeds(session)) == 2
 
 
+def test_feed_categories_name_only_the_feeds_that_have_one(sessions: db.Sessions) -> None:
+    with db.transaction(sessions) as session:
+        sport, _ = repo.add_feed(session, NewFeed(url="https://a.example/sport", category="Sport"))
+        repo.add_feed(session, NewFeed(url="https://a.example/all"))
+        assert repo.feed_categories(session) == {sport.id: "Sport"}
+
+
 def _story_with_revision(session: db.Session) -> tuple[Story, list[Article]]:
     outlet_a, outlet_b = _outlet(session, "herald"), _outlet(session, "courier")
     articles = [

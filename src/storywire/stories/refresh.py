@@ -19,9 +19,7 @@ TOPIC_TEXTS = 200
 def refresh_stories(session: db.Session, story_ids: set[int], dormant: set[int]) -> None:
     """Coverage-derived fields of touched stories (`dormant`: those the clusterer put to
     sleep)."""
-    feed_categories: dict[int | None, str | None] = {
-        feed.id: feed.category for feed in repo.list_feeds(session)
-    }
+    feed_categories = repo.feed_categories(session)
     names = repo.outlet_names(session)
     for story_id, (story, members) in repo.stories_and_members(session, story_ids).items():
         if not members:

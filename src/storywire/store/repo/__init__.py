@@ -44,6 +44,7 @@ from storywire.store.repo.claims import (
 from storywire.store.repo.feeds import (
     add_feed,
     due_feeds,
+    feed_categories,
     feed_health,
     get_feed,
     get_feed_by_url,
@@ -127,6 +128,7 @@ __all__ = [
     "current_revisions",
     "due_feeds",
     "ensure_outlet",
+    "feed_categories",
     "feed_health",
     "find_articles_by_hash",
     "get_article",
