@@ -1,10 +1,20 @@
-"""Document frequencies over a window of days."""
+"""Document frequencies over a window of days; names and headlines as the models see them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storywire.nlp.features import DocumentFrequencies
+import numpy as np
+import pytest
+
+from storywire.cluster.assign import article_features
+from storywire.nlp.features import (
+    DocumentFrequencies,
+    bridge_text,
+    embedding_text,
+    entities,
+    headline_core,
+)
 
 DAY = datetime(2026, 11, 2, 9, tzinfo=UTC)
 
@@ -25,3 +35,48 @@ def test_documents_of_days_before_the_window_are_taken_out_and_their_words_forgo
     before = frequencies.idf("ferry")
     frequencies.forget_before(DAY)  # nothing left before that day
     assert frequencies.idf("ferry") == before
+
+
+def test_names_in_cyrillic_count_like_names_in_latin_script() -> None:
+    found = entities("Вчера глава МИД Ирана встретился с лидером ХАМАС в Дохе")
+    assert {"мид ирана", "мид", "ирана", "хамас", "дохе"} <= set(found)
+    assert "вчера" not in found and "глава" not in found  # an opening word needs a repeat
+
+
+@pytest.mark.parametrize(
+    ("title", "core"),
+    [
+        ("Заморозки в Петербурге - 10 октября 2023", "Заморозки в Петербурге"),
+        ("Your lookahead horoscope: October 1, 2023", "Your lookahead horoscope"),
+        ("Le point sur la nuit | 4 octobre 2023", "Le point sur la nuit"),
+        ("Bulletin - 2023-10-04", "Bulletin"),
+        ("Storm hits coast: Oct. 5", "Storm hits coast"),
+        ("Wetter am Wochenende - Samstag, 14. Oktober 2023", "Wetter am Wochenende"),
+    ],
+)
+def test_a_date_stamped_on_a_headlines_end_is_not_what_the_models_see(
+    title: str, core: str
+) -> None:
+    assert headline_core(title) == core
+    assert embedding_text(title, "") == core and bridge_text(title, "") == core
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Гороскоп на 13 октября 2023 года",  # the date is what the horoscope is for
+        "Guerre en Ukraine : le point sur la journée du 4 octobre",
+        "Markets - May 2024",  # a month, not a day
+        "October 5",  # nothing but the date: kept
+        "Weekend weather, 15 October",  # a comma is no stamp
+    ],
+)
+def test_a_date_inside_a_headline_stays(title: str) -> None:
+    assert headline_core(title) == title
+
+
+def test_the_clusterer_reads_no_word_or_number_of_the_stamp() -> None:
+    vector = np.zeros(4, dtype=np.float32)
+    stamped = article_features(1, "Заморозки в Петербурге - 10 октября 2023", "", vector)
+    assert "#2023" not in stamped.entities and "октября" not in stamped.terms
+    assert "петербурге" in stamped.terms

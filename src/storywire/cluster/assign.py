@@ -28,7 +28,13 @@ from storywire.cluster.index import CentroidIndex
 from storywire.cluster.lexical import TermSpace, TermVector
 from storywire.models import JoinReason
 from storywire.nlp.embed import Vectors
-from storywire.nlp.features import DocumentFrequencies, entities, terms, tfidf_vector
+from storywire.nlp.features import (
+    DocumentFrequencies,
+    entities,
+    headline_core,
+    terms,
+    tfidf_vector,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,7 @@ def article_features(
     dup_group: int | None = None,
     bridge: Vectors | None = None,
 ) -> ArticleFeatures:
+    title = headline_core(title)
     body = f"{title}\n\n{text}"
     names = entities(body)
     for name in entities(title):  # what the headline names is what the article is about

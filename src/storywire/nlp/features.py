@@ -30,24 +30,57 @@ _STOPWORDS = frozenset(
 )
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+(?:[.,]\d+)*%?", re.UNICODE)
 # A _TOKEN is letters (with one inner apostrophe) or a number, so its first character decides:
-# a capital A-Z, À-Ö or Ø-Þ starts a name, a decimal digit starts a number.
-_CAPITALS = frozenset(chr(c) for c in (*range(0x41, 0x5B), *range(0xC0, 0xD7), *range(0xD8, 0xDF)))
+# a capital A-Z, À-Ö, Ø-Þ or Cyrillic Ѐ-Я starts a name, a decimal digit starts a number.
+# (Without the Cyrillic capitals, a Russian headline named nothing, and the names test that
+# keeps look-alike events apart did not apply to it.)
+_CAPITALS = frozenset(
+    chr(c)
+    for c in (*range(0x41, 0x5B), *range(0xC0, 0xD7), *range(0xD8, 0xDF), *range(0x400, 0x430))
+)
 _CONNECTORS = frozenset({"of", "de", "del", "la", "von", "der", "van", "al", "y"})
 
 
 LEAD_SENTENCES = 2
 
+_MONTHS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre "
+    "januar februar märz april mai juni juli august september oktober november dezember "
+    "januari februari maart april mei juni juli augustus september oktober november december "
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre "
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre "
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря"
+)
+_MONTH = "|".join(sorted(set(_MONTHS.split()), key=len, reverse=True))
+_DATE = (
+    rf"(?:\d{{1,2}}(?:er|st|nd|rd|th)?\.?\s+(?:{_MONTH})\.?(?:,?\s+\d{{4}})?"
+    rf"|(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    r"|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2})"
+    r"(?:\s+(?:года|г\.))?"
+)
+# A headline that ends in its date ("… - 12 октября 2023", "…: October 13, 2023"): many
+# outlets stamp every headline so, and the stamp made one story of one outlet's unrelated news.
+_DATE_TAIL = re.compile(rf"\s*[-–—|:·•]\s*(?:[^\W\d_]+,?\s+)?{_DATE}\s*$", re.IGNORECASE)
+
+
+def headline_core(title: str) -> str:
+    """The headline as the models see it: without a date stamped on its end, which says when
+    it was published, not what happened."""
+    core = _DATE_TAIL.sub("", title)
+    return core if core.strip() else title
+
 
 def embedding_text(title: str, text: str) -> str:
     """What the dense vector sees: the headline and the lead, where reports put the event."""
     lead = [s for s in split_sentences(text[:3000])[: LEAD_SENTENCES + 1] if s != title]
-    return " ".join([title, *lead[:LEAD_SENTENCES]]).strip()
+    return " ".join([headline_core(title), *lead[:LEAD_SENTENCES]]).strip()
 
 
 def bridge_text(title: str, text: str) -> str:
     """What the multilingual vector sees: the headline alone (a third of the work of the
     headline and lead, and what names the event in any language); the lead without one."""
-    return title.strip() or embedding_text(title, text)
+    return headline_core(title).strip() or embedding_text(title, text)
 
 
 def terms(text: str) -> Counter[str]:
