@@ -370,6 +370,33 @@ def test_an_updated_count_replaces_the_old_one_in_a_real_like_story() -> None:
     assert stated.get("displaced", {"300"}) == {"300"}
 
 
+def test_a_day_named_relative_to_an_earlier_report_is_not_published() -> None:
+    day = datetime(2026, 3, 9, 8, tzinfo=UTC)  # a Monday
+
+    def article(n: int, hours: int, title: str, text: str) -> SourceArticle:
+        return SourceArticle(n, title, text, f"Outlet {n}", published=day + timedelta(hours=hours))
+
+    monday = [
+        article(1, 0, "Arlen council votes to close bridge",
+                "The Arlen council voted to close the Sorrel bridge to traffic yesterday. "
+                "Engineers found cracks in two of its supports last week. "
+                "The council said repairs would take months."),
+        article(2, 2, "Sorrel bridge closed after council vote",
+                "The Sorrel bridge in Arlen is closed after a council vote. "
+                "Engineers found cracks in two of its supports, the council said today."),
+    ]  # fmt: skip
+    tuesday = article(3, 26, "Arlen bridge repairs to start in May",
+                      "Repairs to the Sorrel bridge in Arlen will start in May, the council said. "
+                      "The bridge was closed to traffic after engineers found cracks.")  # fmt: skip
+    writer = ExtractiveWriter(default_embedder())
+    same_day = " ".join(c.text for c in writer.write(monday).story)
+    assert "yesterday" in same_day or "today" in same_day  # Monday's own story keeps them
+    later = writer.write([*monday, tuesday])
+    for written in [later.story, later.highlights]:
+        text = " ".join(c.text for c in written)
+        assert "yesterday" not in text and "today" not in text, text
+
+
 class _Counting:
     """The real model, counting the texts of its largest call."""
 

@@ -53,6 +53,13 @@ _WORDS = re.compile(r"[^\W\d_][\w'’-]*")
 # brackets. A feed's cut-off standfirst ("sharing a spoof of Trump’") and a caption
 # ("(Photo: Wayne State University)") end otherwise.
 _ENDED = re.compile(r"[.!][\"”'’»)]*$")
+# Days named relative to the day the sentence's article came out (English, French, Spanish,
+# German; Dutch "hier" is "here" and German "Morgen" also a morning, so they are left out).
+_RELATIVE_DAY = re.compile(
+    r"\b(?:yesterday|today|tonight|tomorrow|last night|this (?:morning|afternoon|evening)"
+    r"|aujourd'hui|demain|ayer|hoy|gestern|heute)\b",
+    re.IGNORECASE,
+)
 _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re.IGNORECASE)
 # A one-word label before the sentence proper: "Spoiler: ", "Update: ", "Exclusive: ".
 _LABEL = re.compile(r"^[A-Z][a-z]+:\s+")
@@ -184,6 +191,7 @@ class ExtractiveWriter:
         # Coverage updates its figures (a toll, a count): only the latest ones are stated.
         current = coverage_figures(representatives, [(s.article, s.text) for s in sentences])
         stale = {i for i, s in enumerate(sentences) if out_of_date(s.text, current)}
+        stale |= _another_days(sentences)
         chosen = _select(sentences, similarity, scores, budget, stale)
         chosen.sort(
             key=lambda i: (sentences[i].published, sentences[i].article, sentences[i].position)
@@ -385,6 +393,22 @@ def _lexrank(similarity: Vectors, threshold: float = 0.3, damping: float = 0.85)
     for _ in range(50):
         rank = (1 - damping) / n + damping * graph.T @ rank
     return rank * n
+
+
+def _another_days(sentences: Sequence[_Sentence]) -> set[int]:
+    """Sentences that name a day relative to their article ("yesterday", "tonight") when the
+    story's newest report came out on a later day: "yesterday" in Monday's report is Sunday,
+    and a story updated on Wednesday would tell its reader it was Tuesday. Left out like an
+    out-of-date figure; the same day's reports keep theirs, and the page says when it was
+    updated."""
+    newest = max((s.published for s in sentences), default=None)
+    if newest is None:
+        return set()
+    return {
+        i
+        for i, sentence in enumerate(sentences)
+        if sentence.published.date() < newest.date() and _RELATIVE_DAY.search(sentence.text)
+    }
 
 
 def _select(
