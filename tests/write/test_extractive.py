@@ -397,6 +397,33 @@ def test_a_day_named_relative_to_an_earlier_report_is_not_published() -> None:
         assert "yesterday" not in text and "today" not in text, text
 
 
+def test_the_story_opens_with_the_news_as_it_stands() -> None:
+    day = datetime(2026, 6, 18, 7, tzinfo=UTC)
+
+    def article(n: int, outlet: str, hours: int, title: str, text: str) -> SourceArticle:
+        return SourceArticle(n, title, text, outlet, published=day + timedelta(hours=hours))
+
+    articles = [
+        article(1, "Northern Post", 0, "Arlen mayor hopes to win Makerfield by-election",
+                "Arlen mayor Dana Voss is hoping to win the Makerfield by-election on Thursday. "
+                "Polls in Makerfield close at ten. Voss has led the Arlen council for six years."),
+        article(2, "Courier", 2, "Makerfield votes in by-election",
+                "Voters in Makerfield go to the polls on Thursday in a by-election. "
+                "Arlen mayor Dana Voss is the favourite to win the Makerfield seat."),
+        article(3, "Northern Post", 26, "Voss wins Makerfield by-election",
+                "Arlen mayor Dana Voss won the Makerfield by-election on Friday with 61% of the "
+                "vote. Voss thanked voters in Makerfield and Arlen."),
+        article(4, "Courier", 27, "Dana Voss wins Makerfield",
+                "Dana Voss has won the Makerfield by-election, taking 61% of the vote. "
+                "Turnout in Makerfield was 44%."),
+    ]  # fmt: skip
+    story = ExtractiveWriter(default_embedder()).write(articles).story
+    assert story[0].citations[0] in (3, 4), story[0].text
+    assert "won" in story[0].text
+    published = [articles[c.citations[0] - 1].published for c in story[1:]]
+    assert published == sorted(published)  # what led to it follows in order
+
+
 class _Counting:
     """The real model, counting the texts of its largest call."""
 

@@ -196,6 +196,7 @@ class ExtractiveWriter:
         chosen.sort(
             key=lambda i: (sentences[i].published, sentences[i].article, sentences[i].position)
         )
+        chosen = _lead_first(chosen, sentences, scores, representatives)
         story = [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in chosen]
         highlights = _highlights(sentences, similarity, scores, stale)
         return WrittenStory(
@@ -393,6 +394,24 @@ def _lexrank(similarity: Vectors, threshold: float = 0.3, damping: float = 0.85)
     for _ in range(50):
         rank = (1 - damping) / n + damping * graph.T @ rank
     return rank * n
+
+
+def _lead_first(
+    chosen: list[int],
+    sentences: Sequence[_Sentence],
+    scores: np.ndarray,
+    articles: Sequence[SourceArticle],
+) -> list[int]:
+    """The chosen sentences in time order, but led by the best-scoring one of the latest
+    coverage (the articles a headline comes from): the lead states the story's news as it
+    stands, "Burnham won the by-election", not the first report's "Burnham hopes to win",
+    and what led to it follows in order."""
+    latest = {a.id for a in latest_coverage(articles)}
+    current = [i for i in chosen if sentences[i].article in latest] or chosen
+    if not current:
+        return chosen
+    lead = max(current, key=lambda i: (float(scores[i]), -i))
+    return [lead, *(i for i in chosen if i != lead)]
 
 
 def _another_days(sentences: Sequence[_Sentence]) -> set[int]:
