@@ -343,11 +343,16 @@ def test_the_page_states_the_latest_toll_the_coverage_supports(
     assert _figures_stated(story)["dead"] == {dead}
 
 
+def _report(day: datetime, n: int, outlet: str, hours: int, title: str, text: str) -> SourceArticle:
+    """Article `n` of a hand-made story, published `hours` after `day`."""
+    return SourceArticle(n, title, text, outlet, published=day + timedelta(hours=hours))
+
+
 def test_an_updated_count_replaces_the_old_one_in_a_real_like_story() -> None:
     day = datetime(2026, 3, 9, 6, tzinfo=UTC)
 
     def article(n: int, outlet: str, hours: int, title: str, text: str) -> SourceArticle:
-        return SourceArticle(n, title, text, outlet, published=day + timedelta(hours=hours))
+        return _report(day, n, outlet, hours, title, text)
 
     articles = [
         article(1, "River Post", 0, "Floods hit Arlen valley",
@@ -374,7 +379,7 @@ def test_a_day_named_relative_to_an_earlier_report_is_not_published() -> None:
     day = datetime(2026, 3, 9, 8, tzinfo=UTC)  # a Monday
 
     def article(n: int, hours: int, title: str, text: str) -> SourceArticle:
-        return SourceArticle(n, title, text, f"Outlet {n}", published=day + timedelta(hours=hours))
+        return _report(day, n, f"Outlet {n}", hours, title, text)
 
     monday = [
         article(1, 0, "Arlen council votes to close bridge",
@@ -401,7 +406,7 @@ def test_the_story_opens_with_the_news_as_it_stands() -> None:
     day = datetime(2026, 6, 18, 7, tzinfo=UTC)
 
     def article(n: int, outlet: str, hours: int, title: str, text: str) -> SourceArticle:
-        return SourceArticle(n, title, text, outlet, published=day + timedelta(hours=hours))
+        return _report(day, n, outlet, hours, title, text)
 
     articles = [
         article(1, "Northern Post", 0, "Arlen mayor hopes to win Makerfield by-election",
