@@ -149,14 +149,17 @@ class Claim:
 def check_sentence(sentence: str, sources: list[str], context: Sequence[str] = ()) -> list[str]:
     """What is unsupported in `sentence` given the cited source texts; empty when grounded.
 
-    Numbers and content words must come from `sources`; names may also come from `context`."""
+    Numbers, content words, negations and roles must come from `sources`; a name only from
+    `context` (the cited articles) where it completes a cited name or says who reported."""
     if not sources:
         return ["cites no source"]
     cited = _fold(" ".join(sources))
+    undotted = _undot(sentence)
+    each = [_fold(_undot(source)) for source in sources]  # folded once for the rules below
     problems = _number_problems(sentence, sources, cited)
-    problems += _name_problems(sentence, sources, context)
-    problems += _polarity_problems(sentence, sources)
-    problems += _role_problems(sentence, sources)
+    problems += _name_problems(undotted, " ".join(each), context)
+    problems += _polarity_problems(_fold(undotted), each)
+    problems += _role_problems(undotted, sources, each)
     words = set(terms(sentence))
     if not words:
         problems.append("has no content words to check")
@@ -217,14 +220,12 @@ def _number_problems(sentence: str, sources: list[str], cited: str) -> list[str]
     return problems
 
 
-def _name_problems(sentence: str, sources: list[str], context: Sequence[str]) -> list[str]:
-    """Each name must be in the cited sentences, with two exceptions that may come from the
-    cited articles (`context`): a word of a longer name whose other words the cited sentences
-    hold ("Collin Rose" where they say "Rose"), and a name that only says who reported
-    ("the AP reports", "tells CNN")."""
-    cited = _fold(_undot(" ".join(sources)))
-    wider = _fold(_undot(" ".join([*sources, *context])))
-    undotted = _undot(sentence)
+def _name_problems(undotted: str, cited: str, context: Sequence[str]) -> list[str]:
+    """Each name must be in the cited sentences (`cited`, folded), with two exceptions that
+    may come from the cited articles (`context`): a word of a longer name whose other words the
+    cited sentences hold ("Collin Rose" where they say "Rose"), and a name that only says who
+    reported ("the AP reports", "tells CNN")."""
+    wider = f"{cited} {_fold(_undot(' '.join(context)))}"
     runs = [_fold(run).split() for run in _RUN.findall(undotted)]
     reporters = {
         word
@@ -247,15 +248,15 @@ def _holds(folded: str, name: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded) is not None
 
 
-def _polarity_problems(sentence: str, sources: list[str]) -> list[str]:
+def _polarity_problems(folded: str, cited: list[str]) -> list[str]:
     """A word the sentence denies must be denied in a cited sentence, and a word it states must
     not be one the cited sentences only deny: "have not uncovered" against a cited "have
     uncovered", "was man-made" against a cited "was not man-made"."""
-    denied, stated = _polarity(_fold(_undot(sentence)))
+    denied, stated = _polarity(folded)
     cited_denied: dict[str, str] = {}
     cited_stated: dict[str, str] = {}
-    for source in sources:
-        source_denied, source_stated = _polarity(_fold(_undot(source)))
+    for source in cited:
+        source_denied, source_stated = _polarity(source)
         cited_denied |= source_denied
         cited_stated |= source_stated
     problems = [
@@ -292,12 +293,13 @@ def _polarity(folded: str) -> tuple[dict[str, str], dict[str, str]]:
     return denied, stated
 
 
-def _role_problems(sentence: str, sources: list[str]) -> list[str]:
+def _role_problems(undotted: str, sources: list[str], cited: list[str]) -> list[str]:
     """Two names around a verb must stand in the order a cited sentence puts them ("A beat B"
     is not grounded by "B beat A"), read through the passive: "B was beaten by A" puts them the
-    same way round. Only names that some cited sentence holds together are compared."""
-    folded = _fold(_undot(sentence))
-    names = _names(_undot(sentence)) - _DATE_WORDS
+    same way round. Only names that some cited sentence (`cited`, folded) holds together are
+    compared."""
+    folded = _fold(undotted)
+    names = _names(undotted) - _DATE_WORDS
     opening = _TOKEN.search(folded)
     if opening and opening.group() in _names(_undot(" ".join(sources))) - _DATE_WORDS:
         names.add(opening.group())  # "Jackson beat Rihanna": a name the sources write as one
@@ -306,7 +308,7 @@ def _role_problems(sentence: str, sources: list[str]) -> list[str]:
         for position, match in enumerate(_TOKEN.finditer(folded))
         if _POSSESSIVE.sub("", match.group()) in names
     ]
-    cited = [_places(_fold(_undot(source)), names) for source in sources]
+    places = [_places(source, names) for source in cited]
     problems: list[str] = []
     checked: set[tuple[str, str, bool]] = set()
     for (first, a, _, a_end), (second, b, b_start, _) in itertools.pairwise(placed):
@@ -319,7 +321,7 @@ def _role_problems(sentence: str, sources: list[str]) -> list[str]:
         if (a, b, passive) in checked:
             continue
         checked.add((a, b, passive))
-        ways = set().union(*(_order(places, a, b) for places in cited))
+        ways = set().union(*(_order(found, a, b) for found in places))
         if ways and not ways & {(True, passive), (False, not passive)}:
             problems.append(f"it puts '{a}' and '{b}' the other way round from the cited sources")
     return problems
