@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -351,9 +352,7 @@ def _report(day: datetime, n: int, outlet: str, hours: int, title: str, text: st
 def test_an_updated_count_replaces_the_old_one_in_a_real_like_story() -> None:
     day = datetime(2026, 3, 9, 6, tzinfo=UTC)
 
-    def article(n: int, outlet: str, hours: int, title: str, text: str) -> SourceArticle:
-        return _report(day, n, outlet, hours, title, text)
-
+    article = partial(_report, day)
     articles = [
         article(1, "River Post", 0, "Floods hit Arlen valley",
                 "Flash floods swept through the Arlen valley on Monday. At least 12 people are "
@@ -405,9 +404,7 @@ def test_a_day_named_relative_to_an_earlier_report_is_not_published() -> None:
 def test_the_story_opens_with_the_news_as_it_stands() -> None:
     day = datetime(2026, 6, 18, 7, tzinfo=UTC)
 
-    def article(n: int, outlet: str, hours: int, title: str, text: str) -> SourceArticle:
-        return _report(day, n, outlet, hours, title, text)
-
+    article = partial(_report, day)
     articles = [
         article(1, "Northern Post", 0, "Arlen mayor hopes to win Makerfield by-election",
                 "Arlen mayor Dana Voss is hoping to win the Makerfield by-election on Thursday. "
