@@ -421,6 +421,8 @@ def test_a_story_that_fused_two_events_is_split_and_stays_split(
     newsroom.clock.set(timedelta(days=3))
     asyncio.run(_pipeline(sessions).run_round(force=True))
     assert stories_of("rates-norland") == norland and stories_of("rates-kestria") == kestria
+    # A restarted clusterer reloads the threads from the links: the halves are one saga's.
+    assert norland_id in StoryDetector(sessions)._clusterer_state().threads.members(kestria_id)
     # A restarted clusterer reloads the split from the links: even on a merge test every pair
     # passes, the Kestria story joins some other story, never the Norland one.
     permissive = StoryDetector(sessions, config=ClusterConfig(merge_threshold=-1.0))

@@ -470,6 +470,36 @@ def test_stories_of_one_saga_are_linked_into_a_thread_and_kept_apart() -> None:
     assert verdict.created and verdict.story_id != opening.story_id
     links = clusterer.thread_links({verdict.story_id, other.story_id})
     assert links == [(verdict.story_id, opening.story_id)]
+    # Linked once: a later round that touches it again adds no second link into the saga.
+    assert clusterer.thread_links({verdict.story_id}) == []
+
+
+def test_a_story_near_only_the_latest_story_of_a_thread_does_not_join_it() -> None:
+    """A war's stories make a thread; a summit story that shares words and names with its
+    ceasefire talks alone would chain the war to diplomacy and trade with a link to that one
+    story. Against the thread's latest stories as a whole it falls short, so it stays out;
+    without that test (cohesion 0) it is linked."""
+    war = "war troops offensive front shelling"
+    reports = [
+        (1, war + " city captured siege", "Kestria Norland Varnholt"),
+        (5, war + " drone strike refinery", "Kestria Norland Varnholt"),
+        (7, war + " bridge destroyed river", "Kestria Norland Varnholt"),
+        (6, war + " ceasefire talks envoys", "Kestria Norland Geneva"),
+    ]
+    summit = "ceasefire talks envoys summit geneva leaders"
+    for cohesion, linked in ((ClusterConfig().thread_cohesion, False), (0.0, True)):
+        clusterer = StoryClusterer(ClusterConfig(thread_cohesion=cohesion))
+        stories = [
+            clusterer.assign(_article(n + 1, topic, words, names, hours=24 * n)).story_id
+            for n, (topic, words, names) in enumerate(reports)
+        ]
+        assert len(set(stories)) == len(stories)
+        for story in stories:
+            clusterer.thread_links({story})
+        assert clusterer.threads.members(stories[0]) == set(stories)
+        talks = clusterer.assign(_article(9, 3, summit, "Geneva Ostmark Saelen", hours=24 * 4))
+        links = clusterer.thread_links({talks.story_id})
+        assert links == ([(talks.story_id, stories[-1])] if linked else [])
 
 
 def test_an_item_that_shares_the_storys_names_and_words_may_word_the_event_its_own_way() -> None:

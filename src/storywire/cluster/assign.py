@@ -26,6 +26,7 @@ import numpy.typing as npt
 from storywire.cluster.config import ClusterConfig
 from storywire.cluster.index import CentroidIndex
 from storywire.cluster.lexical import TermSpace, TermVector
+from storywire.cluster.threads import Threads
 from storywire.models import JoinReason
 from storywire.nlp.embed import Vectors
 from storywire.nlp.features import (
@@ -250,6 +251,7 @@ class StoryClusterer:
         self._terms_in_use = 0  # terms numbered at the last compaction
         self._keep_assignments = keep_assignments
         self._apart: set[frozenset[int]] = set()  # stories split apart, never merged again
+        self.threads = Threads()  # the held stories' threads, as the stored links make them
         self._counter = first_id - 1
 
     def _next_id(self) -> int:
@@ -289,6 +291,7 @@ class StoryClusterer:
         follows = None
         if dormant is not None and revival.score >= self.config.follow_up_threshold:
             follows = dormant.id
+            self.threads.join(story.id, dormant.id)
         return Decision(article.id, story.id, True, JoinReason.NEW_STORY, None, follows)
 
     def restore(self, story_id: int, members: list[ArticleFeatures], dormant: bool) -> None:
@@ -488,15 +491,19 @@ class StoryClusterer:
         """(story, earlier story) pairs that belong to one ongoing saga: a trial over weeks, a
         war, a tournament. Stories stay as they are; a thread only links them.
 
-        Each story in `only` is compared with the stories nearest its centroid, active or
-        dormant, that started before it. A pair is linked when the story score (centroid
-        cosine, TF-IDF cosine and names overlap taken both ways, gated as in assignment)
-        reaches `thread_threshold`: well under the merge threshold, because two events of one
-        saga share names and vocabulary but not what happened."""
+        Each story in `only` that has no earlier story in its thread yet is compared with the
+        stories nearest its centroid, active or dormant, that started before it. A candidate
+        counts when the story score (centroid cosine, TF-IDF cosine and names overlap taken
+        both ways, gated as in assignment) reaches `thread_threshold`: well under the merge
+        threshold, because two events of one saga share names and vocabulary but not what
+        happened. The story then joins the best candidate's thread only if it also scores
+        `thread_cohesion` on average against that thread's latest stories: a link to one
+        story of a thread joins all of it, and without the second test a thread chains from
+        a war to a ceasefire to a summit to a trade deal."""
         links: list[tuple[int, int]] = []
         for story_id in sorted(only):
             story = self.stories.get(self.resolve(story_id))
-            if story is None or story.first_seen is None:
+            if story is None or story.first_seen is None or self._threaded(story):
                 continue
             others = [
                 other
@@ -508,24 +515,62 @@ class StoryClusterer:
                 and other.first_seen < story.first_seen
                 and set(other.languages) & set(story.languages)
             ]
-            if not others:
-                continue
-            dots = self._terms.dots(story.terms, [other.terms for other in others])
-            names = self._entity_weights(story.entities)
-            best: tuple[float, int] | None = None
-            for other, dot in zip(others, dots, strict=True):
-                lexical = dot / ((story.terms_norm * other.terms_norm) or 1.0)
-                overlap = 0.5 * (
-                    _overlap(names, other.entities)
-                    + _overlap(self._entity_weights(other.entities), story.entities)
-                )
-                dense = float(np.dot(story.centroid, other.centroid))
-                score = self._combined(dense, lexical, overlap)
-                if score >= self.config.thread_threshold and (best is None or score > best[0]):
-                    best = (score, other.id)
-            if best is not None:
-                links.append((story.id, best[1]))
+            scored = sorted(
+                zip(self._story_scores(story, others), (o.id for o in others), strict=True),
+                reverse=True,
+            )
+            for score, other_id in scored:
+                if score < self.config.thread_threshold:
+                    break
+                if self._fits_thread(story, other_id):
+                    links.append((story.id, other_id))
+                    self.threads.join(story.id, other_id)
+                    break
         return links
+
+    def _threaded(self, story: StoryState) -> bool:
+        """Whether the story already follows an earlier story in its thread."""
+        first = story.first_seen
+        return any(
+            (other := self.stories.get(key)) is not None
+            and other.first_seen is not None
+            and first is not None
+            and other.first_seen < first
+            for key in self.threads.members(story.id)
+        )
+
+    def _fits_thread(self, story: StoryState, other_id: int) -> bool:
+        """Whether the story scores `thread_cohesion` on average against the latest
+        `thread_recent` stories of `other_id`'s thread (its own thread's left out)."""
+        own = self.threads.members(story.id)
+        held = [
+            other
+            for key in self.threads.members(other_id) - own
+            if (other := self.stories.get(key)) is not None
+        ]
+        recent = sorted(held, key=lambda s: (s.last_seen or story.first_seen, s.id))
+        recent = recent[-self.config.thread_recent :]
+        if len(recent) < 2:
+            return True
+        scores = self._story_scores(story, recent)
+        return sum(scores) / len(scores) >= self.config.thread_cohesion
+
+    def _story_scores(self, story: StoryState, others: Sequence[StoryState]) -> list[float]:
+        """The story score of `story` against each of `others`, names taken both ways."""
+        if not others:
+            return []
+        dots = self._terms.dots(story.terms, [other.terms for other in others])
+        names = self._entity_weights(story.entities)
+        scores = []
+        for other, dot in zip(others, dots, strict=True):
+            lexical = dot / ((story.terms_norm * other.terms_norm) or 1.0)
+            overlap = 0.5 * (
+                _overlap(names, other.entities)
+                + _overlap(self._entity_weights(other.entities), story.entities)
+            )
+            dense = float(np.dot(story.centroid, other.centroid))
+            scores.append(self._combined(dense, lexical, overlap))
+        return scores
 
     # ------------------------------------------------------------------------------- merge
 
@@ -626,6 +671,8 @@ class StoryClusterer:
         self._index_bridge(keep)
         del self.stories[gone.id]
         self.redirects[gone.id] = keep.id
+        self.threads.join(gone.id, keep.id)
+        self.threads.forget([gone.id])
         for article_id in gone.members:
             self.article_story[article_id] = keep.id
         for group, story_id in self.group_story.items():
@@ -758,6 +805,7 @@ class StoryClusterer:
             if article.dup_group is not None:
                 self.group_story[article.dup_group] = split_off.id
         self.keep_apart(kept.id, split_off.id)
+        self.threads.join(split_off.id, kept.id)
         return Split(story.id, split_off.id, tuple(sorted(moved_ids)))
 
     def _rebuilt(self, story_id: int, articles: list[ArticleFeatures]) -> StoryState:
@@ -822,6 +870,7 @@ class StoryClusterer:
             if story_id not in forgotten
         }
         self._apart = {pair for pair in self._apart if not pair & forgotten}
+        self.threads.forget(forgotten)
         if self._keep_assignments:
             return
         self.article_story = {

@@ -65,6 +65,10 @@ class ClusterConfig:
     named_score: float = _knob(0.45, "story score from which member_similarity_named applies")
     member_window: int = _knob(30, "latest members of a story the member check looks at")
     thread_threshold: float = _knob(0.2, "story score at which a story joins an earlier thread")
+    thread_cohesion: float = _knob(
+        0.1, "mean story score a story needs against the latest stories of the thread it joins"
+    )
+    thread_recent: int = _knob(6, "latest stories of a thread that thread_cohesion looks at")
 
 
 def config_table() -> str:

@@ -301,6 +301,7 @@ class StoryDetector:
                     clusterer.restore(story.id, features, dormant)
             for story_id, related_id in repo.linked_pairs(session, LinkKind.RELATED_EVENT):
                 clusterer.keep_apart(story_id, related_id)
+            clusterer.threads.restore(repo.story_threads(session), clusterer.stories)
         self._clusterer = clusterer
         return clusterer
 
