@@ -20,6 +20,7 @@ from storywire.write.extractive import (
     FIRST_REPORTS,
     MAX_SENTENCES,
     MAX_TEXTS,
+    NEAR_REPEAT,
     ExtractiveWriter,
     SourceArticle,
     WrittenStory,
@@ -372,6 +373,34 @@ def test_an_updated_count_replaces_the_old_one_in_a_real_like_story() -> None:
     stated = _figures_stated(story)
     assert stated.get("missing") == {"4"}
     assert stated.get("displaced", {"300"}) == {"300"}
+
+
+def test_one_fact_in_two_wordings_is_stated_once() -> None:
+    """Two outlets word the studio dropping the film their own way: few words in common, so
+    the content rule does not see a repeat, but their embeddings are close (cosine at least
+    NEAR_REPEAT, under the 0.8 that let both through on real pages)."""
+    day = datetime(2026, 6, 19, 9, tzinfo=UTC)
+    article = partial(_report, day)
+    dropped = (
+        "Halden Studios has dropped the nearly finished Mara Quill movie, Variety has confirmed."
+    )
+    again = "The film about Quill needs a new studio after Halden abandoned the project."
+    articles = [
+        article(1, "Reel Report", 0, "Halden drops Mara Quill movie",
+                f"{dropped} The film had been due in cinemas in the autumn, with a festival "
+                "premiere planned for September."),
+        article(2, "Studio Wire", 2, "Quill biopic looks for a new home",
+                f"{again} Director Dario Lenz has not commented on the decision, which came "
+                "weeks after test screenings in Los Angeles."),
+        article(3, "Frame Daily", 3, "Halden pulls Quill film",
+                "Halden Studios confirmed the decision on Friday. The company gave no reason "
+                "for pulling a film that had already finished shooting in Vellmar."),
+    ]  # fmt: skip
+    vectors = default_embedder().embed([dropped, again])
+    assert NEAR_REPEAT <= float(vectors[0] @ vectors[1]) < 0.8
+    assert not repeated_pairs([dropped, again])
+    told = [item.text for item in ExtractiveWriter(default_embedder()).write(articles).story]
+    assert sum(text in (dropped, again) for text in told) == 1, told
 
 
 def test_a_day_named_relative_to_an_earlier_report_is_not_published() -> None:

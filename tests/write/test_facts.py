@@ -28,6 +28,13 @@ def test_two_facts_about_the_same_people_are_not_a_repeat() -> None:
     assert not restates(arrested, freed)
 
 
+def test_a_possessive_is_the_name_it_belongs_to() -> None:
+    """A name with a typographic apostrophe, with a plain one, and bare: one word of content."""
+    assert content("Lenz’s film") == content("Lenz's film") == content("Lenz film")
+    dropped = content("Dario Lenz’s nearly finished Quill movie was dropped by Halden Studios.")
+    assert restates(dropped, content("Dario Lenz's Quill movie must find a studio after Halden."))
+
+
 def test_numbers_are_content() -> None:
     assert "#6.4" in content("The quake measured 6.4.")
     nine = content("Officials said nine people died in Teravale, 23 were injured.")

@@ -94,6 +94,10 @@ LATEST_COVERAGE = timedelta(hours=24)
 # compared with every other, so an unbounded story grew its rewrite quadratically. Bounds, not
 # tuned constants: no benchmark story reaches them.
 MAX_TEXTS, FIRST_REPORTS, MAX_SENTENCES = 30, 5, 1500
+# Two story sentences at least this close (cosine of their embeddings) say one thing in two
+# wordings ("A French appeals court confirmed that Hakimi will face trial" and "... confirmed
+# Friday that ... Achraf Hakimi will stand trial"): only the first is taken.
+NEAR_REPEAT = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,7 +474,7 @@ def _select(
 
         best = max(candidates, key=gain)
         candidates.discard(best)
-        if chosen and max(float(similarity[best, j]) for j in chosen) >= 0.8:
+        if chosen and max(float(similarity[best, j]) for j in chosen) >= NEAR_REPEAT:
             continue
         if any(restates(contents(best), contents(j)) for j in chosen):
             continue

@@ -26,6 +26,8 @@ RESTATED_SHARE = 0.6
 MIN_CONTENT = 3
 
 
+# A possessive's ending: "Lenz's" and "Lenz’s" (as outlets type it) are the name "lenz".
+_POSSESSIVE = re.compile(r"['’]s$")
 # Marks a stated figure among the content: "=dead 9", "=6.4", "=4.25%".
 FIGURE = "="
 
@@ -38,7 +40,8 @@ def content(text: str) -> frozenset[str]:
         f"{FIGURE}{kind} {value}" for kind, values in figures(text).items() for value in values
     }
     stated |= {FIGURE + n[1:] for n in numbers if "." in n or n.endswith("%")}
-    return frozenset(terms(text)) | numbers | stated
+    words = {_POSSESSIVE.sub("", word) for word in terms(text)}
+    return frozenset(words) | numbers | stated
 
 
 def restates(a: frozenset[str], b: frozenset[str]) -> bool:
