@@ -502,6 +502,27 @@ def test_a_story_near_only_the_latest_story_of_a_thread_does_not_join_it() -> No
         assert links == ([(talks.story_id, stories[-1])] if linked else [])
 
 
+def test_a_threads_stories_in_other_languages_do_not_keep_a_story_out() -> None:
+    """A saga's latest stories are French; an English story that fits its English stories
+    joins it: the story score compares stories of one language, so only those count."""
+    trial = "trial court jury testimony prosecutors defence judge fraud"
+    clusterer = StoryClusterer()
+    opening = clusterer.assign(_article(1, 1, trial + " opening", "Halvorsen Kestria #2026"))
+    witness = clusterer.assign(_article(2, 5, trial + " witness", "Halvorsen Kestria", hours=20))
+    assert clusterer.thread_links({witness.story_id}) == [(witness.story_id, opening.story_id)]
+    procès = "procès tribunal jury témoins procureurs défense juge fraude"
+    days = ["audience", "témoignage", "plaidoirie", "expertise", "réquisitoire", "délibéré"]
+    for n, words in enumerate(days):
+        french = clusterer.assign(
+            _article(10 + n, 20 + n, f"{procès} {words}", "Halvorsen", hours=30 + n, language="fr")
+        )
+        clusterer.threads.join(french.story_id, opening.story_id)
+    verdict = clusterer.assign(
+        _article(20, 7, trial + " verdict guilty sentence", "Halvorsen Kestria #12", hours=40)
+    )
+    assert clusterer.thread_links({verdict.story_id}) == [(verdict.story_id, witness.story_id)]
+
+
 def test_an_item_that_shares_the_storys_names_and_words_may_word_the_event_its_own_way() -> None:
     """Its headline is further from every member than the member check asks (0.7), but its
     story score is high, so the looser bar (0.6) applies; the same headline with other words

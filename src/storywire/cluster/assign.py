@@ -541,12 +541,15 @@ class StoryClusterer:
 
     def _fits_thread(self, story: StoryState, other_id: int) -> bool:
         """Whether the story scores `thread_cohesion` on average against the latest
-        `thread_recent` stories of `other_id`'s thread (its own thread's left out)."""
+        `thread_recent` stories of `other_id`'s thread in a language it shares (its own
+        thread's left out): the story score compares stories of one language, and a saga's
+        stories in other languages would only drag the mean down."""
         own = self.threads.members(story.id)
         held = [
             other
             for key in self.threads.members(other_id) - own
             if (other := self.stories.get(key)) is not None
+            and set(other.languages) & set(story.languages)
         ]
         recent = sorted(held, key=lambda s: (s.last_seen or story.first_seen, s.id))
         recent = recent[-self.config.thread_recent :]
