@@ -92,6 +92,15 @@ def terms(text: str) -> Counter[str]:
     )
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def without_possessive(word: str) -> str:
+    """The word without a possessive's ending, in either apostrophe outlets type: Lenz's and
+    Lenz’s are Lenz."""
+    return _POSSESSIVE.sub("", word)
+
+
 def normalise_number(token: str) -> str:
     """'6,4' and '6.4' are the same magnitude; '1,000' and '1.000' the same count."""
     percent = token.endswith("%")

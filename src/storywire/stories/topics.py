@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from storywire.models import Topic
-from storywire.nlp.features import NUMBER, entities
+from storywire.nlp.features import NUMBER, entities, without_possessive
 from storywire.nlp.sentences import split_sentences
 
 MAX_TOPICS = 6
@@ -28,7 +28,6 @@ _CALENDAR = frozenset(
 )
 _MAX_WORDS = 4
 _PIECE = re.compile(r"[^\W\d_][\w'’-]*|\d\S*|[^\w\s]")
-_POSSESSIVE = re.compile(r"['’]s$")
 _OPENERS = frozenset("\"“‘'’(:—–-«")
 
 
@@ -185,7 +184,7 @@ def _written_as_a_name(name: str, texts: Sequence[str], sentences: Sequence[str]
 def _pieces(sentence: str) -> tuple[str, ...]:
     """The sentence's words (possessive 's dropped), numbers and punctuation marks. Cached: a
     story's sentences are read for each of its candidate names, and again when it next grows."""
-    return tuple(_POSSESSIVE.sub("", piece) for piece in _PIECE.findall(sentence))
+    return tuple(without_possessive(piece) for piece in _PIECE.findall(sentence))
 
 
 def _alone(word: str, sentence: str) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 
-from storywire.nlp.features import NUMBER, entities, normalise_number, terms
+from storywire.nlp.features import NUMBER, entities, normalise_number, terms, without_possessive
 from storywire.write.grounding import NUMBER_WORDS
 
 # "Mostly": this share of the smaller sentence's content found in the other.
@@ -26,8 +26,6 @@ RESTATED_SHARE = 0.6
 MIN_CONTENT = 3
 
 
-# A possessive's ending: "Lenz's" and "Lenz’s" (as outlets type it) are the name "lenz".
-_POSSESSIVE = re.compile(r"['’]s$")
 # Marks a stated figure among the content: "=dead 9", "=6.4", "=4.25%".
 FIGURE = "="
 
@@ -40,7 +38,7 @@ def content(text: str) -> frozenset[str]:
         f"{FIGURE}{kind} {value}" for kind, values in figures(text).items() for value in values
     }
     stated |= {FIGURE + n[1:] for n in numbers if "." in n or n.endswith("%")}
-    words = {_POSSESSIVE.sub("", word) for word in terms(text)}
+    words = {without_possessive(word) for word in terms(text)}
     return frozenset(words) | numbers | stated
 
 

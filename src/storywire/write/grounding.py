@@ -64,7 +64,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from storywire.nlp.features import NUMBER, entities, normalise_number, terms
+from storywire.nlp.features import NUMBER, entities, normalise_number, terms, without_possessive
 from storywire.nlp.sentences import split_sentences
 
 MIN_OVERLAP = 0.5
@@ -110,7 +110,6 @@ _DATE_WORDS = (
 )
 _ROLE_WORDS = 6  # words between two names compared for order
 _OCCURRENCES = 20  # of each name in a cited sentence, so a hostile one costs little
-_POSSESSIVE = re.compile(r"['’]s$")
 _SUFFIXES = ("ing", "ed", "es", "s")
 _NOT_NAMES = frozenset("a an the of de del la von der van al y".split())
 
@@ -304,9 +303,9 @@ def _role_problems(undotted: str, sources: list[str], cited: list[str]) -> list[
     if opening and opening.group() in _names(_undot(" ".join(sources))) - _DATE_WORDS:
         names.add(opening.group())  # "Jackson beat Rihanna": a name the sources write as one
     placed = [
-        (position, _POSSESSIVE.sub("", match.group()), match.start(), match.end())
+        (position, without_possessive(match.group()), match.start(), match.end())
         for position, match in enumerate(_TOKEN.finditer(folded))
-        if _POSSESSIVE.sub("", match.group()) in names
+        if without_possessive(match.group()) in names
     ]
     places = [_places(source, names) for source in cited]
     problems: list[str] = []
@@ -331,7 +330,7 @@ def _places(folded: str, names: set[str]) -> dict[str, list[int]]:
     """Word positions of each of `names` in a cited sentence, and of "by" (the passive's mark)."""
     places: dict[str, list[int]] = {}
     for position, written in enumerate(_TOKEN.findall(folded)):
-        token = _POSSESSIVE.sub("", written)
+        token = without_possessive(written)
         if token in names or token == "by":
             places.setdefault(token, []).append(position)
     return places
@@ -412,7 +411,7 @@ def _names(sentence: str) -> set[str]:
         opening = _OPENING_RUN.match(part)
         if opening:
             names |= {w.lower() for w in opening.group(1).split()}
-    cleaned = {_POSSESSIVE.sub("", _fold(n)).strip(".'’-") for n in names}
+    cleaned = {without_possessive(_fold(n)).strip(".'’-") for n in names}
     return {n for n in cleaned if n and n not in _NOT_NAMES}
 
 
