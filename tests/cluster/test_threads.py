@@ -33,3 +33,11 @@ def test_stored_threads_are_restored_for_the_stories_held() -> None:
     assert threads.members(2) == {2, 3}
     assert threads.members(9) == {9}
     assert threads.members(20) == {20}
+
+
+def test_a_thread_goes_by_one_key_for_all_its_stories() -> None:
+    threads = Threads()
+    assert threads.key(4) == 4
+    threads.join(2, 1)
+    threads.join(3, 2)
+    assert threads.key(1) == threads.key(2) == threads.key(3) != threads.key(4)

@@ -519,13 +519,17 @@ class StoryClusterer:
                 zip(self._story_scores(story, others), (o.id for o in others), strict=True),
                 reverse=True,
             )
+            unfit: set[int] = set()  # threads already tried: candidates often share one
             for score, other_id in scored:
                 if score < self.config.thread_threshold:
                     break
+                if self.threads.key(other_id) in unfit:
+                    continue
                 if self._fits_thread(story, other_id):
                     links.append((story.id, other_id))
                     self.threads.join(story.id, other_id)
                     break
+                unfit.add(self.threads.key(other_id))
         return links
 
     def _threaded(self, story: StoryState) -> bool:

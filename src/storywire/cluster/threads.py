@@ -16,6 +16,10 @@ class Threads:
         self._thread: dict[int, int] = {}
         self._members: dict[int, set[int]] = {}
 
+    def key(self, story: int) -> int:
+        """The id the thread of `story` goes by here (itself for a story alone)."""
+        return self._thread.get(story, story)
+
     def members(self, story: int) -> set[int]:
         """The stories of `story`'s thread, itself included (a story in no thread is alone)."""
         key = self._thread.get(story)
