@@ -323,7 +323,8 @@ def test_topics_with_one_slug_are_stored_once(sessions: db.Sessions) -> None:
 
 def test_threads_reach_through_merged_stories_to_a_live_story(sessions: db.Sessions) -> None:
     """Story 2 was linked to story 1, then story 1 merged into story 3: the thread holds 2 and
-    3, and its id is a story a reader can open (3), not the merged one."""
+    3, and its id is a story a reader can open, not the merged one; walking from a story (what
+    its page does) finds the same."""
     with db.transaction(sessions) as session:
         ids = [
             repo.add_story(
@@ -338,8 +339,15 @@ def test_threads_reach_through_merged_stories_to_a_live_story(sessions: db.Sessi
         story.status, story.merged_into_id = StoryStatus.MERGED, third
         repo.save_story(session, story)
         threads = repo.story_threads(session)
+        walked = {
+            key: [s.id for s in repo.thread_stories(session, repo.get_story(session, key))]
+            for key in (second, third, alone)
+        }
     assert threads[second] == threads[third] == min(second, third)
     assert threads.get(alone, alone) == alone
+    # Walked from one story, as a page does: the same thread, live stories only.
+    assert walked[second] == walked[third] == sorted([second, third])
+    assert walked[alone] == [alone]
 
 
 def test_values_longer_than_their_columns_are_cut_or_dropped_not_refused(

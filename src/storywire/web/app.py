@@ -55,12 +55,15 @@ def create_app(
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(SecurityHeaders)
+    app.include_router(pages.router)
+    # The pages first, ahead of the API docs routes too: a request's route is found by trying
+    # each in turn, and readers ask for pages most (no page path is also another route's).
+    app.router.routes.insert(0, app.router.routes.pop())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(api.admin)
     app.include_router(feeds.router)
     app.include_router(ops.router)
-    app.include_router(pages.router)
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:

@@ -150,7 +150,7 @@ def story_view(session: db.Session, key: str) -> StoryView:
         topics=repo.story_topics(session, story.id),
         timeline_svg=timeline,
         opinions=[s for s in sources.values() if s.article.kind is ArticleKind.OPINION],
-        thread=_thread(session, story.id),
+        thread=_thread(session, story),
     )
 
 
@@ -174,8 +174,8 @@ class Thread:
         ]
 
 
-def _thread(session: db.Session, story_id: int) -> Thread | None:
-    stories = repo.thread_stories(session, story_id)
+def _thread(session: db.Session, story: Story) -> Thread | None:
+    stories = repo.thread_stories(session, story)
     if len(stories) < 2:
         return None
     return Thread(
@@ -187,7 +187,7 @@ def _thread(session: db.Session, story_id: int) -> Thread | None:
 def thread_view(session: db.Session, key: str) -> Thread:
     """The thread of the story `key` names; NotFoundError when that story is in none."""
     story = repo.get_story(session, key)
-    found = _thread(session, story.id)
+    found = _thread(session, story)
     if found is None:
         raise NotFoundError(f"story {key!r} is in no thread")
     return found

@@ -8,7 +8,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Row,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from storywire.errors import NotFoundError
@@ -444,34 +456,49 @@ def story_threads(session: Session) -> dict[int, int]:
 
 THREAD_LIMIT = 500
 
+# One step of the walk: the pairs of linked stories, then of merged and surviving stories,
+# that touch the frontier (one query, not two: a page view walks at least one step).
+_THREAD_STEP = union_all(
+    select(StoryLinkRow.story_id, StoryLinkRow.related_id).where(
+        or_(
+            StoryLinkRow.story_id.in_(bindparam("ids", expanding=True)),
+            StoryLinkRow.related_id.in_(bindparam("ids", expanding=True)),
+        )
+    ),
+    select(StoryRow.id, StoryRow.merged_into_id).where(
+        or_(
+            StoryRow.id.in_(bindparam("ids", expanding=True)),
+            StoryRow.merged_into_id.in_(bindparam("ids", expanding=True)),
+        )
+    ),
+)
+_LIVE_STORIES_IN_ORDER = (
+    all_columns(StoryRow)
+    .where(
+        StoryRow.id.in_(bindparam("ids", expanding=True)),
+        StoryRow.status != StoryStatus.MERGED.value,
+    )
+    .order_by(StoryRow.published_at, StoryRow.id)
+)
 
-def thread_stories(session: Session, story_id: int) -> list[Story]:
+
+def thread_stories(session: Session, story: Story) -> list[Story]:
     """The live stories of a story's thread, oldest first: every story its links reach, in
     either direction, a merged story standing for the one it went into (the same relation as
     `story_threads`, walked from one story, so a page view reads only its own thread). A
-    story without links is a thread of one. The walk stops past THREAD_LIMIT stories."""
-    seen = {story_id}
-    frontier = [story_id]
+    story without links is a thread of one, answered without another query: most pages
+    are such stories. The walk stops past THREAD_LIMIT stories. The statements are
+    built once: building them per page cost more than running them."""
+    seen = {story.id}
+    frontier = [story.id]
     while frontier and len(seen) < THREAD_LIMIT:
-        links = session.execute(
-            select(StoryLinkRow.story_id, StoryLinkRow.related_id).where(
-                or_(StoryLinkRow.story_id.in_(frontier), StoryLinkRow.related_id.in_(frontier))
-            )
-        )
-        merges = session.execute(
-            select(StoryRow.id, StoryRow.merged_into_id).where(
-                or_(StoryRow.id.in_(frontier), StoryRow.merged_into_id.in_(frontier))
-            )
-        )
-        reached = {story for pair in [*links, *merges] for story in pair if story is not None}
+        pairs = read_rows(session, _THREAD_STEP, ids=frontier)
+        reached = {story for pair in pairs for story in pair if story is not None}
         frontier = sorted(reached - seen)
         seen |= reached
-    rows = read_rows(
-        session,
-        all_columns(StoryRow)
-        .where(StoryRow.id.in_(seen), StoryRow.status != StoryStatus.MERGED.value)
-        .order_by(StoryRow.published_at, StoryRow.id),
-    )
+    if len(seen) == 1:
+        return [story]
+    rows = read_rows(session, _LIVE_STORIES_IN_ORDER, ids=sorted(seen))
     return [story_of(row) for row in rows]
 
 
@@ -506,6 +533,8 @@ def related_stories(session: Session, story_id: int) -> list[tuple[Story, LinkKi
     the stories, and one more for each that was merged away."""
     links = read_rows(session, _STORY_LINKS, story_id=story_id)
     others = [link.related_id if link.story_id == story_id else link.story_id for link in links]
+    if not others:
+        return []
     rows = {row.id: row for row in read_rows(session, _STORY_ROWS, ids=others)}
     found = []
     for link, other in zip(links, others, strict=True):
