@@ -22,6 +22,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from storywire.errors import NotFoundError
 from storywire.models import (
@@ -458,7 +459,7 @@ THREAD_LIMIT = 500
 
 # One step of the walk: the pairs of linked stories, then of merged and surviving stories,
 # that touch the frontier (one query, not two: a page view walks at least one step).
-_THREAD_STEP = union_all(
+_THREAD_STEP: CompoundSelect[tuple[int, int | None]] = union_all(
     select(StoryLinkRow.story_id, StoryLinkRow.related_id).where(
         or_(
             StoryLinkRow.story_id.in_(bindparam("ids", expanding=True)),
