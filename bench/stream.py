@@ -31,7 +31,10 @@ Metrics, over the labelled articles of a half:
 Peers, on the same items in the same time order, with their constant chosen on the tune half
 and reported on both: TF-IDF single pass (`TfidfVectorizer(sublinear_tf=True)` over headline
 and text, join the most cosine-similar centroid at >= t) and HDBSCAN over the same MiniLM
-vectors (noise points are singletons; min_samples m).
+vectors (noise points are singletons; min_samples m). For threads, the peer is the same TF-IDF
+single pass with its threshold chosen on the tune half's thread labels (0.05-0.90: a thread is
+a coarser grouping, so it may join at lower similarity); beside it, our stories scored as
+threads (no thread links), which says what the thread pass adds.
 
 Also printed per stream: the story-size histogram, the share of multi-outlet stories, the front
 page (top 20 by importance) at 18:00 UTC on five days with each story's headline and member
@@ -72,6 +75,8 @@ from storywire.nlp.features import embedding_text
 from storywire.store import db, repo
 
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(2, 19))
+# A thread is coarser than a story, so the thread peer may also join at lower similarities.
+THREAD_THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 19))
 MIN_SAMPLES = (1, 2, 3)
 FRONT_PAGE_DAYS = 5
 FRONT_PAGE_SIZE = 20
@@ -188,6 +193,7 @@ def run_stream(name: str, write: bool, cache: bool, model: str = MINILM_NAME) ->
         TFIDF: tuned(lambda t: single_pass(gram, order, t), THRESHOLDS, halves, ids),
         HDB: tuned(lambda m: hdbscan(vectors, order, m), MIN_SAMPLES, halves, ids),
     }
+    thread_peer = tuned(lambda t: single_pass(gram, order, t), THREAD_THRESHOLDS, threads, ids)
     # The TF-IDF peer's speed at its chosen threshold, vectorising included: in memory, with
     # no storage, dedupe or writing, so a ceiling rather than a like-for-like service.
     peer_started = time.perf_counter()
@@ -221,6 +227,11 @@ def run_stream(name: str, write: bool, cache: bool, model: str = MINILM_NAME) ->
             "cross_language": cross_language_recall(story, gold, language),
             "blobs": blobs(story, gold),
             "threads": bcubed(thread, threads[half]),
+            "threads unlinked": bcubed(story, threads[half]),
+            f"threads {TFIDF}": {
+                **bcubed(thread_peer["labels"], threads[half]),
+                "choice": thread_peer["choice"],
+            },
         }
         for peer, found in peers.items():
             entry[peer] = {**bcubed(found["labels"], gold), "choice": found["choice"]}
@@ -314,10 +325,15 @@ def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
               f"HDBSCAN {entry[f'{HDB} cross_language'][0]})")  # fmt: skip
         found = [(b["story"], b["labelled"], b["events"]) for b in entry["blobs"]]
         print(f"     blobs (5+ labelled, >10% other events): {len(found)} {found[:10]}")
-        threads = entry["threads"]
-        print(
-            f"     threads BCubed P {threads['P']:.3f} R {threads['R']:.3f} F1 {threads['F1']:.3f}"
+        threads, alone, peer = (
+            entry["threads"],
+            entry["threads unlinked"],
+            entry[f"threads {TFIDF}"],
         )
+        print(f"     threads BCubed P {threads['P']:.3f} R {threads['R']:.3f} "
+              f"F1 {threads['F1']:.3f}; {TFIDF} as threads F1 {peer['F1']:.3f} (chosen on "
+              f"tune: {peer['choice']})  storywire/peer {threads['F1'] / peer['F1']:.3f}; "
+              f"our stories without thread links F1 {alone['F1']:.3f}")  # fmt: skip
     if pages:
         for when, page in result["front_pages"].items():
             print(f"   front page at {when}:")
