@@ -18,6 +18,7 @@ from storywire.nlp.embed import default_embedder
 from storywire.nlp.features import entities, terms
 from storywire.write.extractive import (
     FIRST_REPORTS,
+    LEADING_SENTENCES,
     MAX_SENTENCES,
     MAX_TEXTS,
     NEAR_REPEAT,
@@ -489,3 +490,25 @@ def test_a_story_of_hundreds_of_long_reports_is_written_from_a_bounded_part_of_t
     assert written.story and cited <= read
     assert model.largest <= MAX_SENTENCES
     assert sum(len(s.articles) for s in written.sources) == 300, "every report is a source"
+
+
+def test_only_a_reports_leading_sentences_are_candidates() -> None:
+    """A report states its news first; its later paragraphs, however much they repeat each
+    other (and so score as central), are neither embedded nor chosen."""
+    lead = [
+        f"The Ostwick council approved harbour plan {k} on Tuesday after {k + 2} hours of debate."
+        for k in range(LEADING_SENTENCES)
+    ]
+    later = [
+        f"Marrow residents have long argued about the old ferry timetable, round {k} of many."
+        for k in range(3 * LEADING_SENTENCES)
+    ]
+    articles = [
+        SourceArticle(n, f"Ostwick approves harbour plan {n}", " ".join(lead + later), f"O{n}")
+        for n in (1, 2)
+    ]
+    model = _Counting()
+    written = ExtractiveWriter(model).write(articles)  # type: ignore[arg-type]
+    assert written.story
+    assert all(sentence.text in lead for sentence in written.story), written.story
+    assert model.largest <= LEADING_SENTENCES
