@@ -32,6 +32,7 @@ from storywire.models import (
     Stage,
     TextSource,
 )
+from storywire.nlp.embed import Embedder
 from storywire.pipeline import Pipeline, together
 from storywire.sources.fetch import Fetcher, FetchPolicy
 from storywire.sources.schedule import SchedulePolicy
@@ -121,6 +122,24 @@ def test_rounds_are_incremental_and_idempotent(sessions: db.Sessions, newsroom: 
     later = asyncio.run(pipeline.fetch_round(force=True))
     assert later.new_articles == len(newsroom.released()) - released
     assert len(_all_articles(sessions)) == len(newsroom.released())
+
+
+def test_one_writer_serves_every_round(sessions: db.Sessions, newsroom: Newsroom) -> None:
+    """The writer keeps the sentence vectors of the stories it wrote for their next rewrite,
+    so the rounds share one rather than each making its own."""
+    made: list[ExtractiveWriter] = []
+
+    def writer(embedder: Embedder) -> ExtractiveWriter:
+        made.append(ExtractiveWriter(embedder))
+        return made[-1]
+
+    _subscribe(sessions, [newsroom.feed_url(o) for o in newsroom.corpus.outlets])
+    pipeline = _pipeline(sessions, writer=writer)
+    _, first = asyncio.run(pipeline.run_round())
+    newsroom.clock.advance(timedelta(days=1))
+    _, second = asyncio.run(pipeline.run_round(force=True))
+    assert first.revised and second.revised
+    assert len(made) == 1
 
 
 class _Misbehaving(BaseHTTPRequestHandler):

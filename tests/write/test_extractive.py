@@ -16,6 +16,7 @@ from storywire.cli import app
 from storywire.demo.corpus import Corpus, load_corpus
 from storywire.nlp.embed import default_embedder
 from storywire.nlp.features import entities, terms
+from storywire.nlp.sentences import split_sentences
 from storywire.write.extractive import (
     FIRST_REPORTS,
     LEADING_SENTENCES,
@@ -512,3 +513,39 @@ def test_only_a_reports_leading_sentences_are_candidates() -> None:
     assert written.story
     assert all(sentence.text in lead for sentence in written.story), written.story
     assert model.largest <= LEADING_SENTENCES
+
+
+def test_a_rewrite_embeds_only_the_new_reports_sentences_and_writes_the_same_story(
+    corpus: Corpus,
+) -> None:
+    """A story is rewritten whenever a report joins it: the sentences of the reports it had
+    were embedded at the last rewrite, and their kept vectors give the story a fresh writer
+    gives."""
+    sources = sorted(
+        (
+            a
+            for a in _sources(corpus, "quake-teravale")
+            if not a.opinion and a.dup_group is None and a.language == "en"
+        ),
+        key=lambda a: a.published or EPOCH,
+    )
+    model = default_embedder()
+    embedded: list[str] = []
+
+    class Counting:
+        name, dim = model.name, model.dim
+
+        def embed(self, texts: list[str]) -> np.ndarray:
+            embedded.extend(texts)
+            return model.embed(texts)
+
+    writer = ExtractiveWriter(Counting())  # type: ignore[arg-type]
+    writer.write(sources[:-1])
+    first = len(embedded)
+    again = writer.write(sources)
+    latest = sources[-1]
+    new = {clean_sentence(s) for s in split_sentences(latest.text)}
+    new.add(clean_headline(latest.title, latest.outlet))
+    assert first and 0 < len(embedded) - first <= len(new)
+    assert set(embedded[first:]) <= new
+    assert again == ExtractiveWriter(model).write(sources)

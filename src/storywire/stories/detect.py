@@ -88,6 +88,7 @@ class StoryDetector:
         self.claim_lease = claim_lease
         self.embed_batch = embed_batch
         self._clusterer: StoryClusterer | None = None
+        self._writer: StoryWriter | None = None
 
     def forget(self) -> None:
         """Drop the clusterer held in memory; the next round rebuilds it from the database. A
@@ -119,9 +120,11 @@ class StoryDetector:
         return report
 
     def write_stories(self, story_ids: set[int]) -> int:
-        """Write the stories (stories/writing.py); returns how many got a new revision."""
-        writer = self._writer_factory(self._embedder_factory())
-        return write_stories(self.sessions, writer, story_ids)
+        """Write the stories (stories/writing.py); returns how many got a new revision. The
+        writer is made once and kept: it keeps what it embedded for the next rewrite."""
+        if self._writer is None:
+            self._writer = self._writer_factory(self._embedder_factory())
+        return write_stories(self.sessions, self._writer, story_ids)
 
     def embed_pending(self) -> int:
         """Embed deduplicated articles, a claimed batch at a time, until none is left unclaimed."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -99,6 +99,8 @@ MAX_TEXTS, FIRST_REPORTS, MAX_SENTENCES = 30, 5, 1500
 # covers) were picked over them. Chosen on bench/writing.py's tune half among 8-20 and none:
 # ROUGE-1 38.76 with every sentence, 39.35 with 14, at 60% of the writer's CPU.
 LEADING_SENTENCES = 14
+# Sentence vectors a writer keeps between rewrites: 384 float32s each, so 30 MB at most.
+SENTENCE_VECTORS = 20_000
 # Two story sentences at least this close (cosine of their embeddings) say one thing in two
 # wordings ("A French appeals court confirmed that Hakimi will face trial" and "... confirmed
 # Friday that ... Achraf Hakimi will stand trial"): only the first is taken.
@@ -181,8 +183,15 @@ def clean_headline(title: str, outlet: str | None = None) -> str:
 
 
 class ExtractiveWriter:
+    """Writes a story from its sources' own sentences. One writer serves a process: it keeps
+    the vectors of the sentences it embedded (SENTENCE_VECTORS, the latest used), since a story
+    is rewritten whenever its coverage grows and all but the newest reports' sentences were
+    embedded at its last rewrite. The model embeds each text alone, so a kept vector is the
+    one it would compute again."""
+
     def __init__(self, embedder: Embedder, words: int = 200) -> None:
         self.embedder = embedder
+        self._vectors: OrderedDict[str, Vectors] = OrderedDict()
         self.words = words
 
     def write(self, articles: Sequence[SourceArticle], words: int | None = None) -> WrittenStory:
@@ -194,7 +203,7 @@ class ExtractiveWriter:
         if not sentences:
             title = clean_headline(articles[0].title, articles[0].outlet) if articles else ""
             return WrittenStory(title, [], [], opinions, sources)
-        vectors = self.embedder.embed([s.text for s in sentences])
+        vectors = self._embed([s.text for s in sentences])
         similarity = vectors @ vectors.T
         scores = _scores(sentences, similarity)
         # Coverage updates its figures (a toll, a count): only the latest ones are stated.
@@ -215,6 +224,18 @@ class ExtractiveWriter:
             opinions=opinions,
             sources=sources,
         )
+
+    def _embed(self, texts: list[str]) -> Vectors:
+        """The texts' vectors, embedding only those not kept from an earlier rewrite."""
+        kept = self._vectors
+        missing = [t for t in dict.fromkeys(texts) if t not in kept]
+        if missing:
+            kept.update(zip(missing, self.embedder.embed(missing), strict=True))
+        for text in texts:
+            kept.move_to_end(text)
+        while len(kept) > SENTENCE_VECTORS:
+            kept.popitem(last=False)
+        return np.vstack([kept[t] for t in texts])
 
     def _sentences(self, articles: Sequence[SourceArticle]) -> list[_Sentence]:
         """The usable sentences, each once, in article then sentence order: at most
@@ -260,7 +281,7 @@ class ExtractiveWriter:
         if not titled:
             return ""
         titles = [clean_headline(a.title, a.outlet) for a in titled]
-        vectors = self.embedder.embed(titles)
+        vectors = self._embed(titles)
         centre = vectors.mean(axis=0)
         times = [a.published for a in titled]
         newest = max((t for t in times if t is not None), default=None)
