@@ -97,7 +97,8 @@ MAX_TEXTS, FIRST_REPORTS, MAX_SENTENCES = 30, 5, 1500
 # Only a text's first LEADING_SENTENCES usable sentences are candidates: a report states the
 # event and its news first, and its later paragraphs (background, quotes, what else the outlet
 # covers) were picked over them. Chosen on bench/writing.py's tune half among 8-20 and none:
-# ROUGE-1 38.76 with every sentence, 39.35 with 14, at 60% of the writer's CPU.
+# ROUGE-1 F 38.76 with every sentence, 39.35 with 14, at 60% of the writer's CPU (the report
+# half's recall fell 0.23; docs/writing.md).
 LEADING_SENTENCES = 14
 # Sentence vectors a writer keeps between rewrites: 384 float32s each, so 30 MB at most.
 SENTENCE_VECTORS = 20_000
