@@ -55,10 +55,15 @@ def create_app(
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(SecurityHeaders)
-    app.include_router(pages.router)
     # The pages first, ahead of the API docs routes too: a request's route is found by trying
     # each in turn, and readers ask for pages most (no page path is also another route's).
-    app.router.routes.insert(0, app.router.routes.pop())
+    # Moved as a slice: FastAPI versions differ in how many entries an included router adds.
+    routes = app.router.routes
+    before = len(routes)
+    app.include_router(pages.router)
+    added = routes[before:]
+    del routes[before:]
+    routes[:0] = added
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(api.admin)
