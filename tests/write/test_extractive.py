@@ -213,6 +213,9 @@ def test_datelines_are_removed(raw: str, clean: str) -> None:
         "Our reporter in Kyiv said the sirens sounded twice during the night.",
         # the same behind a one-word label
         'Spoiler: He says "computing" a lot during the interview.',
+        # a credit line and a photo caption kept in a page's text
+        "The Associated Press contributed to this report.",
+        "In this Jan. 28, 2014, file photo, the quarterback speaks during a news conference.",
     ],
 )
 def test_sentences_that_cannot_stand_alone_are_not_used(sentence: str) -> None:

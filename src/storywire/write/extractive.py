@@ -45,7 +45,9 @@ _NEEDS_CONTEXT = re.compile(
 )
 _BOILERPLATE = re.compile(
     r"(copyright|all rights reserved|subscribe|newsletter|sign up|click here|read more|"
-    r"advertisement|follow us|share this|got a story|email the newsdesk)",
+    r"advertisement|follow us|share this|got a story|email the newsdesk|"
+    # A credit line and a photo caption, which a page's text often keeps.
+    r"contributed to this report|contributed reporting|file photo|\((?:AP|AFP|Reuters) Photo)",
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[^\W\d_][\w'’-]*")
