@@ -134,6 +134,19 @@ def test_headlines_report_rather_than_explain() -> None:
     assert _headline_quality(counted, 0.5) == _headline_quality(report, 0.5), "a count, no list"
 
 
+def test_headlines_report_rather_than_speak_in_the_authors_voice() -> None:
+    report = "Apple unveils a new Siri at its developer conference"
+    for voiced in (
+        "I put the new Siri AI through a 10-round test on my Mac - here's how it did",
+        "I Found 22 Early Prime Day Deals That Are Worth Shopping Now",
+        "We tried Apple's new Siri for a week",
+        "I’ve tested the new Siri: it finally works",
+    ):
+        assert _headline_quality(report, 0.5) > _headline_quality(voiced, 0.55), voiced
+    quoted = "'I will not resign,' Kestria's prime minister says after the vote"
+    assert _headline_quality(quoted, 0.5) == _headline_quality(report, 0.5), "a quote's voice"
+
+
 def test_headline_follows_the_latest_development(
     written: dict[str, tuple[list[SourceArticle], WrittenStory]],
 ) -> None:
@@ -213,6 +226,9 @@ def test_datelines_are_removed(raw: str, clean: str) -> None:
         "Our reporter in Kyiv said the sirens sounded twice during the night.",
         # the same behind a one-word label
         'Spoiler: He says "computing" a lot during the interview.',
+        # a connective pointing back at what came before
+        "Similarly, I found Apple Intelligence so fruitless I never engage with it.",
+        "Moreover, the council will vote on the harbour plan again in May.",
         # a credit line and a photo caption kept in a page's text
         "The Associated Press contributed to this report.",
         "In this Jan. 28, 2014, file photo, the quarterback speaks during a news conference.",

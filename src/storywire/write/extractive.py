@@ -40,6 +40,7 @@ _NEEDS_CONTEXT = re.compile(
     r"^(?:i|you|your|we|our|my|"
     r"he|she|it|they|this|that|these|those|his|her|its|their|but|and|so|also|however|"
     r"meanwhile|still|yet|instead|then|there|here|such|both|another|other|the latter|"
+    r"similarly|likewise|additionally|moreover|furthermore|nevertheless|nonetheless|"
     r"the former|él|ella|ellos|esto|pero|además|er|sie|es|dies|aber|auch|doch)\b",
     re.IGNORECASE,
 )
@@ -84,6 +85,9 @@ _EXPLAINER = re.compile(
     r"|lo que (?:sabemos|hay que saber)|was wir wissen)\b",
     re.IGNORECASE,
 )
+# A headline in its author's own voice: "I put the new Siri through a 10-round test", "I Found
+# 22 Early Prime Day Deals" (a review or a shopping column, not the report of an event).
+_FIRST_PERSON = re.compile(r"^(?:I|I['’](?:m|ve|d|ll)|My|We|We['’](?:re|ve)|Our)\b")
 # A social-media hashtag's "#" before a word ("#Trump", "#WhiteHouse"); "#835" (a number) stays.
 _HASHTAG = re.compile(r"(?<![\w#])#(?=[^\W\d_])")
 _OPINION_PREFIX = re.compile(r"^\s*(opinion|editorial|column|comment)\s*[|:]\s*", re.IGNORECASE)
@@ -334,10 +338,11 @@ def latest_coverage(
 
 def _headline_quality(title: str, centrality: float, freshness: float = 1.0) -> float:
     """Centrality, a small lift for fresh titles (halved a day), and penalties for titles that
-    shout, run long, ask, or announce an explainer rather than report the news."""
+    shout, run long, ask, announce an explainer or speak in the author's voice rather than
+    report the news."""
     shouting = sum(ch.isupper() for ch in title) > 0.5 * sum(ch.isalpha() for ch in title)
     penalty = 0.3 * ("!" in title) + 0.3 * shouting + 0.2 * (len(title) > 90) + 0.1 * ("?" in title)
-    penalty += 0.3 * bool(_EXPLAINER.search(title))
+    penalty += 0.3 * bool(_EXPLAINER.search(title)) + 0.3 * bool(_FIRST_PERSON.match(title))
     return centrality + 0.1 * freshness - penalty
 
 
