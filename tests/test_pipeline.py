@@ -510,6 +510,44 @@ def test_a_page_that_is_its_outlets_boilerplate_falls_back_to_the_feed_text(
     assert second.near_dup_group == second.id != first.near_dup_group
 
 
+def test_the_dedupe_stage_keeps_a_title_without_its_outlets_rubrics(
+    sessions: db.Sessions,
+) -> None:
+    """Once an outlet's earlier headlines show its rubrics, an article's title is stored
+    without them as well (what the models compare), and the backfill's vectors of the full
+    title are not kept: the embed stage embeds the stored core instead."""
+    from storywire.ingest.articles import Vector
+
+    pipeline = _pipeline(sessions)
+    stored = []
+    for n, news in enumerate(
+        ["Bridge closes", "Budget passes", "Ferry strike ends", "Stadium plan approved"]
+        + ["Harbour bridge reopens after six weeks of repairs"]
+    ):
+        title = f"Live: {news} - The Ledger"
+        document = RawDocument(url=f"https://ledger.example/{n}", outlet="The Ledger")
+        article = NewArticle(
+            url=document.url,
+            canonical_url=document.url,
+            title=title,
+            text=f"{news}, the council said on Monday, after a long meeting of the committee.",
+            stage=Stage.EXTRACTED,
+        )
+        stored.append(
+            pipeline.imports.store_prepared(document, article, [Vector("m", b"\0" * 8)])[0]
+        )
+    assert [a.core_title for a in stored[:4]] == [None] * 4  # too few headlines yet
+    assert [a.stage for a in stored[:4]] == [Stage.EMBEDDED] * 4
+    latest = stored[-1]
+    assert latest.title == "Live: Harbour bridge reopens after six weeks of repairs - The Ledger"
+    assert latest.core_title == latest.matched_title == (
+        "Harbour bridge reopens after six weeks of repairs"
+    )
+    assert latest.stage is Stage.DEDUPED
+    with db.transaction(sessions) as session:
+        assert repo.get_article(session, latest.id).core_title == latest.core_title
+
+
 def test_a_feed_claiming_another_outlets_homepage_gets_its_own_outlet(
     sessions: db.Sessions, newsroom: Newsroom, bad_server: str
 ) -> None:

@@ -129,11 +129,18 @@ class NewArticle:
     stage: Stage = Stage.FETCHED
     text_source: TextSource = TextSource.PAGE
     error: str | None = None
+    core_title: str | None = None  # the title without its outlet's rubrics, where it has some
 
     @property
     def when(self) -> datetime:
         """The article's time for ordering and story times: published, else fetched."""
         return self.published_at or self.fetched_at or datetime.now(UTC)
+
+    @property
+    def matched_title(self) -> str:
+        """The headline the models compare: without the rubrics the dedupe stage found
+        (`nlp.features.rubrics`), else as published. Readers see `title`."""
+        return self.core_title or self.title
 
     def saved(self, id: int) -> Article:
         return Article(id=id, **_draft_fields(self))

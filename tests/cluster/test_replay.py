@@ -82,3 +82,35 @@ def test_an_undated_item_arrives_in_the_first_round_and_splits_nothing_else() ->
     assert 0 in rounds[0][1] and rounds[0][0] == T0 + timedelta(minutes=30)
     replayed = replay([undated, *items], default_embedder())
     assert replayed.rounds == 2 and replayed.report.clustered == len(items) + 1
+
+
+def test_unrelated_headlines_under_one_rubric_are_not_one_story() -> None:
+    """An outlet files its war coverage under a running rubric and signs every headline: the
+    rubric and the name are most of each short headline, and made unrelated reports one story.
+    Once the outlet's earlier headlines show the rubric (here its first four), the models read
+    the later ones without it."""
+    events = [
+        "Drones downed over Kyiv overnight",
+        "Grain corridor reopens for cargo ships",
+        "EU pledges more artillery aid",
+        "Peace talks planned in Geneva",
+        "Power plant in Zaporizhzhia hit by shelling",
+        "Prisoner exchange frees 90 soldiers",
+        "Farmers in Poland block border crossing",
+        "Black Sea fleet commander replaced",
+    ]
+    items = [
+        StreamItem(
+            f"war-{n}",
+            f"Live oorlog in Oekraïne: {event} - Het Dagblad",
+            "",
+            T0 + timedelta(hours=n),
+            "Het Dagblad",
+            f"https://dagblad.example/{n}",
+        )
+        for n, event in enumerate(events)
+    ]
+    story = {item: s for item, s, _ in replay(items, default_embedder()).rows}
+    later = [story[f"war-{n}"] for n in range(4, len(events))]
+    assert len(set(later)) == len(later)
+    assert not set(later) & {story[f"war-{n}"] for n in range(4)}

@@ -14,6 +14,7 @@ from storywire.nlp.features import (
     embedding_text,
     entities,
     headline_core,
+    rubrics,
 )
 
 DAY = datetime(2026, 11, 2, 9, tzinfo=UTC)
@@ -80,3 +81,37 @@ def test_the_clusterer_reads_no_word_or_number_of_the_stamp() -> None:
     stamped = article_features(1, "Заморозки в Петербурге - 10 октября 2023", "", vector)
     assert "#2023" not in stamped.entities and "октября" not in stamped.terms
     assert "петербурге" in stamped.terms
+
+
+# One outlet's latest headlines: its name on every one, a running rubric on some, scores.
+LEDGER = [
+    "Live war in Ukraine: drones downed over Kyiv overnight - The Ledger",
+    "Harbour bridge closes for six weeks - The Ledger",
+    "Live war in Ukraine: grain corridor reopens - The Ledger",
+    "Striker signs four-year deal - The Ledger",
+    "Live war in Ukraine: EU pledges more aid - The Ledger",
+    "Chipmaker profit doubles on data-centre demand - The Ledger",
+    "Live war in Ukraine: talks planned in Geneva - The Ledger",
+    "Rovers - United. 2:1. Goal of the week (video). Football - The Ledger",
+]
+
+
+def test_an_outlets_rubrics_are_the_segments_many_of_its_headlines_carry() -> None:
+    found = rubrics(LEDGER)
+    assert found == {"the ledger", "live war in ukraine"}
+    assert "2:1" not in " ".join(found) and "rovers" not in found  # a score is not a mark
+    assert rubrics(LEDGER[:3]) == frozenset()  # three headlines are too few to tell
+
+
+def test_the_models_see_a_headline_without_its_outlets_rubrics() -> None:
+    found = rubrics(LEDGER)
+    assert headline_core("Live war in Ukraine: power plant hit - The Ledger", found) == (
+        "power plant hit"
+    )
+    assert headline_core("Ferry strike ends - The Ledger - 5 October 2023", found) == (
+        "Ferry strike ends"
+    )
+    assert headline_core("Live war in Ukraine: day 600 - The Ledger", found) == (
+        "Live war in Ukraine: day 600 - The Ledger"  # two words would be left: kept whole
+    )
+    assert headline_core("The Ledger wins press award", found) == "The Ledger wins press award"

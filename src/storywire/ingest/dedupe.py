@@ -28,6 +28,7 @@ from itertools import chain
 import numpy as np
 
 from storywire.models import Article, Stage, TextSource
+from storywire.nlp.features import RUBRIC_TITLES, headline_core, rubrics
 from storywire.store import db, repo
 
 SHINGLE_WORDS = 5
@@ -191,11 +192,14 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
 
     A page whose text is its outlet's boilerplate (the same text as another of the outlet's
     articles under another headline: a paywall, consent or error page) is not the article's
-    text: the article falls back to its feed description, and is grouped on that.
+    text: the article falls back to its feed description, and is grouped on that. Nor are the
+    rubrics its outlet puts on many headlines part of what the models compare
+    (`core_title`, read against the outlet's latest RUBRIC_TITLES headlines).
 
     Workers dedupe one article at a time (an advisory lock for the transaction): two copies
     deduped at once would not see each other. The article's claim ends here."""
     repo.serialise(session, db.Lock.DEDUPE)
+    article = replace(article, core_title=_core_title(session, article))
     mark = fingerprint(article.text)
     same = repo.find_articles_by_hash(session, mark.content_hash, exclude=article.id)
     if article.text_source is TextSource.PAGE and any(
@@ -232,6 +236,15 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
     )
     repo.save_bands(session, article.id, list(mark.bands))
     return repo.save_article(session, article, release=True)
+
+
+def _core_title(session: db.Session, article: Article) -> str | None:
+    """The title without its outlet's rubrics, or None where it has none."""
+    if article.outlet_id is None:
+        return None
+    latest = repo.outlet_titles(session, article.outlet_id, article.id, RUBRIC_TITLES)
+    core = headline_core(article.title, rubrics(latest))
+    return core if core != headline_core(article.title) else None
 
 
 def _read_in_turn(session: db.Session, ids: list[int]) -> Iterator[Article]:

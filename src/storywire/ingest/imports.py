@@ -43,7 +43,8 @@ class Importer:
     ) -> tuple[Article, bool]:
         """Store an article `prepare_document` made from `document`, under its outlet, and dedupe
         it. `vectors` embedded from the prepared text (the backfill embeds in parallel) are
-        kept, and the article goes straight to EMBEDDED, unless dedupe changed its text."""
+        kept, and the article goes straight to EMBEDDED, unless dedupe changed its text or
+        found rubrics in its title (the embed stage then embeds what the models compare)."""
         with db.transaction(self.sessions) as session:
             outlet_id = _outlet_for(session, document)
             stored, created = repo.add_article(
@@ -55,7 +56,7 @@ class Importer:
             return stored, False
         with db.transaction(self.sessions) as session:
             stored = dedupe_article(session, stored)
-        if vectors and (stored.title, stored.text) == (article.title, article.text):
+        if vectors and (stored.matched_title, stored.text) == (article.title, article.text):
             with db.transaction(self.sessions) as session:
                 for vector in vectors:
                     repo.save_vectors(session, vector.model, {stored.id: vector.data})

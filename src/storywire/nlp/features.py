@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -64,11 +64,49 @@ _DATE = (
 _DATE_TAIL = re.compile(rf"\s*[-–—|:·•]\s*(?:[^\W\d_]+,?\s+)?{_DATE}\s*$", re.IGNORECASE)
 
 
-def headline_core(title: str) -> str:
+# Where a headline's segments meet: "Rubric: news", "news - Outlet", "news | Section", and a
+# sentence's end ("… (видео). Футбол"). A colon counts only before a space, so a score such as
+# "2:1" is not two segments.
+_SEGMENT_MARK = re.compile(r":\s+|\s[-–—|•]\s|(?<=[.!?])\s+")
+RUBRIC_TITLES = 200  # an outlet's latest headlines its rubrics are read from
+RUBRIC_MIN = 4  # headlines a segment must recur in to be a rubric ...
+RUBRIC_SHARE = 0.05  # ... and the share of the headlines read that this must be
+CORE_WORDS = 3  # a headline keeps its rubrics rather than fall under this many words
+
+
+def _segments(title: str) -> list[str]:
+    return [part.strip() for part in _SEGMENT_MARK.split(title) if part.strip()]
+
+
+def rubrics(titles: Sequence[str]) -> frozenset[str]:
+    """The segments an outlet puts on many of its headlines (`titles`, its latest ones),
+    casefolded: its name ("… - de Volkskrant"), its sections ("… - Notizie - Ansa.it") and
+    running rubrics ("Guerre en Ukraine, en direct : …", "LIVE | …", "Germany news: …").
+
+    They say where a report was filed, not what happened, yet two unrelated reports of one
+    outlet share them word for word, which made them look alike to every similarity
+    (`bench/stream.py`, newsapi's tune week). A segment is a rubric when at least RUBRIC_MIN
+    of the headlines, and RUBRIC_SHARE of them, carry it."""
+    counts = Counter(
+        segment for title in titles for segment in {s.casefold() for s in _segments(title)}
+    )
+    least = max(RUBRIC_MIN, RUBRIC_SHARE * len(titles))
+    return frozenset(segment for segment, count in counts.items() if count >= least)
+
+
+def headline_core(title: str, outlet_rubrics: frozenset[str] = frozenset()) -> str:
     """The headline as the models see it: without a date stamped on its end, which says when
-    it was published, not what happened."""
+    it was published, not what happened, and without its outlet's rubrics (see `rubrics`),
+    unless fewer than CORE_WORDS words would be left ("World Cup 2026: Day seven")."""
     core = _DATE_TAIL.sub("", title)
-    return core if core.strip() else title
+    if not core.strip():
+        core = title
+    if outlet_rubrics:
+        segments = _segments(core)
+        kept = [s for s in segments if s.casefold() not in outlet_rubrics]
+        if len(kept) < len(segments) and len(" ".join(kept).split()) >= CORE_WORDS:
+            core = " ".join(kept)
+    return core
 
 
 def embedding_text(title: str, text: str) -> str:

@@ -123,6 +123,7 @@ class ArticleRow(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     image_url: Mapped[str | None] = mapped_column(String(2000))
     text: Mapped[str] = mapped_column(Text)
+    core_title: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     near_dup_group: Mapped[int | None] = mapped_column(Integer, index=True)
     stage: Mapped[str] = mapped_column(String(16), default="fetched", index=True)
@@ -131,6 +132,9 @@ class ArticleRow(Base):
     claimed_until: Mapped[datetime | None]  # a worker's lease on the next stage (0009)
     # Times the next stage failed on it; at repo.QUARANTINE_AFTER no stage takes it (0012).
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    # An outlet's latest headlines, read by the dedupe stage for its rubrics (0013).
+    __table_args__ = (Index("ix_articles_outlet_latest", "outlet_id", "id"),)
 
 
 class ArticleBandRow(Base):

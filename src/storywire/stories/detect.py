@@ -154,7 +154,7 @@ class StoryDetector:
         """The batch's vectors; when the batch fails, each article's alone (the same vectors),
         so that an article the models fail on is counted (quarantine.py) and the rest go on."""
         try:
-            return pending, models.embed([(a.title, a.text) for a in pending])
+            return pending, models.embed([(a.matched_title, a.text) for a in pending])
         except Exception as exc:
             if not quarantine.input_failure(exc):
                 raise
@@ -162,7 +162,7 @@ class StoryDetector:
         rows: dict[str, list[Vectors]] = {}
         for article in pending:
             try:
-                alone = models.embed([(article.title, article.text)])
+                alone = models.embed([(article.matched_title, article.text)])
             except Exception as exc:
                 if not quarantine.input_failure(exc):
                     raise
@@ -348,7 +348,7 @@ def _features(article: Article, vector: bytes | None, bridge: bytes | None) -> A
         raise ValueError(f"article {article.id} has no stored vector")
     return article_features(
         article.id,
-        article.title,
+        article.matched_title,
         article.text,
         np.frombuffer(vector, dtype=np.float32),
         published=article.when,

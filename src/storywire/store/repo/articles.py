@@ -47,6 +47,7 @@ _ARTICLE_FIELDS = (
     "content_hash",
     "near_dup_group",
     "error",
+    "core_title",
 )
 
 
@@ -187,6 +188,22 @@ _BY_HASH = (
     .where(ArticleRow.content_hash == bindparam("content_hash"))
     .where(ArticleRow.id != bindparam("row_id"))
     .order_by(ArticleRow.id)
+    .limit(bindparam("limit"))
+)
+
+
+def outlet_titles(session: Session, outlet_id: int, before: int, limit: int) -> list[str]:
+    """The titles of the outlet's latest `limit` articles stored before article `before`."""
+    rows = session.execute(
+        _OUTLET_TITLES, {"outlet_id": outlet_id, "row_id": before, "limit": limit}
+    )
+    return [title for (title,) in rows]
+
+
+_OUTLET_TITLES = (
+    select(ArticleRow.title)
+    .where(ArticleRow.outlet_id == bindparam("outlet_id"), ArticleRow.id < bindparam("row_id"))
+    .order_by(ArticleRow.id.desc())
     .limit(bindparam("limit"))
 )
 
