@@ -520,10 +520,8 @@ def test_the_dedupe_stage_keeps_a_title_without_its_outlets_rubrics(
 
     pipeline = _pipeline(sessions)
     stored = []
-    for n, news in enumerate(
-        ["Bridge closes", "Budget passes", "Ferry strike ends", "Stadium plan approved"]
-        + ["Harbour bridge reopens after six weeks of repairs"]
-    ):
+    earlier = ["Bridge closes", "Budget passes", "Ferry strike ends", "Stadium plan approved"]
+    for n, news in enumerate([*earlier, "Harbour bridge reopens after six weeks of repairs"]):
         title = f"Live: {news} - The Ledger"
         document = RawDocument(url=f"https://ledger.example/{n}", outlet="The Ledger")
         article = NewArticle(
@@ -540,8 +538,10 @@ def test_the_dedupe_stage_keeps_a_title_without_its_outlets_rubrics(
     assert [a.stage for a in stored[:4]] == [Stage.EMBEDDED] * 4
     latest = stored[-1]
     assert latest.title == "Live: Harbour bridge reopens after six weeks of repairs - The Ledger"
-    assert latest.core_title == latest.matched_title == (
-        "Harbour bridge reopens after six weeks of repairs"
+    assert (
+        latest.core_title
+        == latest.matched_title
+        == ("Harbour bridge reopens after six weeks of repairs")
     )
     assert latest.stage is Stage.DEDUPED
     with db.transaction(sessions) as session:
