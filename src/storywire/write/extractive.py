@@ -6,8 +6,9 @@ cleaned of datelines and bylines, filtered (too short, too long, needing context
 have), and scored by centrality across the coverage (LexRank over sentence embeddings),
 corroboration (how many outlets say the same), position in their article, and neutrality (the
 subjectivity model). A budgeted coverage objective picks the sentences that together carry the
-coverage's recurring words within the word budget; the story is told in the order events were
-reported.
+coverage's recurring words within the word budget. The story opens with its news as it stands,
+then tells what happened in the order it was reported, then the reactions, then the background
+(`write/narrative.py`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from storywire.nlp.features import DocumentFrequencies, entities, terms
 from storywire.nlp.sentences import split_sentences
 from storywire.nlp.subjectivity import subjectivity
 from storywire.write.facts import content, current_figures, out_of_date, restates
+from storywire.write.narrative import narrative_order, part
 
 _DATELINE = re.compile(
     r"^(?:[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{2,}(?:,\s*[\w .'’-]+)?\s*(?:\([^)]{1,40}\))?\s*(?:--|—|–|-)\s+)"
@@ -222,6 +224,8 @@ class ExtractiveWriter:
             key=lambda i: (sentences[i].published, sentences[i].article, sentences[i].position)
         )
         chosen = _lead_first(chosen, sentences, scores, representatives)
+        year = max(s.published for s in sentences).year
+        chosen = narrative_order(chosen, lambda i: part(sentences[i].text, year))
         story = [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in chosen]
         highlights = _highlights(sentences, similarity, scores, stale)
         return WrittenStory(

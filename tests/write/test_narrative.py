@@ -1,0 +1,78 @@
+"""The order a story is told in: lead, what happened, reactions, background."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storywire.nlp.embed import default_embedder
+from storywire.write.extractive import ExtractiveWriter, SourceArticle
+from storywire.write.narrative import Part, narrative_order, part
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ('"We will rebuild every house," the mayor said.', Part.REACTION),
+        ("« Nous reconstruirons tout », a déclaré le maire.", Part.REACTION),
+        ("The UN secretary-general condemned the attack on the convoy.", Part.REACTION),
+        ("Opposition leaders called for an inquiry into the collapse.", Part.REACTION),
+        ("It was the deadliest flood in the region since 1998.", Part.BACKGROUND),
+        ("The company has long denied any wrongdoing.", Part.BACKGROUND),
+        ("A similar law was passed last year in Denmark.", Part.BACKGROUND),
+        # Events, though they share a word or a mark with the parts above:
+        ("A blast ripped through the market on Monday morning.", Part.EVENT),
+        ("A lorry slammed into the barrier on the motorway.", Part.EVENT),
+        ('The so-called "iron dome" intercepted most of the rockets.', Part.EVENT),
+        ("The 2026 World Cup opened in Mexico City on Thursday.", Part.EVENT),
+        ("Hail damaged crops across the province overnight.", Part.EVENT),
+        ("“Spider-Man: Brand New Day” hits theaters July 31.", Part.EVENT),  # a title
+        ("After its debut last month, Android 17 is rolling out to phones.", Part.EVENT),
+    ],
+)
+def test_a_sentences_part_is_read_from_its_words(sentence: str, expected: Part) -> None:
+    assert part(sentence, 2026) is expected
+
+
+def test_a_year_is_background_only_before_the_storys_latest_report() -> None:
+    sentence = "The 2025 season ended with a record crowd."
+    assert part(sentence, 2026) is Part.BACKGROUND
+    assert part(sentence, 2025) is Part.EVENT
+    assert part(sentence, None) is Part.EVENT  # undated coverage: no year to compare
+
+
+def test_the_lead_stays_first_and_each_part_keeps_its_order() -> None:
+    parts = {1: Part.REACTION, 2: Part.BACKGROUND, 3: Part.EVENT, 4: Part.REACTION, 5: Part.EVENT}
+    assert narrative_order([4, 1, 2, 3, 5], parts.__getitem__) == [4, 3, 5, 1, 2]
+    assert narrative_order([], parts.__getitem__) == []
+
+
+def test_a_written_story_tells_the_event_before_reactions_and_history() -> None:
+    """In the order the reports came out, the reaction and the history would come before the
+    rescue; the reader gets the news first."""
+    day = datetime(2026, 3, 9, 6, tzinfo=UTC)
+    texts = [
+        (
+            "Bridge collapses in Arlen",
+            "A road bridge over the Arlen river collapsed on Monday, sending three cars into "
+            "the water. The Arlen river bridge had long been due for repairs, engineers in the "
+            "valley say. "
+            '"This should never have happened in a modern country," said opposition leader '
+            "Maria Lopez.",
+        ),
+        (
+            "Divers search Arlen river after bridge collapse",
+            "Divers pulled four people alive from the Arlen river after the bridge collapse on "
+            "Monday. The regional government ordered checks on every bridge in the valley.",
+        ),
+    ]
+    articles = [
+        SourceArticle(n + 1, title, text, f"Outlet {n}", published=day + timedelta(hours=n))
+        for n, (title, text) in enumerate(texts)
+    ]
+    story = ExtractiveWriter(default_embedder()).write(articles, words=200)
+    parts = [part(s.text, 2026) for s in story.story]
+    assert len(story.story) >= 4 and {Part.REACTION, Part.BACKGROUND} <= set(parts[1:])
+    assert parts[1:] == sorted(parts[1:])
+    assert parts.index(Part.REACTION) > 1 and parts.index(Part.BACKGROUND) > 1
