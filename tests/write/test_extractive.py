@@ -210,6 +210,8 @@ def test_datelines_are_removed(raw: str, clean: str) -> None:
         "But the union said the offer was still far too low for its members.",
         "By Imogen Castell",
         "Subscribe to our newsletter for the latest news from the region.",
+        "Sign up for our daily briefing to get the news first thing every morning.",
+        "View all New York Times newsletters.",
         "Too short.",
         "Will the central bank raise its rate again before the end of the year?",
         '"Most of us had nothing to do with support or contractors," she said.',
@@ -252,6 +254,8 @@ def test_sentences_that_cannot_stand_alone_are_not_used(sentence: str) -> None:
         "World War I ended with the armistice signed in a railway carriage in 1918.",
         "The US and Iran say the memorandum will be signed on Friday in Islamabad.",
         "Update: Police said the road reopened at noon after the crash was cleared.",
+        # news about newsletters is not a page's call to subscribe
+        "Mastodon's new newsletter feature lets anyone subscribe to creators by email.",
     ],
 )
 def test_sentences_with_a_name_a_modifier_or_a_quoted_voice_stand_alone(sentence: str) -> None:

@@ -46,8 +46,16 @@ _NEEDS_CONTEXT = re.compile(
     r"the former|él|ella|ellos|esto|pero|además|er|sie|es|dies|aber|auch|doch)\b",
     re.IGNORECASE,
 )
+# A page's own calls to subscribe are phrases or imperatives ("View all New York Times
+# newsletters."), not words: news about a newsletter feature ("lets anyone subscribe to creators
+# by email") is news (gn24's Mastodon story had no text for the words).
 _BOILERPLATE = re.compile(
-    r"(copyright|all rights reserved|subscribe|newsletter|sign up|click here|read more|"
+    r"(copyright|all rights reserved|click here|read more|"
+    r"^(?:view|get|sign up|subscribe|join|follow|download|register)\b[^.!?]*"
+    r"\b(?:newsletters?|subscri\w+|inbox|alerts)\b|"
+    r"subscribe (?:now|today|here|to (?:our|the|read|continue|get|receive|unlock))|"
+    r"(?:our|free|daily|weekly) newsletters?|newsletter sign-?up|"
+    r"sign up (?:now|here|today|(?:for|to) (?:our|the|a free))|"
     r"advertisement|follow us|share this|got a story|email the newsdesk|"
     # A credit line and a photo caption, which a page's text often keeps.
     r"contributed to this report|contributed reporting|file photo|\((?:AP|AFP|Reuters) Photo)",
