@@ -18,6 +18,8 @@ from storywire.write.narrative import Part, narrative_order, part
         ("« Nous reconstruirons tout », a déclaré le maire.", Part.REACTION),
         ("The UN secretary-general condemned the attack on the convoy.", Part.REACTION),
         ("Opposition leaders called for an inquiry into the collapse.", Part.REACTION),
+        ('The warning shots were "reckless", the prime minister said on Wednesday.', Part.REACTION),
+        ("‘We were close friends,’ the former ally told the court in Manhattan.", Part.REACTION),
         ("It was the deadliest flood in the region since 1998.", Part.BACKGROUND),
         ("The company has long denied any wrongdoing.", Part.BACKGROUND),
         ("A similar law was passed last year in Denmark.", Part.BACKGROUND),
@@ -27,6 +29,8 @@ from storywire.write.narrative import Part, narrative_order, part
         ('The so-called "iron dome" intercepted most of the rockets.', Part.EVENT),
         ("The 2026 World Cup opened in Mexico City on Thursday.", Part.EVENT),
         ("Hail damaged crops across the province overnight.", Part.EVENT),
+        ('The warship fired at a yacht that made a "dangerous approach."', Part.EVENT),
+        ('The ministry said the film "Civil War" was banned.', Part.EVENT),
         ("“Spider-Man: Brand New Day” hits theaters July 31.", Part.EVENT),  # a title
         ("After its debut last month, Android 17 is rolling out to phones.", Part.EVENT),
     ],

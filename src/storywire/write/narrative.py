@@ -4,8 +4,9 @@ early has the news, not a quote about it or the history behind it.
 
 A sentence's part is read from its words, cheaply and in the languages the writer reads:
 - a **reaction** quotes someone (a quotation of at least three words, most of them not
-  capitalised: "“Spider-Man: Brand New Day” opens in July" quotes a title) or reports a
-  response ("condemned", "welcomed", "praised", "vowed", "called for"...);
+  capitalised: "“Spider-Man: Brand New Day” opens in July" quotes a title; or a shorter one
+  with its speaker: 'was "reckless", Starmer said') or reports a response ("condemned",
+  "welcomed", "praised", "vowed", "called for"...);
 - **background** names an earlier year than the story's latest report ("the 1987 earthquake",
   "since 2019") or says it is history ("last year", "for decades", "has long", "previously";
   not "last month", which is often the news itself: "after its debut last month, Android 17 is
@@ -19,8 +20,10 @@ import re
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 
-_QUOTED = re.compile(r"[“\"«„]([^“”\"«»„]{1,600})[”\"»“]")
-QUOTED_WORDS = 3  # a quotation, not a quoted name or term ("the so-called 'iron dome'")
+# Quotation marks: double ones of any script, and curly single ones (a straight ' is too often
+# an apostrophe); a curly apostrophe inside a quotation only cuts it short.
+_QUOTED = re.compile(r"[“\"«„]([^“”\"«»„]{1,600})[”\"»“]|‘([^‘’]{1,600})’")
+QUOTED_WORDS = 3  # a quotation, not a quoted name or term ('the so-called "iron dome"')
 TITLE_SHARE = 0.6  # of a quotation's words capitalised: a title ("“Spider-Man: Brand New Day”")
 # Verbs of response, as whole forms: "blast", "hail" and "slammed into" are events.
 _REACTION = re.compile(
@@ -30,6 +33,12 @@ _REACTION = re.compile(
     r"express(?:es|ed)? (?:concern|sorrow|condolences|shock|outrage|regret|support)|"
     r"condamn(?:e|é|ent)|dénonc(?:e|é)|salu(?:e|é)|verurteilt(?:e|en)?|begrüßt(?:e|en)?|"
     r"kritisiert(?:e|en)?|conden[óa]|critic[óa]|lament[óa])\b",
+    re.IGNORECASE,
+)
+# Who said it: a quotation of any length with its speaker ('was "reckless", Starmer said').
+_SPEECH = re.compile(
+    r"\b(?:said|says|told|tells|added|adds|wrote|writes|declared|a déclaré|a dit|sagte|"
+    r"erklärte|dijo|afirmó|declaró)\b",
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
@@ -52,7 +61,10 @@ class Part(IntEnum):
 def part(sentence: str, year: int | None = None) -> Part:
     """The sentence's part; `year` is the year of the story's latest report (a sentence naming
     it, "the 2026 World Cup", is not background)."""
-    if any(_spoken(q.split()) for q in _QUOTED.findall(sentence)) or _REACTION.search(sentence):
+    quoted = [a or b for a, b in _QUOTED.findall(sentence)]
+    if any(_spoken(q.split()) for q in quoted) or _REACTION.search(sentence):
+        return Part.REACTION
+    if _SPEECH.search(sentence) and any(not _titled(q.split()) for q in quoted):
         return Part.REACTION
     if _HISTORY.search(sentence):
         return Part.BACKGROUND
@@ -63,8 +75,11 @@ def part(sentence: str, year: int | None = None) -> Part:
 
 def _spoken(words: list[str]) -> bool:
     """Whether quoted words are someone's words: a few of them, not a title in capitals."""
-    capitalised = sum(word[:1].isupper() for word in words)
-    return len(words) >= QUOTED_WORDS and capitalised < TITLE_SHARE * len(words)
+    return len(words) >= QUOTED_WORDS and not _titled(words)
+
+
+def _titled(words: list[str]) -> bool:
+    return sum(word[:1].isupper() for word in words) >= TITLE_SHARE * len(words)
 
 
 def narrative_order(chosen: Sequence[int], part_of: Callable[[int], Part]) -> list[int]:
