@@ -15,6 +15,7 @@ from storywire.nlp.features import (
     entities,
     headline_core,
     rubrics,
+    segmented,
 )
 
 DAY = datetime(2026, 11, 2, 9, tzinfo=UTC)
@@ -115,3 +116,5 @@ def test_the_models_see_a_headline_without_its_outlets_rubrics() -> None:
         "Live war in Ukraine: day 600 - The Ledger"  # two words would be left: kept whole
     )
     assert headline_core("The Ledger wins press award", found) == "The Ledger wins press award"
+    assert not segmented("The Ledger wins press award") and not segmented("Rovers 2:1 United")
+    assert segmented("Live war in Ukraine: power plant hit")

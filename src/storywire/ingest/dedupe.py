@@ -28,7 +28,7 @@ from itertools import chain
 import numpy as np
 
 from storywire.models import Article, Stage, TextSource
-from storywire.nlp.features import RUBRIC_TITLES, headline_core, rubrics
+from storywire.nlp.features import RUBRIC_TITLES, headline_core, rubrics, segmented
 from storywire.store import db, repo
 
 SHINGLE_WORDS = 5
@@ -239,8 +239,9 @@ def dedupe_article(session: db.Session, article: Article) -> Article:
 
 
 def _core_title(session: db.Session, article: Article) -> str | None:
-    """The title without its outlet's rubrics, or None where it has none."""
-    if article.outlet_id is None:
+    """The title without its outlet's rubrics, or None where it has none. A title of one
+    segment has none, and costs no read of the outlet's headlines."""
+    if article.outlet_id is None or not segmented(article.title):
         return None
     latest = repo.outlet_titles(session, article.outlet_id, article.id, RUBRIC_TITLES)
     core = headline_core(article.title, rubrics(latest))

@@ -74,6 +74,11 @@ RUBRIC_SHARE = 0.05  # ... and the share of the headlines read that this must be
 CORE_WORDS = 3  # a headline keeps its rubrics rather than fall under this many words
 
 
+def segmented(title: str) -> bool:
+    """Whether the headline has segments at all, and so could carry a rubric."""
+    return _SEGMENT_MARK.search(title) is not None
+
+
 def _segments(title: str) -> list[str]:
     return [part.strip() for part in _SEGMENT_MARK.split(title) if part.strip()]
 
