@@ -102,6 +102,9 @@ def test_an_outlets_rubrics_are_the_segments_many_of_its_headlines_carry() -> No
     assert found == {"the ledger", "live war in ukraine"}
     assert "2:1" not in " ".join(found) and "rovers" not in found  # a score is not a mark
     assert rubrics(LEDGER[:3]) == frozenset()  # three headlines are too few to tell
+    headline = "Live war in Ukraine: power plant hit - The Ledger"
+    assert rubrics(LEDGER, of=headline) == found  # both of its segments that are rubrics
+    assert rubrics(LEDGER, of="Ferry strike ends - The Ledger") == {"the ledger"}
 
 
 def test_the_models_see_a_headline_without_its_outlets_rubrics() -> None:

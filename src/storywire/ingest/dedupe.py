@@ -244,7 +244,7 @@ def _core_title(session: db.Session, article: Article) -> str | None:
     if article.outlet_id is None or not segmented(article.title):
         return None
     latest = repo.outlet_titles(session, article.outlet_id, article.id, RUBRIC_TITLES)
-    core = headline_core(article.title, rubrics(latest))
+    core = headline_core(article.title, rubrics(latest, of=article.title))
     return core if core != headline_core(article.title) else None
 
 

@@ -83,18 +83,24 @@ def _segments(title: str) -> list[str]:
     return [part.strip() for part in _SEGMENT_MARK.split(title) if part.strip()]
 
 
-def rubrics(titles: Sequence[str]) -> frozenset[str]:
+def rubrics(titles: Sequence[str], of: str | None = None) -> frozenset[str]:
     """The segments an outlet puts on many of its headlines (`titles`, its latest ones),
     casefolded: its name ("… - de Volkskrant"), its sections ("… - Notizie - Ansa.it") and
-    running rubrics ("Guerre en Ukraine, en direct : …", "LIVE | …", "Germany news: …").
+    running rubrics ("Guerre en Ukraine, en direct : …", "LIVE | …", "Germany news: …"); with
+    `of`, only those among that headline's segments (and only the headlines holding one of
+    them are split: the dedupe stage asks this for every article).
 
     They say where a report was filed, not what happened, yet two unrelated reports of one
     outlet share them word for word, which made them look alike to every similarity
     (`bench/stream.py`, newsapi's tune week). A segment is a rubric when at least RUBRIC_MIN
     of the headlines, and RUBRIC_SHARE of them, carry it."""
-    counts = Counter(
-        segment for title in titles for segment in {s.casefold() for s in _segments(title)}
-    )
+    wanted = None if of is None else {s.casefold() for s in _segments(of)}
+    counts: Counter[str] = Counter()
+    for title in titles:
+        if wanted is not None and not any(w in title.casefold() for w in wanted):
+            continue
+        found = {s.casefold() for s in _segments(title)}
+        counts.update(found if wanted is None else found & wanted)
     least = max(RUBRIC_MIN, RUBRIC_SHARE * len(titles))
     return frozenset(segment for segment, count in counts.items() if count >= least)
 
