@@ -97,7 +97,8 @@ def rubrics(titles: Sequence[str], of: str | None = None) -> frozenset[str]:
     wanted = None if of is None else {s.casefold() for s in _segments(of)}
     counts: Counter[str] = Counter()
     for title in titles:
-        if wanted is not None and not any(w in title.casefold() for w in wanted):
+        folded = title.casefold()
+        if wanted is not None and not any(w in folded for w in wanted):
             continue
         found = {s.casefold() for s in _segments(title)}
         counts.update(found if wanted is None else found & wanted)
