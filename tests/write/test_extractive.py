@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -359,23 +358,16 @@ def _figures_stated(story: WrittenStory) -> dict[str, set[str]]:
     return stated
 
 
-@pytest.mark.parametrize(("hours", "dead", "written"), [(12, "9", "nine"), (60, "23", "23")])
+@pytest.mark.parametrize(("hours", "dead"), [(12, "9"), (60, "23")])
 def test_the_page_states_the_latest_toll_the_coverage_supports(
-    corpus: Corpus, hours: int, dead: str, written: str
+    corpus: Corpus, hours: int, dead: str
 ) -> None:
     """Current facts (#15): the demo quake's toll went from two to nine to 23; headline,
     highlights and story give only the latest (an earlier one only as history, "from nine")."""
     until = EPOCH + timedelta(hours=hours)
     early = [a for a in _sources(corpus, "quake-teravale") if a.published and a.published <= until]
     story = ExtractiveWriter(default_embedder()).write(early)
-    assert _figures_stated(story).get("dead", {dead}) == {dead}  # no earlier toll as current
-    page = [story.headline, *(h.text for h in story.highlights), *(s.text for s in story.story)]
-    assert any(  # the latest is stated, perhaps beyond the figure rule's reach ("the death
-        # toll from the previous day's earthquake has risen to 23"): which sentences are
-        # picked moves with the model's int8 kernels, which differ between CPUs
-        re.search(rf"\b{written}\b", text) and re.search(r"dead|death|kill|died", text)
-        for text in page
-    )
+    assert _figures_stated(story)["dead"] == {dead}
 
 
 def _report(day: datetime, n: int, outlet: str, hours: int, title: str, text: str) -> SourceArticle:

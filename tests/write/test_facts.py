@@ -82,6 +82,24 @@ def test_figures_are_counts_of_what_coverage_updates() -> None:
     }
 
 
+def test_a_tally_counts_what_it_changed_to_however_far_its_words() -> None:
+    """A tally ("death toll", "number of people missing") and the number it rose or fell to
+    can stand further apart than any counted word's reach; a number a tally of something
+    uncounted changed to counts nothing, whatever counted word stands near."""
+    assert figures(
+        "The death toll from the previous day's earthquake has risen to 23, officials said."
+    ) == {"dead": {"23"}}
+    assert figures("The number of people missing after the Arlen valley floods fell to four.") == {
+        "missing": {"4"}
+    }
+    assert figures("El balance de muertos por el terremoto en la región ascendió a 23.") == {
+        "dead": {"23"}
+    }
+    assert figures("Police arrested two men after the number of visitors rose to 5000.") == {
+        "arrested": {"2"}
+    }
+
+
 def test_what_is_not_a_current_figure_is_left_out() -> None:
     """A phrase ends at a comma or an "and"; a number after "from" is history; a sentence that
     names a year is background; a share or a magnitude is not a count."""

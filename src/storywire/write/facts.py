@@ -97,12 +97,26 @@ _HISTORY = "from"  # "up from nine": a number after it is history
 # An age is not a count: "dies at 32", "aged 32", "a 32-year-old".
 _AGE_BEFORE = frozenset({"at", "aged", "age"})
 _AGE_AFTER = frozenset({"year", "years", "year-old", "years-old"})
+# A tally and its change, however long the phrase between them: "the death toll from the
+# previous day's earthquake has risen to 23", "the number of people missing fell to four".
+_TALLIES = frozenset({"toll", "number", "count", "tally", "total", "cifra", "número", "balance",
+                      "zahl"})  # fmt: skip
+_CHANGES = frozenset({"rose", "risen", "rises", "climbed", "climbs", "increased", "jumped",
+                      "grew", "reached", "reaches", "hit", "topped", "stands", "stood", "fell",
+                      "fallen", "falls", "dropped", "declined", "ascendió", "asciende", "aumentó",
+                      "subió", "alcanzó", "stieg", "gestiegen", "steigt", "liegt"})  # fmt: skip
+_CHANGED_TO = frozenset({"to", "at", "a", "auf", "bei"})
+# Words from the change back to its tally ("number of people missing after the floods fell").
+TALLY_REACH = 10
+# Words from the tally to its counted word: "death toll", "number of people missing".
+TALLY_WINDOW = 3
 
 
 @lru_cache(maxsize=8192)
 def figures(text: str) -> Mapping[str, frozenset[str]]:
     """What the sentence counts: kind ("dead", "injured", ...) -> the numbers it gives for it.
-    A number counts the kind whose word stands nearest it, within FIGURE_WINDOW words and not
+    A number a tally changes to counts the tally's kind ("the death toll ... has risen to 23");
+    any other counts the kind whose word stands nearest it, within FIGURE_WINDOW words and not
     past a comma or an "and"; numbers after "from" ("up from nine") are history and ages ("dies
     at 32") are not counts. A sentence that names a year is background and gives none.
 
@@ -119,7 +133,7 @@ def figures(text: str) -> Mapping[str, frozenset[str]]:
         after = tokens[position + 1] if position + 1 < len(tokens) else ""
         if value is None or before == _HISTORY or before in _AGE_BEFORE or after in _AGE_AFTER:
             continue
-        kind = _nearest_kind(tokens, kinds, position)
+        kind = _tally_kind(tokens, kinds, position) or _nearest_kind(tokens, kinds, position)
         if kind is not None:
             found.setdefault(kind, set()).add(value)
     return {kind: frozenset(values) for kind, values in found.items()}
@@ -148,10 +162,28 @@ def out_of_date(text: str, current: dict[str, str]) -> bool:
     )
 
 
-def _nearest_kind(tokens: list[str], kinds: list[str | None], position: int) -> str | None:
-    """The kind of the counted word nearest the number at `position` (the one before it on a
-    tie), looking as far as FIGURE_WINDOW words and the phrase's boundaries."""
-    for distance in range(1, FIGURE_WINDOW + 1):
+def _tally_kind(tokens: list[str], kinds: list[str | None], position: int) -> str | None:
+    """The kind of the tally that changed to the number at `position` ("rose to 23", "reached
+    23"), looking back TALLY_REACH words from the change, within the phrase, for the tally."""
+    change = position - 1
+    if change > 0 and tokens[change] in _CHANGED_TO:
+        change -= 1
+    if change < 0 or tokens[change] not in _CHANGES:
+        return None
+    for tally in range(change - 1, max(change - TALLY_REACH, 0) - 1, -1):
+        if tokens[tally] in _BOUNDARIES:
+            return None
+        if tokens[tally] in _TALLIES:
+            return _nearest_kind(tokens, kinds, tally, TALLY_WINDOW)
+    return None
+
+
+def _nearest_kind(
+    tokens: list[str], kinds: list[str | None], position: int, reach: int = FIGURE_WINDOW
+) -> str | None:
+    """The kind of the counted word nearest the word at `position` (the one before it on a
+    tie), looking as far as `reach` words and the phrase's boundaries."""
+    for distance in range(1, reach + 1):
         for other in (position - distance, position + distance):
             if 0 <= other < len(tokens) and _within_phrase(tokens, position, other):
                 kind = kinds[other]
