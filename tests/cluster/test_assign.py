@@ -135,6 +135,25 @@ def test_other_languages_join_on_multilingual_vectors_without_shared_names() -> 
     assert plain.assign(_article(3, 7, "erdbeben küste tote", "teravale", language="de")).created
 
 
+def test_within_a_language_the_main_model_cant_read_the_multilingual_vectors_decide() -> None:
+    """Two German feed items on one event: the main model (English) puts their vectors far
+    apart, and only the multilingual ones say they are one event. They join, and a German
+    item on another event does not; read with the main model, the second item fails the
+    member check and starts a story of its own."""
+    first = _bridged(1, 7, "erdbeben küste tote", "teravale", "de", 1, 0)
+    again = _bridged(2, 8, "erdbeben küste opfer", "teravale", "de", 1, 1)
+    other = _bridged(3, 9, "wahl parlament stimmen", "ormsby", "de", 2, 2)
+    assert float(np.dot(first.vector, again.vector)) < 0.2
+    clusterer = StoryClusterer(bridge_dim=512)
+    story = clusterer.assign(first).story_id
+    joined = clusterer.assign(again)
+    assert joined.story_id == story and joined.reason == "similar coverage"
+    assert clusterer.assign(other).created
+    main_model = StoryClusterer(ClusterConfig(main_languages=("en", "de")), bridge_dim=512)
+    main_model.assign(first)
+    assert main_model.assign(again).created
+
+
 def test_stories_in_two_languages_merge_on_their_multilingual_centroids() -> None:
     """A French story that formed before the English coverage arrived joins it in the merge
     pass; a French story on another event stays apart."""

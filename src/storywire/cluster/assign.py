@@ -353,6 +353,10 @@ class StoryClusterer:
         has a multilingual vector."""
         index = self._index if active else self._dormant
         keys = index.search(article.vector, self.config.candidates)
+        own = self._reading(article)
+        if active and own is not None and article.language in self._bridges:
+            nearest = self._bridges[article.language].search(own, self.config.candidates)
+            keys += [key for key in nearest if key not in keys]
         if active and article.language:
             keys += self._across_languages(article.bridge, {article.language}, set(keys))
         return [self.stories[k] for k in keys if k in self.stories]
@@ -416,10 +420,18 @@ class StoryClusterer:
         members = story.articles[-self.config.member_window :]
         if not members:
             return True
-        similarity = np.stack([m.vector for m in members]) @ article.vector
-        required = self.config.member_similarity
-        if score >= self.config.named_score:
-            required = self.config.member_similarity_named
+        config = self.config
+        named = score >= config.named_score
+        bridged = [m.bridge for m in members if m.bridge is not None]
+        own = self._reading(article)
+        if own is not None and bridged:
+            similarity = np.stack(bridged) @ own
+            required = (
+                config.bridge_member_similarity_named if named else config.bridge_member_similarity
+            )
+        else:
+            similarity = np.stack([m.vector for m in members]) @ article.vector
+            required = config.member_similarity_named if named else config.member_similarity
         return bool(similarity.max() >= required)
 
     def _score(
@@ -435,7 +447,11 @@ class StoryClusterer:
         tenth per name. The test with the larger margin over its threshold counts."""
         recency = self._recency(article.published, story)
         if _same_language(article, story):
-            dense = float(np.dot(article.vector, story.centroid))
+            own, centroid = self._reading(article), story.bridge_centroid
+            if own is not None and centroid is not None:
+                dense = float(np.dot(own, centroid))
+            else:
+                dense = float(np.dot(article.vector, story.centroid))
             score = self._combined(dense, lexical, _overlap(names, story.entities))
             return Match(score * recency, self.config.threshold, JoinReason.SIMILAR_COVERAGE)
         tests = [NO_MATCH]
@@ -450,6 +466,22 @@ class StoryClusterer:
             score = self._combined(bridge, bridge, _overlap(names, story.entities)) * recency
             tests.append(Match(score, self.config.bridge_threshold, JoinReason.OTHER_LANGUAGE))
         return max(tests, key=lambda match: match.score - match.bar)
+
+    def _reading(self, article: ArticleFeatures) -> Vectors | None:
+        """The multilingual vector of an article in a language the main model can't read
+        (MiniLM reads English), which then stands in for the main one within its language
+        too; None for the others. newsapi's tune week: 0.762 -> 0.766 BCubed F1, precision
+        0.867 -> 0.877 (bench/README.md)."""
+        if article.language is None or article.language in self.config.main_languages:
+            return None
+        return article.bridge
+
+    def _foreign(self, story: StoryState) -> bool:
+        """Whether the story is mostly in a language the main model can't read, and has a
+        multilingual centroid to be compared by."""
+        if not story.languages or story.bridge_centroid is None:
+            return False
+        return story.languages.most_common(1)[0][0] not in self.config.main_languages
 
     def _combined(self, dense: Score, lexical: Score, entity: Score) -> Score:
         """The weighted score, gated: same topic, different event (another earthquake, another
@@ -639,7 +671,10 @@ class StoryClusterer:
             threshold = self.config.threshold / self._recency(a.last_seen, b)
         else:
             threshold = self.config.merge_threshold
-        dense = float(np.dot(a.centroid, b.centroid))
+        if self._foreign(a) and self._foreign(b):
+            dense = self._bridge_cosine(a, b)
+        else:
+            dense = float(np.dot(a.centroid, b.centroid))
         if self._combined(dense, lexical, _overlap(names, b.entities)) < threshold and not (
             len(a.members) > 1
             and dense >= self.config.merge_dense

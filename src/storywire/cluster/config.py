@@ -50,6 +50,17 @@ class ClusterConfig:
     bridge_threshold: float = _knob(
         0.3, "story score needed across languages, scored with the multilingual vectors"
     )
+    main_languages: tuple[str, ...] = _knob(
+        ("en",),
+        "languages the main model reads; within any other, articles compare by their "
+        "multilingual vectors",
+    )
+    bridge_member_similarity: float = _knob(
+        0.65, "member_similarity on the multilingual vectors, where main_languages leaves off"
+    )
+    bridge_member_similarity_named: float = _knob(
+        0.55, "member_similarity_named on the multilingual vectors, likewise"
+    )
     split_ratio: float = _knob(
         0.6, "split when the mean score between two halves is under this share of within"
     )
@@ -76,7 +87,12 @@ def config_table() -> str:
     rows = ["| setting | default | meaning |", "|---|---|---|"]
     for knob in fields(ClusterConfig):
         default = knob.default
-        shown = _duration(default) if isinstance(default, timedelta) else str(default)
+        if isinstance(default, timedelta):
+            shown = _duration(default)
+        elif isinstance(default, tuple):
+            shown = ", ".join(default)
+        else:
+            shown = str(default)
         rows.append(f"| `{knob.name}` | {shown} | {knob.metadata['meaning']} |")
     return "\n".join(rows) + "\n"
 
