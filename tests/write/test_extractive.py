@@ -189,6 +189,29 @@ def test_the_story_is_written_in_the_coverage_language(
         assert {src.outlet for src in story.sources} == {s.outlet for s in sources}
 
 
+def test_a_tie_of_languages_goes_to_more_outlets_then_the_models_language() -> None:
+    """Two reports in Russian and two in English: the story is headlined and told in English,
+    whichever came first; with a third Russian outlet it is Russian."""
+    day = datetime(2023, 10, 11, 15, tzinfo=UTC)
+    russian = [
+        SourceArticle(1, "NASA показало грунт астероида Бенну", "", "N+1", day, language="ru"),
+        SourceArticle(2, "NASA показало грунт с астероида Бенну", "", "3DNews", day, language="ru"),
+    ]
+    english = [
+        SourceArticle(3, "NASA's Bennu asteroid sample contains carbon, water",
+                      "The sample holds carbon and water, NASA scientists said on Wednesday.",
+                      "NASA", day + timedelta(hours=1), language="en"),
+        SourceArticle(4, "NASA finds Bennu asteroid contains water and carbon",
+                      "Scientists found water and carbon in the asteroid sample, NASA said.",
+                      "ABC News", day + timedelta(hours=3), language="en"),
+    ]  # fmt: skip
+    writer = ExtractiveWriter(default_embedder())
+    tie = writer.write([*russian, *english])
+    assert "Bennu" in tie.headline and tie.story
+    third = SourceArticle(5, "Грунт астероида Бенну", "", "Интерфакс", day, language="ru")
+    assert "Бенну" in writer.write([*russian, *english, third]).headline
+
+
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [

@@ -66,6 +66,8 @@ _WORDS = re.compile(r"[^\W\d_][\w'’-]*")
 # brackets. A feed's cut-off standfirst ("sharing a spoof of Trump’") and a caption
 # ("(Photo: Wayne State University)") end otherwise.
 _ENDED = re.compile(r"[.!][\"”'’»)]*$")
+# The language the model that ranks the sentences reads (MiniLM: English).
+MODEL_LANGUAGE = "en"
 # Days named relative to the day the sentence's article came out (English, French, Spanish,
 # German; Dutch "hier" is "here" and German "Morgen" also a morning, so they are left out).
 _RELATIVE_DAY = re.compile(
@@ -383,11 +385,17 @@ def _depth_within(lengths: list[int], limit: int) -> int:
 
 def _main_language(articles: list[SourceArticle]) -> list[SourceArticle]:
     """The story is written in the language most of its reports use; the rest still count as
-    sources."""
+    sources. A tie goes to the language more outlets use, then to MODEL_LANGUAGE, not to the
+    first report's: two Russian and two English reports on a NASA sample were headlined in
+    Russian."""
     languages = Counter(a.language for a in articles if a.language)
     if not languages:
         return articles
-    main = languages.most_common(1)[0][0]
+    outlets = Counter(language for language, _ in {(a.language, a.outlet) for a in articles})
+    main = max(
+        languages,
+        key=lambda language: (languages[language], outlets[language], language == MODEL_LANGUAGE),
+    )
     return [a for a in articles if a.language in (main, None)]
 
 
