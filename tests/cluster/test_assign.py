@@ -154,6 +154,30 @@ def test_within_a_language_the_main_model_cant_read_the_multilingual_vectors_dec
     assert main_model.assign(again).created
 
 
+def test_two_stories_in_a_language_the_main_model_cant_read_merge_on_multilingual_centroids() -> (
+    None
+):
+    """Two German stories of one event (as stored, say before a restart), worded apart and far
+    apart in the main model's space: the merge pass reads their multilingual centroids and
+    joins them, and would not with the main model reading German."""
+    first = [
+        _bridged(1, 7, "erdbeben küste tote stadt", "teravale", "de", 1, 0),
+        _bridged(2, 7, "erdbeben küste tote häuser", "teravale", "de", 1, 1),
+    ]
+    second = [
+        _bridged(3, 8, "erdbeben küste opfer region", "teravale", "de", 1, 2),
+        _bridged(4, 8, "erdbeben küste opfer retter", "teravale", "de", 1, 3),
+    ]
+    merged = {}
+    for languages in (("en",), ("en", "de")):
+        clusterer = StoryClusterer(ClusterConfig(main_languages=languages), bridge_dim=512)
+        clusterer.restore(1, first, dormant=False)
+        clusterer.restore(2, second, dormant=False)
+        merged[languages] = clusterer.merge_pass()
+    assert merged[("en",)] == [(2, 1)]
+    assert merged[("en", "de")] == []
+
+
 def test_stories_in_two_languages_merge_on_their_multilingual_centroids() -> None:
     """A French story that formed before the English coverage arrived joins it in the merge
     pass; a French story on another event stays apart."""
