@@ -178,6 +178,26 @@ def test_two_stories_in_a_language_the_main_model_cant_read_merge_on_multilingua
     assert merged[("en", "de")] == []
 
 
+def test_a_feed_item_in_another_language_must_be_near_a_member_not_only_the_centroid() -> None:
+    """An English story that gathered four reports of one topic has a multilingual centroid
+    near anything on that topic. A German headline near that centroid but near none of the
+    four (another event on the topic) starts its own story; a German translation of one of
+    them joins. Before the member check read across languages, the first joined too."""
+    members = [_bridged(i, 1, QUAKE, "teravale calveria #6.4", "en", i, i) for i in range(1, 5)]
+    topical = np.sum([_bridge(event, seed=10 + event) for event in range(1, 5)], axis=0)
+    between = replace(
+        _article(5, 7, "erdbeben küste", "teravale", hours=5, language="de"),
+        bridge=(topical / np.linalg.norm(topical)).astype(np.float32),
+    )
+    translation = _bridged(6, 8, "erdbeben küste tote", "teravale", "de", 2, 6)
+    clusterer = StoryClusterer(bridge_dim=512)
+    story = {clusterer.assign(article).story_id for article in members}
+    assert len(story) == 1
+    assert clusterer.assign(between).created
+    joined = clusterer.assign(translation)
+    assert joined.story_id in story and joined.reason == "multilingual similarity"
+
+
 def test_stories_in_two_languages_merge_on_their_multilingual_centroids() -> None:
     """A French story that formed before the English coverage arrived joins it in the merge
     pass; a French story on another event stays apart."""

@@ -414,16 +414,19 @@ class StoryClusterer:
         the story's reports from another event on its topic. An item whose `score` for the
         story is high already shares its names and words, so a looser paraphrase will do: an
         outlet words the event its own way. Longer articles carry enough words for the story
-        score alone."""
-        if article.words >= self.config.sparse_words or not _same_language(article, story):
+        score alone. Across languages, and within one the main model can't read, the
+        multilingual vectors are compared, against bars of their own; an item in another
+        language with nothing to compare them with passes."""
+        if article.words >= self.config.sparse_words:
             return True
         members = story.articles[-self.config.member_window :]
-        if not members:
+        bridged = [m.bridge for m in members if m.bridge is not None]
+        across = not _same_language(article, story)
+        own = article.bridge if across else self._reading(article)
+        if not members or (across and (own is None or not bridged)):
             return True
         config = self.config
         named = score >= config.named_score
-        bridged = [m.bridge for m in members if m.bridge is not None]
-        own = self._reading(article)
         if own is not None and bridged:
             similarity = np.stack(bridged) @ own
             required = (
