@@ -420,10 +420,12 @@ class StoryClusterer:
         if article.words >= self.config.sparse_words:
             return True
         members = story.articles[-self.config.member_window :]
-        bridged = [m.bridge for m in members if m.bridge is not None]
         across = not _same_language(article, story)
         own = article.bridge if across else self._reading(article)
-        if not members or (across and (own is None or not bridged)):
+        # Only an article read by its multilingual vector needs the members' (English ones,
+        # most of a stream, skip building the list).
+        bridged = [m.bridge for m in members if m.bridge is not None] if own is not None else []
+        if not members or (across and not bridged):
             return True
         config = self.config
         named = score >= config.named_score
@@ -450,7 +452,8 @@ class StoryClusterer:
         tenth per name. The test with the larger margin over its threshold counts."""
         recency = self._recency(article.published, story)
         if _same_language(article, story):
-            own, centroid = self._reading(article), story.bridge_centroid
+            own = self._reading(article)
+            centroid = story.bridge_centroid if own is not None else None
             if own is not None and centroid is not None:
                 dense = float(np.dot(own, centroid))
             else:
