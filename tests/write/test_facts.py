@@ -98,6 +98,9 @@ def test_a_tally_counts_what_it_changed_to_however_far_its_words() -> None:
     assert figures("Police arrested two men after the number of visitors rose to 5000.") == {
         "arrested": {"2"}
     }
+    assert figures("The number of visitors rose to 5000 as police arrested two men.") == {
+        "arrested": {"2"}
+    }
 
 
 def test_what_is_not_a_current_figure_is_left_out() -> None:

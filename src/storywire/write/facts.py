@@ -115,7 +115,8 @@ TALLY_WINDOW = 3
 @lru_cache(maxsize=8192)
 def figures(text: str) -> Mapping[str, frozenset[str]]:
     """What the sentence counts: kind ("dead", "injured", ...) -> the numbers it gives for it.
-    A number a tally changes to counts the tally's kind ("the death toll ... has risen to 23");
+    A number a tally changes to counts the tally's kind ("the death toll ... has risen to 23"),
+    or its own noun's ("rose to 23 deaths"), and nothing else;
     any other counts the kind whose word stands nearest it, within FIGURE_WINDOW words and not
     past a comma or an "and"; numbers after "from" ("up from nine") are history and ages ("dies
     at 32") are not counts. A sentence that names a year is background and gives none.
@@ -133,7 +134,12 @@ def figures(text: str) -> Mapping[str, frozenset[str]]:
         after = tokens[position + 1] if position + 1 < len(tokens) else ""
         if value is None or before == _HISTORY or before in _AGE_BEFORE or after in _AGE_AFTER:
             continue
-        kind = _tally_kind(tokens, kinds, position) or _nearest_kind(tokens, kinds, position)
+        tally = _tally(tokens, position)
+        if tally is None:
+            kind = _nearest_kind(tokens, kinds, position)
+        else:  # the tally, or the number's own noun ("rose to 23 deaths"), says what it counts
+            unit = kinds[position + 1] if position + 1 < len(kinds) else None
+            kind = _nearest_kind(tokens, kinds, tally, TALLY_WINDOW) or unit
         if kind is not None:
             found.setdefault(kind, set()).add(value)
     return {kind: frozenset(values) for kind, values in found.items()}
@@ -162,9 +168,9 @@ def out_of_date(text: str, current: dict[str, str]) -> bool:
     )
 
 
-def _tally_kind(tokens: list[str], kinds: list[str | None], position: int) -> str | None:
-    """The kind of the tally that changed to the number at `position` ("rose to 23", "reached
-    23"), looking back TALLY_REACH words from the change, within the phrase, for the tally."""
+def _tally(tokens: list[str], position: int) -> int | None:
+    """Where the tally that changed to the number at `position` stands ("rose to 23",
+    "reached 23"), looking back TALLY_REACH words from the change, within the phrase."""
     change = position - 1
     if change > 0 and tokens[change] in _CHANGED_TO:
         change -= 1
@@ -174,7 +180,7 @@ def _tally_kind(tokens: list[str], kinds: list[str | None], position: int) -> st
         if tokens[tally] in _BOUNDARIES:
             return None
         if tokens[tally] in _TALLIES:
-            return _nearest_kind(tokens, kinds, tally, TALLY_WINDOW)
+            return tally
     return None
 
 
