@@ -214,6 +214,43 @@ def test_stories_in_two_languages_merge_on_their_multilingual_centroids() -> Non
     assert clusterer.thread_links({other.story_id}) == []
 
 
+SERIES = "market blog stocks shares index traders dollar bonds oil day"
+
+
+def test_a_series_editions_of_other_days_are_other_stories() -> None:
+    """One outlet's daily blog repeats its words every day; the day its headline names tells
+    the editions apart. An undated report joins either, and a story whose dated headlines
+    include the day takes a new report of that day."""
+    clusterer = StoryClusterer()
+    wednesday = replace(_article(1, 1, SERIES, "ledger"), dates=frozenset({"10-4"}))
+    friday = replace(_article(2, 1, SERIES, "ledger", hours=48), dates=frozenset({"10-6"}))
+    undated = _article(3, 1, SERIES, "ledger", hours=49)
+    again = replace(_article(4, 1, SERIES, "ledger", hours=50), dates=frozenset({"10-4", "10-6"}))
+    first = clusterer.assign(wednesday)
+    second = clusterer.assign(friday)
+    assert second.created and second.story_id != first.story_id
+    assert clusterer.assign(undated).story_id in (first.story_id, second.story_id)
+    assert not clusterer.assign(again).created
+    same_day = StoryClusterer()
+    day = same_day.assign(wednesday)
+    assert same_day.assign(replace(friday, dates=frozenset({"10-4"}))).story_id == day.story_id
+
+
+def test_stories_whose_headlines_name_other_days_do_not_merge() -> None:
+    def stories(days: tuple[str, str]) -> StoryClusterer:
+        clusterer = StoryClusterer(ClusterConfig(merge_threshold=0.3))
+        for story, day in zip((1, 2), days, strict=True):
+            members = [
+                replace(_article(10 * story + n, 1, SERIES, "ledger"), dates=frozenset({day}))
+                for n in range(2)
+            ]
+            clusterer.restore(story, members, dormant=False)
+        return clusterer
+
+    assert stories(("10-4", "10-6")).merge_pass() == []
+    assert stories(("10-4", "10-4")).merge_pass() == [(2, 1)]
+
+
 def test_dormant_story_is_revived_or_followed_up() -> None:
     config = ClusterConfig(window=timedelta(hours=12))
     clusterer = StoryClusterer(config)

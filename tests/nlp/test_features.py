@@ -14,6 +14,7 @@ from storywire.nlp.features import (
     embedding_text,
     entities,
     headline_core,
+    headline_dates,
     rubrics,
     segmented,
 )
@@ -75,6 +76,33 @@ def test_a_date_stamped_on_a_headlines_end_is_not_what_the_models_see(
 )
 def test_a_date_inside_a_headline_stays(title: str) -> None:
     assert headline_core(title) == title
+
+
+@pytest.mark.parametrize(
+    ("title", "days"),
+    [
+        ("Der Börsen-Tag Mittwoch, 4. Oktober 2023", {"10-4"}),
+        ("Horoscope for Thursday, Oct. 5, 2023", {"10-5"}),
+        ("Guerre en Ukraine : le point sur la journée du 1er octobre", {"10-1"}),
+        ("Гороскоп на 13 октября 2023 года", {"10-13"}),
+        ("COVID-19 vaccine safety report - 05-10-2023", {"10-5"}),
+        ("Report of 2023-10-05 and of 6 October", {"10-5", "10-6"}),
+        ("Weather for May 3", {"5-3"}),
+        ("Ten stocks that may 2x", set()),  # the verb
+        ("Markets - May 2024", set()),  # a month, not a day
+        ("Arsenal 3-2 Chelsea", set()),  # a score
+        ("Top 40 of 31.13.2020", set()),  # no such month
+    ],
+)
+def test_the_days_a_headline_names(title: str, days: set[str]) -> None:
+    assert headline_dates(title) == days
+
+
+def test_the_clusterer_reads_the_days_of_the_headline_not_of_its_stamp() -> None:
+    vector = np.zeros(4, dtype=np.float32)
+    edition = article_features(1, "Der Börsen-Tag Mittwoch, 4. Oktober 2023", "", vector)
+    stamped = article_features(2, "Frost in St Petersburg - 10 October 2023", "", vector)
+    assert edition.dates == {"10-4"} and stamped.dates == frozenset()
 
 
 def test_the_clusterer_reads_no_word_or_number_of_the_stamp() -> None:

@@ -33,6 +33,7 @@ from storywire.nlp.features import (
     DocumentFrequencies,
     entities,
     headline_core,
+    headline_dates,
     terms,
     tfidf_vector,
 )
@@ -50,6 +51,7 @@ class ArticleFeatures:
     dup_group: int | None = None
     words: int = 0  # headline and text
     bridge: Vectors | None = None  # the multilingual vector, compared across languages
+    dates: frozenset[str] = frozenset()  # the days its headline names (`headline_dates`)
 
 
 # One string object for each word and name, shared by every article's features that use it. A
@@ -94,6 +96,7 @@ def article_features(
         dup_group=dup_group,
         words=len(body.split()),
         bridge=bridge,
+        dates=headline_dates(title),
     )
 
 
@@ -396,6 +399,8 @@ class StoryClusterer:
         for story, dot in zip(candidates, lexical, strict=True):
             match = self._score(article, names, story, dot / (story.terms_norm or 1.0))
             margin = match.score - match.bar
+            if margin >= 0 and _other_days(article.dates, story.articles):
+                continue
             if margin >= 0 and active and not self._near_a_member(article, story, match.score):
                 continue
             if margin > best_match.score - best_match.bar:
@@ -669,6 +674,8 @@ class StoryClusterer:
         multilingual centroids, against the cross-language threshold."""
         if len(b.members) == 1 < len(a.members):
             a, b, names = b, a, self._entity_weights(b.entities)
+        if _other_days(frozenset().union(*(m.dates for m in a.articles)), b.articles):
+            return False
         if _no_common_language(a, b):
             bridge = self._bridge_cosine(a, b)
             score = self._combined(bridge, bridge, _overlap(names, b.entities))
@@ -932,6 +939,17 @@ class StoryClusterer:
 
     def assignments(self) -> dict[int, int]:
         return {a: self.resolve(s) for a, s in self.article_story.items()}
+
+
+def _other_days(dates: frozenset[str], members: Sequence[ArticleFeatures]) -> bool:
+    """Whether headlines name days (`dates`) and the story's dated headlines name only others:
+    one outlet's daily series (a market blog, a horoscope, a war digest) repeats its words
+    every day, and its editions are different events. newsapi's tune week: BCubed precision
+    0.887 -> 0.895, F1 0.774 -> 0.779 (bench/README.md); gn24's headlines name few days."""
+    if not dates:
+        return False
+    dated = [member.dates for member in members if member.dates]
+    return bool(dated) and not any(dates & other for other in dated)
 
 
 def _overlap(names: dict[str, float], story: Counter[str]) -> float:

@@ -121,6 +121,54 @@ def headline_core(title: str, outlet_rubrics: frozenset[str] = frozenset()) -> s
     return core
 
 
+# Each language's months in calendar order, for `headline_dates`.
+_CALENDARS = (
+    "january february march april may june july august september october november december",
+    "jan feb mar apr may jun jul aug sep oct nov dec",
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "januar februar märz april mai juni juli august september oktober november dezember",
+    "januari februari maart april mei juni juli augustus september oktober november december",
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+)
+_MONTH_NUMBER = {
+    word: k + 1 for calendar in _CALENDARS for k, word in enumerate(calendar.split())
+} | {"sept": 9}
+_DAY = r"(\d{1,2})(?:er|st|nd|rd|th)?"
+_DAY_OF_MONTH = re.compile(
+    rf"\b{_DAY}\.?\s+({_MONTH})\b|\b({_MONTH})\.?\s+{_DAY}\b"
+    r"|\b(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}\b|\b\d{4}-(\d{2})-(\d{2})\b",
+    re.IGNORECASE,
+)
+
+
+def headline_dates(title: str) -> frozenset[str]:
+    """The days a headline names, as "month-day": "Der Börsen-Tag Mittwoch, 4. Oktober",
+    "Horoscope for Oct. 5", "safety report 05-10-2023" (day first, as Europe writes it; a
+    US date reads the other way, which only matters between outlets that disagree).
+
+    An outlet's series (a daily market blog, a horoscope, a war digest "le point sur la
+    journée du 4 octobre") repeats its words every day, and only the day tells its editions
+    apart. The stamp `headline_core` strips (when the headline was published) is not read:
+    pass the core. "may" in lower case is the verb, not the month."""
+    found = set()
+    for match in _DAY_OF_MONTH.finditer(title):
+        day, word, word_first, day_after, first, second, iso_month, iso_day = match.groups()
+        month: int | None
+        if word or word_first:
+            written = word or word_first
+            month = None if written == "may" else _MONTH_NUMBER.get(written.casefold())
+            day = day or day_after
+        elif first:
+            day, month = first, int(second)
+        else:
+            day, month = iso_day, int(iso_month)
+        if month and 1 <= month <= 12 and 1 <= int(day) <= 31:
+            found.add(f"{month}-{int(day)}")
+    return frozenset(found)
+
+
 def embedding_text(title: str, text: str) -> str:
     """What the dense vector sees: the headline and the lead, where reports put the event."""
     lead = [s for s in split_sentences(text[:3000])[: LEAD_SENTENCES + 1] if s != title]
