@@ -219,10 +219,16 @@ def test_a_tie_of_languages_goes_to_more_outlets_then_the_models_language() -> N
         ("BRENNMARK -- The departure boards said it all.", "The departure boards said it all."),
         ("SEOUL (AP) — Leaders met in Busan on Monday.", "Leaders met in Busan on Monday."),
         ("The bank   raised its rate.", "The bank raised its rate."),
+        (
+            "🔴 🇺🇦 🇷🇺 #Ukraine targeted #Moscow's oil refinery early on Thursday.",
+            "Ukraine targeted Moscow's oil refinery early on Thursday.",
+        ),
+        ("Fans cheered ⚽️ as the #1 seed won.", "Fans cheered as the #1 seed won."),
+        ("It was 25°C in Teravale, © Calveria Press, a €5 fee.", None),
     ],
 )
-def test_datelines_are_removed(raw: str, clean: str) -> None:
-    assert clean_sentence(raw) == clean
+def test_datelines_emoji_and_hashtag_marks_are_removed(raw: str, clean: str | None) -> None:
+    assert clean_sentence(raw) == (clean or raw)
 
 
 @pytest.mark.parametrize(
@@ -300,6 +306,7 @@ def test_headlines_lose_outlet_tails_and_labels() -> None:
     assert clean_headline("#Trump celebrates 80th birthday with #UFC fight at #WhiteHouse") == (
         "Trump celebrates 80th birthday with UFC fight at WhiteHouse"
     )
+    assert clean_headline("🚨 Quake hits Teravale 🇨🇱") == "Quake hits Teravale"
     numbered = "Today's NYT Strands Hints, Answers and Help for June 16 #835"
     assert clean_headline(numbered) == numbered
 

@@ -102,6 +102,11 @@ _EXPLAINER = re.compile(
 _FIRST_PERSON = re.compile(r"^(?:I|I['’](?:m|ve|d|ll)|My|We|We['’](?:re|ve)|Our)\b")
 # A social-media hashtag's "#" before a word ("#Trump", "#WhiteHouse"); "#835" (a number) stays.
 _HASHTAG = re.compile(r"(?<![\w#])#(?=[^\W\d_])")
+# Emoji, flags and pictographs ("🔴 🇺🇦 🇷🇺 #Ukraine targeted…" in a feed written for social
+# media), with the joiners and selectors that build them; "25°C", "©" and "€" are not among them.
+_PICTOGRAPHS = re.compile(
+    r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0E\uFE0F\u200D\u20E3]+\s*"
+)
 _OPINION_PREFIX = re.compile(r"^\s*(opinion|editorial|column|comment)\s*[|:]\s*", re.IGNORECASE)
 MIN_WORDS, MAX_WORDS, HIGHLIGHT_WORDS = 6, 55, 30
 LATEST_COVERAGE = timedelta(hours=24)
@@ -171,7 +176,9 @@ class _Sentence:
 
 
 def clean_sentence(text: str) -> str:
-    """A sentence without its dateline ("SEOUL (AP) -- ") and surrounding whitespace."""
+    """A sentence without its dateline ("SEOUL (AP) -- "), emoji, hashtag marks ("#Moscow" is
+    "Moscow") and surrounding whitespace: how a news page states it."""
+    text = _HASHTAG.sub("", _PICTOGRAPHS.sub("", text))
     return _DATELINE.sub("", " ".join(text.split()), count=1).strip()
 
 
@@ -190,8 +197,9 @@ def usable(sentence: str) -> bool:
 
 
 def clean_headline(title: str, outlet: str | None = None) -> str:
-    """No opinion label, no outlet tail ("… - The Herald", "… | news.example.com") and no
-    hashtag marks ("#Trump" is "Trump"); a subtitle after a dash stays."""
+    """No opinion label, no outlet tail ("… - The Herald", "… | news.example.com"), no emoji and
+    no hashtag marks ("#Trump" is "Trump"); a subtitle after a dash stays."""
+    title = _PICTOGRAPHS.sub("", title)
     title = _HASHTAG.sub("", _OPINION_PREFIX.sub("", title.strip()).strip())
     tail = _TITLE_TAIL.search(title)
     if tail:
