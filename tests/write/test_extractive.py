@@ -246,6 +246,8 @@ def test_datelines_emoji_and_hashtag_marks_are_removed(raw: str, clean: str | No
         "The plan would cost far more than the council had been told, they said.",
         # a feed's standfirst cut off mid-phrase, a question in quotes and a photo caption
         "On Sunday, the comedian wished the president a happy birthday, sharing a spoof of Trump’",
+        "Fans lined up for the premiere, with the pop icon making a surprise appear...",
+        "Fans lined up for the premiere, with the pop icon making a surprise appear…",
         '"Will the central bank raise its rate again before the end of the year?"',
         "Collin Rose, a police officer at Wayne State (Photo: Wayne State University)",
         # a bare definite subject that points back at what another sentence named

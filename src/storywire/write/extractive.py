@@ -63,9 +63,9 @@ _BOILERPLATE = re.compile(
 )
 _WORDS = re.compile(r"[^\W\d_][\w'’-]*")
 # A finished sentence: a full stop or "!" (a question is no report), perhaps inside a quote or
-# brackets. A feed's cut-off standfirst ("sharing a spoof of Trump’") and a caption
-# ("(Photo: Wayne State University)") end otherwise.
-_ENDED = re.compile(r"[.!][\"”'’»)]*$")
+# brackets. A feed's cut-off standfirst ("sharing a spoof of Trump’", "making a surprise
+# appear...") and a caption ("(Photo: Wayne State University)") end otherwise.
+_ENDED = re.compile(r"(?:(?<!\.)\.|!)[\"”'’»)]*$")
 # The language the model that ranks the sentences reads (MiniLM: English).
 MODEL_LANGUAGE = "en"
 # Days named relative to the day the sentence's article came out (English, French, Spanish,
