@@ -198,6 +198,28 @@ def test_a_feed_item_in_another_language_must_be_near_a_member_not_only_the_cent
     assert joined.story_id in story and joined.reason == "multilingual similarity"
 
 
+def test_a_single_article_in_another_language_merges_only_if_near_a_member() -> None:
+    """The merge pass's single-article test is the one the article would face arriving now,
+    the member check included: the German headline near the topic's centroid but near none of
+    the four reports stays apart, the translation of one of them joins."""
+    members = [_bridged(i, 1, QUAKE, "teravale calveria #6.4", "en", i, i) for i in range(1, 5)]
+    topical = np.sum([_bridge(event, seed=10 + event) for event in range(1, 5)], axis=0)
+    between = replace(
+        _article(5, 7, "erdbeben küste", "teravale", hours=5, language="de"),
+        bridge=(topical / np.linalg.norm(topical)).astype(np.float32),
+    )
+    translation = _bridged(6, 8, "erdbeben küste tote", "teravale", "de", 2, 6)
+    for german, merges in ((between, False), (translation, True)):
+        clusterer = StoryClusterer(ClusterConfig(bridge_threshold=0.99), bridge_dim=512)
+        story = {clusterer.assign(article).story_id for article in members}.pop()
+        single = clusterer.assign(german)
+        assert single.created  # the bar is too high for it to join on arrival
+        clusterer.config = ClusterConfig()
+        assert clusterer.merge_pass({single.story_id}) == (
+            [(single.story_id, story)] if merges else []
+        )
+
+
 def test_stories_in_two_languages_merge_on_their_multilingual_centroids() -> None:
     """A French story that formed before the English coverage arrived joins it in the merge
     pass; a French story on another event stays apart."""
