@@ -147,6 +147,17 @@ def test_headlines_report_rather_than_speak_in_the_authors_voice() -> None:
     assert _headline_quality(quoted, 0.5) == _headline_quality(report, 0.5), "a quote's voice"
 
 
+def test_headlines_are_one_sentence() -> None:
+    report = "Rockstar opens GTA VI pre-orders on June 25"
+    for written in (
+        "GTA VI pre-orders open June 25. Rockstar revealed the cover art. No price yet.",
+        "Midjourney is working on a full-body ultrasonic scanner. For real.",
+    ):
+        assert _headline_quality(report, 0.5) > _headline_quality(written, 0.55), written
+    for one in ("U.S. Senate passes the budget", "Dr. Rowe wins the St. Louis prize"):
+        assert _headline_quality(one, 0.5) == _headline_quality(report, 0.5), one
+
+
 def test_headline_follows_the_latest_development(
     written: dict[str, tuple[list[SourceArticle], WrittenStory]],
 ) -> None:

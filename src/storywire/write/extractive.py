@@ -360,11 +360,13 @@ def latest_coverage(
 
 def _headline_quality(title: str, centrality: float, freshness: float = 1.0) -> float:
     """Centrality, a small lift for fresh titles (halved a day), and penalties for titles that
-    shout, run long, ask, announce an explainer or speak in the author's voice rather than
-    report the news."""
+    shout, run long, ask, announce an explainer, speak in the author's voice or run to several
+    sentences ("GTA VI pre-orders open June 25. Rockstar revealed the cover art. No price
+    yet.", a standfirst in the title's place) rather than report the news."""
     shouting = sum(ch.isupper() for ch in title) > 0.5 * sum(ch.isalpha() for ch in title)
     penalty = 0.3 * ("!" in title) + 0.3 * shouting + 0.2 * (len(title) > 90) + 0.1 * ("?" in title)
     penalty += 0.3 * bool(_EXPLAINER.search(title)) + 0.3 * bool(_FIRST_PERSON.match(title))
+    penalty += 0.3 * (len(split_sentences(title)) > 1)
     return centrality + 0.1 * freshness - penalty
 
 
