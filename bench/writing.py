@@ -83,7 +83,13 @@ from harness import DATA, RESULTS_DIR, data_missing, save_results
 from storywire.nlp.embed import default_embedder
 from storywire.nlp.sentences import split_sentences, words
 from storywire.nlp.subjectivity import subjectivity
-from storywire.write.extractive import ExtractiveWriter, SourceArticle, clean_sentence, usable
+from storywire.write.extractive import (
+    ExtractiveWriter,
+    SourceArticle,
+    clean_sentence,
+    usable,
+    without_marks,
+)
 from storywire.write.facts import repeated_pairs
 
 FILE = DATA / "summarization" / "multinews-val250.jsonl"
@@ -365,11 +371,12 @@ def subjective_share(sentences: Sequence[str]) -> float:
 
 
 def ungrounded(output: Output, documents: Sequence[str]) -> list[str]:
-    """Story sentences that occur verbatim in none of the documents they cite."""
-    normalised = [" ".join(d.split()) for d in documents]
+    """Story sentences that occur verbatim in none of the documents they cite, but for the
+    marks the writer removes from every sentence (emoji, the "#" of a hashtag)."""
+    normalised = [" ".join(without_marks(d).split()) for d in documents]
     missing = []
     for sentence, cited in zip(output.selected, output.citations, strict=True):
-        text = " ".join(sentence.split())
+        text = " ".join(without_marks(sentence).split())
         if not any(1 <= c <= len(normalised) and text in normalised[c - 1] for c in cited):
             missing.append(sentence)
     return missing

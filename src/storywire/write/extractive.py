@@ -175,11 +175,15 @@ class _Sentence:
     subjective: float  # `subjectivity`, scored twice
 
 
+def without_marks(text: str) -> str:
+    """`text` without emoji and hashtag marks ("#Moscow" is "Moscow"), its words all kept."""
+    return _HASHTAG.sub("", _PICTOGRAPHS.sub("", text))
+
+
 def clean_sentence(text: str) -> str:
-    """A sentence without its dateline ("SEOUL (AP) -- "), emoji, hashtag marks ("#Moscow" is
-    "Moscow") and surrounding whitespace: how a news page states it."""
-    text = _HASHTAG.sub("", _PICTOGRAPHS.sub("", text))
-    return _DATELINE.sub("", " ".join(text.split()), count=1).strip()
+    """A sentence without its dateline ("SEOUL (AP) -- "), emoji, hashtag marks and surrounding
+    whitespace: how a news page states it."""
+    return _DATELINE.sub("", " ".join(without_marks(text).split()), count=1).strip()
 
 
 def usable(sentence: str) -> bool:
@@ -199,8 +203,7 @@ def usable(sentence: str) -> bool:
 def clean_headline(title: str, outlet: str | None = None) -> str:
     """No opinion label, no outlet tail ("… - The Herald", "… | news.example.com"), no emoji and
     no hashtag marks ("#Trump" is "Trump"); a subtitle after a dash stays."""
-    title = _PICTOGRAPHS.sub("", title)
-    title = _HASHTAG.sub("", _OPINION_PREFIX.sub("", title.strip()).strip())
+    title = _OPINION_PREFIX.sub("", without_marks(title).strip()).strip()
     tail = _TITLE_TAIL.search(title)
     if tail:
         name = tail.group(1).strip().casefold()
