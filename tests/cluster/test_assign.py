@@ -178,11 +178,11 @@ def test_two_stories_in_a_language_the_main_model_cant_read_merge_on_multilingua
     assert merged[("en", "de")] == []
 
 
-def test_a_feed_item_in_another_language_must_be_near_a_member_not_only_the_centroid() -> None:
-    """An English story that gathered four reports of one topic has a multilingual centroid
-    near anything on that topic. A German headline near that centroid but near none of the
-    four (another event on the topic) starts its own story; a German translation of one of
-    them joins. Before the member check read across languages, the first joined too."""
+def _topic_and_two_german_headlines() -> tuple[
+    list[ArticleFeatures], ArticleFeatures, ArticleFeatures
+]:
+    """Four English reports of one topic; a German headline near their multilingual centroid
+    but near none of them (another event on the topic); a German translation of one."""
     members = [_bridged(i, 1, QUAKE, "teravale calveria #6.4", "en", i, i) for i in range(1, 5)]
     topical = np.sum([_bridge(event, seed=10 + event) for event in range(1, 5)], axis=0)
     between = replace(
@@ -190,6 +190,15 @@ def test_a_feed_item_in_another_language_must_be_near_a_member_not_only_the_cent
         bridge=(topical / np.linalg.norm(topical)).astype(np.float32),
     )
     translation = _bridged(6, 8, "erdbeben küste tote", "teravale", "de", 2, 6)
+    return members, between, translation
+
+
+def test_a_feed_item_in_another_language_must_be_near_a_member_not_only_the_centroid() -> None:
+    """An English story that gathered four reports of one topic has a multilingual centroid
+    near anything on that topic. A German headline near that centroid but near none of the
+    four (another event on the topic) starts its own story; a German translation of one of
+    them joins. Before the member check read across languages, the first joined too."""
+    members, between, translation = _topic_and_two_german_headlines()
     clusterer = StoryClusterer(bridge_dim=512)
     story = {clusterer.assign(article).story_id for article in members}
     assert len(story) == 1
@@ -202,13 +211,7 @@ def test_a_single_article_in_another_language_merges_only_if_near_a_member() -> 
     """The merge pass's single-article test is the one the article would face arriving now,
     the member check included: the German headline near the topic's centroid but near none of
     the four reports stays apart, the translation of one of them joins."""
-    members = [_bridged(i, 1, QUAKE, "teravale calveria #6.4", "en", i, i) for i in range(1, 5)]
-    topical = np.sum([_bridge(event, seed=10 + event) for event in range(1, 5)], axis=0)
-    between = replace(
-        _article(5, 7, "erdbeben küste", "teravale", hours=5, language="de"),
-        bridge=(topical / np.linalg.norm(topical)).astype(np.float32),
-    )
-    translation = _bridged(6, 8, "erdbeben küste tote", "teravale", "de", 2, 6)
+    members, between, translation = _topic_and_two_german_headlines()
     for german, merges in ((between, False), (translation, True)):
         clusterer = StoryClusterer(ClusterConfig(bridge_threshold=0.99), bridge_dim=512)
         story = {clusterer.assign(article).story_id for article in members}.pop()
