@@ -681,10 +681,10 @@ class StoryClusterer:
         if _no_common_language(a, b):
             bridge = self._bridge_cosine(a, b)
             score = self._combined(bridge, bridge, _overlap(names, b.entities))
-            score *= self._recency(a.last_seen, b)
-            if score < self.config.bridge_threshold:
+            if score * self._recency(a.last_seen, b) < self.config.bridge_threshold:
                 return False
-            # A single article faces the member check it would face arriving now.
+            # A single article faces the member check of an arrival, its looser bar judged on
+            # what the stories share (the score before recency).
             return len(a.members) > 1 or self._near_a_member(a.articles[-1], b, score)
         if len(a.members) == 1:
             threshold = self.config.threshold / self._recency(a.last_seen, b)
