@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from storywire.nlp.embed import default_embedder
-from storywire.write.extractive import ExtractiveWriter, SourceArticle
+from storywire.write.extractive import ExtractiveWriter, SourceArticle, _lead_first, _Sentence
 from storywire.write.narrative import Part, narrative_order, part
 
 
@@ -80,3 +82,30 @@ def test_a_written_story_tells_the_event_before_reactions_and_history() -> None:
     assert len(story.story) >= 4 and {Part.REACTION, Part.BACKGROUND} <= set(parts[1:])
     assert parts[1:] == sorted(parts[1:])
     assert parts.index(Part.REACTION) > 1 and parts.index(Part.BACKGROUND) > 1
+
+
+def test_the_lead_states_the_event_not_a_quote_about_it() -> None:
+    """The best-scoring sentence of the latest coverage is a quotation; the best-scoring event
+    sentence leads instead, and the quotation keeps its place among the reactions."""
+    day = datetime(2026, 6, 18, 9, tzinfo=UTC)
+    texts = [
+        (1, "Netflix is adapting a reality competition series based on a playground game."),
+        (2, '"This is not the Simon you remember from recess," the streamer describes.'),
+        (2, "The series will film in Teravale this autumn with 50 contestants."),
+    ]
+    sentences = [
+        _Sentence(text, article, f"Outlet {article}", n, day + timedelta(hours=article),
+                  Counter(), 0.0)
+        for n, (article, text) in enumerate(texts)
+    ]  # fmt: skip
+    articles = [
+        SourceArticle(a, "Netflix game show", "", f"Outlet {a}", published=day + timedelta(hours=a))
+        for a in (1, 2)
+    ]
+    scores = np.array([0.8, 0.9, 0.5])
+    part_of = {i: part(s.text, 2026) for i, s in enumerate(sentences)}.__getitem__
+    assert part_of(1) is Part.REACTION
+    assert _lead_first([0, 1, 2], sentences, scores, articles, part_of) == [0, 1, 2]
+    assert _lead_first([1, 2], sentences, scores, articles, part_of) == [2, 1]
+    quotes_only = {0: Part.REACTION, 1: Part.REACTION, 2: Part.REACTION}.__getitem__
+    assert _lead_first([0, 1, 2], sentences, scores, articles, quotes_only) == [1, 0, 2]

@@ -29,7 +29,7 @@ from storywire.nlp.features import DocumentFrequencies, entities, terms
 from storywire.nlp.sentences import split_sentences
 from storywire.nlp.subjectivity import subjectivity
 from storywire.write.facts import content, current_figures, out_of_date, restates
-from storywire.write.narrative import narrative_order, part
+from storywire.write.narrative import Part, narrative_order, part
 
 _DATELINE = re.compile(
     r"^(?:[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{2,}(?:,\s*[\w .'’-]+)?\s*(?:\([^)]{1,40}\))?\s*(?:--|—|–|-)\s+)"
@@ -244,9 +244,10 @@ class ExtractiveWriter:
         chosen.sort(
             key=lambda i: (sentences[i].published, sentences[i].article, sentences[i].position)
         )
-        chosen = _lead_first(chosen, sentences, scores, representatives)
         year = max(s.published for s in sentences).year
-        chosen = narrative_order(chosen, lambda i: part(sentences[i].text, year))
+        part_of = {i: part(sentences[i].text, year) for i in chosen}.__getitem__
+        chosen = _lead_first(chosen, sentences, scores, representatives, part_of)
+        chosen = narrative_order(chosen, part_of)
         story = [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in chosen]
         highlights = _highlights(sentences, similarity, scores, stale)
         return WrittenStory(
@@ -475,13 +476,16 @@ def _lead_first(
     sentences: Sequence[_Sentence],
     scores: np.ndarray,
     articles: Sequence[SourceArticle],
+    part_of: Callable[[int], Part],
 ) -> list[int]:
     """The chosen sentences in time order, but led by the best-scoring one of the latest
-    coverage (the articles a headline comes from): the lead states the story's news as it
-    stands, "Burnham won the by-election", not the first report's "Burnham hopes to win",
-    and what led to it follows in order."""
+    coverage (the articles a headline comes from) that states the event: the lead states the
+    story's news as it stands, "Burnham won the by-election", not the first report's "Burnham
+    hopes to win" nor a quote about it ("'This isn't the Simon you remember from recess,' the
+    streamer describes."), and what led to it follows in order."""
     latest = {a.id for a in latest_coverage(articles)}
     current = [i for i in chosen if sentences[i].article in latest] or chosen
+    current = [i for i in current if part_of(i) is Part.EVENT] or current
     if not current:
         return chosen
     lead = max(current, key=lambda i: (float(scores[i]), -i))
