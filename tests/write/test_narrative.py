@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from storywire.nlp.embed import default_embedder
-from storywire.write.extractive import ExtractiveWriter, SourceArticle, _lead_first, _Sentence
+from storywire.write.extractive import (
+    ExtractiveWriter,
+    SourceArticle,
+    _highlights,
+    _lead_first,
+    _Sentence,
+)
 from storywire.write.narrative import Part, narrative_order, part
 
 
@@ -109,3 +115,19 @@ def test_the_lead_states_the_event_not_a_quote_about_it() -> None:
     assert _lead_first([1, 2], sentences, scores, articles, part_of) == [2, 1]
     quotes_only = {0: Part.REACTION, 1: Part.REACTION, 2: Part.REACTION}.__getitem__
     assert _lead_first([0, 1, 2], sentences, scores, articles, quotes_only) == [1, 0, 2]
+
+
+def test_the_first_highlight_says_what_happened() -> None:
+    day = datetime(2026, 6, 18, 9, tzinfo=UTC)
+    texts = [
+        '"This is not the Simon you remember from recess," the streamer describes.',
+        "Netflix is adapting a reality competition series based on a playground game.",
+        "The game show had long been a staple of children's television in the 1990s.",
+    ]
+    sentences = [
+        _Sentence(text, n + 1, f"Outlet {n}", 0, day, Counter(), 0.0)
+        for n, text in enumerate(texts)
+    ]
+    similarity = np.eye(3, dtype=np.float32)
+    picked = _highlights(sentences, similarity, np.array([0.9, 0.8, 0.85]), set())
+    assert [h.text for h in picked] == [texts[1], texts[0], texts[2]]

@@ -593,7 +593,8 @@ def _highlights(
     sentences: list[_Sentence], similarity: Vectors, scores: np.ndarray, stale: set[int]
 ) -> list[CitedText]:
     """Three central facts, each from a short sentence, mutually different and none with an
-    out-of-date figure."""
+    out-of-date figure; the event's first, then reactions and background (`narrative.part`),
+    each in the order of their scores, so the first highlight says what happened."""
     contents = _contents(sentences)
     picked: list[int] = []
     for i in sorted(range(len(sentences)), key=lambda i: (-scores[i], i)):
@@ -605,6 +606,8 @@ def _highlights(
         picked.append(i)
         if len(picked) == 3:
             break
+    year = max(s.published for s in sentences).year
+    picked.sort(key=lambda i: part(sentences[i].text, year))
     return [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in picked]
 
 
