@@ -42,17 +42,22 @@ _CONNECTORS = frozenset({"of", "de", "del", "la", "von", "der", "van", "al", "y"
 
 LEAD_SENTENCES = 2
 
-_MONTHS = (
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec "
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre "
-    "januar februar märz april mai juni juli august september oktober november dezember "
-    "januari februari maart april mei juni juli augustus september oktober november december "
-    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre "
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre "
-    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря"
+# Each language's months in calendar order: the date stamps `headline_core` strips and the days
+# `headline_dates` reads.
+_CALENDARS = (
+    "january february march april may june july august september october november december",
+    "jan feb mar apr may jun jul aug sep oct nov dec",
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "januar februar märz april mai juni juli august september oktober november dezember",
+    "januari februari maart april mei juni juli augustus september oktober november december",
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
 )
-_MONTH = "|".join(sorted(set(_MONTHS.split()), key=len, reverse=True))
+_MONTH_NUMBER = {
+    word: k + 1 for calendar in _CALENDARS for k, word in enumerate(calendar.split())
+} | {"sept": 9}
+_MONTH = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
 _DATE = (
     rf"(?:\d{{1,2}}(?:er|st|nd|rd|th)?\.?\s+(?:{_MONTH})\.?(?:,?\s+\d{{4}})?"
     rf"|(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
@@ -121,20 +126,6 @@ def headline_core(title: str, outlet_rubrics: frozenset[str] = frozenset()) -> s
     return core
 
 
-# Each language's months in calendar order, for `headline_dates`.
-_CALENDARS = (
-    "january february march april may june july august september october november december",
-    "jan feb mar apr may jun jul aug sep oct nov dec",
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "januar februar märz april mai juni juli august september oktober november dezember",
-    "januari februari maart april mei juni juli augustus september oktober november december",
-    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
-    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
-)
-_MONTH_NUMBER = {
-    word: k + 1 for calendar in _CALENDARS for k, word in enumerate(calendar.split())
-} | {"sept": 9}
 _DAY = r"(\d{1,2})(?:er|st|nd|rd|th)?"
 _DAY_OF_MONTH = re.compile(
     rf"\b{_DAY}\.?\s+({_MONTH})\b|\b({_MONTH})\.?\s+{_DAY}\b"
