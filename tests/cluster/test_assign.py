@@ -261,6 +261,22 @@ def test_a_series_editions_of_other_days_are_other_stories() -> None:
     assert same_day.assign(replace(friday, dates=frozenset({"10-4"}))).story_id == day.story_id
 
 
+def test_a_dormant_edition_is_not_revived_by_another_days() -> None:
+    """A dormant story keeps the days its headlines named (its members' features are let go),
+    so the next edition of a weekly series starts a story of its own; the same day's report
+    revives it."""
+    monday = replace(_article(1, 1, SERIES, "ledger"), dates=frozenset({"10-2"}))
+    later = _article(2, 2, BANK, "norland", hours=100)  # moves the clock: Monday goes dormant
+    for day, revived in (("10-9", False), ("10-2", True)):
+        clusterer = StoryClusterer()
+        first = clusterer.assign(monday)
+        clusterer.assign(later)
+        assert first.story_id in clusterer.dormant_ids()
+        edition = replace(_article(3, 1, SERIES, "ledger", hours=101), dates=frozenset({day}))
+        decision = clusterer.assign(edition)
+        assert (decision.story_id == first.story_id) is revived, day
+
+
 def test_stories_whose_headlines_name_other_days_do_not_merge() -> None:
     def stories(days: tuple[str, str]) -> StoryClusterer:
         clusterer = StoryClusterer(ClusterConfig(merge_threshold=0.3))
