@@ -129,5 +129,5 @@ def test_the_first_highlight_says_what_happened() -> None:
         for n, text in enumerate(texts)
     ]
     similarity = np.eye(3, dtype=np.float32)
-    picked = _highlights(sentences, similarity, np.array([0.9, 0.8, 0.85]), set())
+    picked = _highlights(sentences, similarity, np.array([0.9, 0.8, 0.85]), set(), 2026)
     assert [h.text for h in picked] == [texts[1], texts[0], texts[2]]

@@ -249,7 +249,7 @@ class ExtractiveWriter:
         chosen = _lead_first(chosen, sentences, scores, representatives, part_of)
         chosen = narrative_order(chosen, part_of)
         story = [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in chosen]
-        highlights = _highlights(sentences, similarity, scores, stale)
+        highlights = _highlights(sentences, similarity, scores, stale, year)
         return WrittenStory(
             headline=self._headline(representatives or list(articles), current),
             highlights=highlights,
@@ -590,11 +590,16 @@ def _unattributed(text: str) -> bool:
 
 
 def _highlights(
-    sentences: list[_Sentence], similarity: Vectors, scores: np.ndarray, stale: set[int]
+    sentences: list[_Sentence],
+    similarity: Vectors,
+    scores: np.ndarray,
+    stale: set[int],
+    year: int,
 ) -> list[CitedText]:
     """Three central facts, each from a short sentence, mutually different and none with an
-    out-of-date figure; the event's first, then reactions and background (`narrative.part`),
-    each in the order of their scores, so the first highlight says what happened."""
+    out-of-date figure; the event's first, then reactions and background (`narrative.part`,
+    `year` the year of the latest report), each in the order of their scores, so the first
+    highlight says what happened."""
     contents = _contents(sentences)
     picked: list[int] = []
     for i in sorted(range(len(sentences)), key=lambda i: (-scores[i], i)):
@@ -606,7 +611,6 @@ def _highlights(
         picked.append(i)
         if len(picked) == 3:
             break
-    year = max(s.published for s in sentences).year
     picked.sort(key=lambda i: part(sentences[i].text, year))
     return [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in picked]
 
