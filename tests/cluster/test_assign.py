@@ -223,6 +223,27 @@ def test_a_single_article_in_another_language_merges_only_if_near_a_member() -> 
         )
 
 
+def test_the_member_check_reads_each_member_of_a_mixed_story_as_it_can() -> None:
+    """A story of two German reports and one English report of a side angle. An English
+    headline on the event is near none of them by the main model (which can't read German),
+    but its multilingual vector is near the German reports': it passes the member check. An
+    English headline near no member in either space does not. Before, the main model's
+    vectors of the German members decided and the first failed too."""
+    members = [
+        _bridged(1, 7, "erdbeben küste tote", "teravale", "de", 1, 0),
+        _bridged(2, 8, "erdbeben küste opfer", "teravale", "de", 1, 1),
+        _bridged(3, 3, "rescue dogs volunteers", "teravale", "en", 5, 2),
+    ]
+    clusterer = StoryClusterer(bridge_dim=512)
+    clusterer.restore(1, members, dormant=False)
+    story = clusterer.stories[1]
+    on_event = _bridged(4, 4, QUAKE, "teravale", "en", 1, 3)
+    elsewhere = _bridged(5, 4, QUAKE, "teravale", "en", 6, 3)
+    assert max(float(np.dot(on_event.vector, m.vector)) for m in members) < 0.6
+    assert clusterer._near_a_member(on_event, story)
+    assert not clusterer._near_a_member(elsewhere, story)
+
+
 def test_stories_in_two_languages_merge_on_their_multilingual_centroids() -> None:
     """A French story that formed before the English coverage arrived joins it in the merge
     pass; a French story on another event stays apart."""

@@ -422,30 +422,34 @@ class StoryClusterer:
         the story's reports from another event on its topic. An item whose `score` for the
         story is high already shares its names and words, so a looser paraphrase will do: an
         outlet words the event its own way. Longer articles carry enough words for the story
-        score alone. Across languages, and within one the main model can't read, the
-        multilingual vectors are compared, against bars of their own; an item in another
-        language with nothing to compare them with passes."""
+        score alone. A member is compared by the main model only where both are in one language
+        that it reads, otherwise by the multilingual vectors, against bars of their own (a story
+        may hold several languages); an item with no member it can be compared with passes."""
         if article.words >= self.config.sparse_words:
             return True
-        members = story.articles[-self.config.member_window :]
-        across = not _same_language(article, story)
-        own = article.bridge if across else self._reading(article)
-        # Only an article read by its multilingual vector needs the members' (English ones,
-        # most of a stream, skip building the list).
-        bridged = [m.bridge for m in members if m.bridge is not None] if own is not None else []
-        if not members or (across and not bridged):
-            return True
         config = self.config
+        members = story.articles[-config.member_window :]
+        main = self._reading(article) is None
+        alike, other = [], []
+        for member in members:
+            if main and (member.language == article.language or not member.language):
+                alike.append(member.vector)
+            elif member.bridge is not None and article.bridge is not None:
+                other.append(member.bridge)
+        if not alike and not other:
+            return True
         named = score >= config.named_score
-        if own is not None and bridged:
-            similarity = np.stack(bridged) @ own
-            required = (
+        if alike:
+            bar = config.member_similarity_named if named else config.member_similarity
+            if float((np.stack(alike) @ article.vector).max()) >= bar:
+                return True
+        if other and article.bridge is not None:
+            bar = (
                 config.bridge_member_similarity_named if named else config.bridge_member_similarity
             )
-        else:
-            similarity = np.stack([m.vector for m in members]) @ article.vector
-            required = config.member_similarity_named if named else config.member_similarity
-        return bool(similarity.max() >= required)
+            if float((np.stack(other) @ article.bridge).max()) >= bar:
+                return True
+        return False
 
     def _score(
         self, article: ArticleFeatures, names: dict[str, float], story: StoryState, lexical: float
