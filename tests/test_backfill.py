@@ -109,6 +109,21 @@ def test_backfill_again_stores_nothing_twice(shards: list[Path], tmp_path: Path)
     assert snapshot(url) == first
 
 
+def test_prepared_documents_leave_their_pages_behind() -> None:
+    """The driver gathers every prepared article before storing: it gets each document's
+    address and outlet back, not its page."""
+    body = "The ferry service resumed after the storm passed over the islands. " * 6
+    document = RawDocument(
+        url="https://isles.example/ferry",
+        html=f"<html><body><article><h1>Ferries resume</h1><p>{body}</p></article></body></html>",
+        published=T0,
+        outlet="Isles Gazette",
+    )
+    (prepared,) = backfill_module.prepare_chunk([document], T0, default_models())
+    assert prepared.article is not None and prepared.article.text
+    assert prepared.document == RawDocument(url=document.url, outlet="Isles Gazette")
+
+
 def test_documents_that_trip_a_bug_are_reported_and_the_backfill_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
