@@ -21,6 +21,20 @@ def test_splits_on_sentence_ends_but_not_abbreviations() -> None:
     ]
 
 
+def test_names_with_abbreviated_words_stay_whole() -> None:
+    """Seen on a written page of gn24: a highlight "KVIFF Promises, part of the industry
+    program of Karlovy Vary Intl." cut from "… Intl. Film Festival, …"."""
+    text = (
+        "The showcase is part of the industry program of Karlovy Vary Intl. Film Festival. "
+        "The Natl. Assn. of Broadcasters met on Penn Ave. Tuesday. Rev. Lee spoke."
+    )
+    assert split_sentences(text) == [
+        "The showcase is part of the industry program of Karlovy Vary Intl. Film Festival.",
+        "The Natl. Assn. of Broadcasters met on Penn Ave. Tuesday.",
+        "Rev. Lee spoke.",
+    ]
+
+
 def test_a_company_ending_in_bros_does_not_end_the_sentence() -> None:
     """Seen on a written page: "…to join Warner Bros.’" and a fragment "Ocean’s prequel…"."""
     text = (

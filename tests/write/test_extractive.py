@@ -276,6 +276,10 @@ def test_datelines_emoji_and_hashtag_marks_are_removed(raw: str, clean: str | No
         # a credit line and a photo caption kept in a page's text
         "The Associated Press contributed to this report.",
         "In this Jan. 28, 2014, file photo, the quarterback speaks during a news conference.",
+        # a page's offer to watch or follow its coverage (gn24, the Spain v Cape Verde page)
+        "Live stream Spain vs. Cape Verde in the 2026 FIFA World Cup for free.",
+        "Follow our live build-up, with full team news coverage, before our live text commentary.",
+        "Here is how to watch the final online, with kick-off times and channels.",
     ],
 )
 def test_sentences_that_cannot_stand_alone_are_not_used(sentence: str) -> None:
@@ -297,6 +301,9 @@ def test_sentences_that_cannot_stand_alone_are_not_used(sentence: str) -> None:
         "Update: Police said the road reopened at noon after the crash was cleared.",
         # news about newsletters is not a page's call to subscribe
         "Mastodon's new newsletter feature lets anyone subscribe to creators by email.",
+        # watching and streaming as the news itself
+        "Millions watched the final live as Spain beat Cape Verde in extra time.",
+        "The streaming service said it would show every match of the tournament live.",
     ],
 )
 def test_sentences_with_a_name_a_modifier_or_a_quoted_voice_stand_alone(sentence: str) -> None:

@@ -8,6 +8,7 @@ import re
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st mt no nos vs etc inc ltd co corp bros gov sen rep gen col lt sgt "
     "capt jan feb mar apr jun jul aug sep sept oct nov dec approx dept est fig e.g i.e u.s u.k "
+    "intl natl assn univ govt ave blvd rev hon mme "
     "sra srta dña lic ing av dra núm pág aprox "
     "bzw ca evtl ggf inkl nr str usw vgl z.b d.h u.a dt".split()
 )

@@ -57,6 +57,10 @@ _BOILERPLATE = re.compile(
     r"(?:our|free|daily|weekly) newsletters?|newsletter sign-?up|"
     r"sign up (?:now|here|today|(?:for|to) (?:our|the|a free))|"
     r"advertisement|follow us|share this|got a story|email the newsdesk|"
+    # A page's offer to watch or follow its coverage, not news: "Live stream Spain vs. Cape
+    # Verde … for free", "Follow our live build-up … before our live text commentary".
+    r"^(?:follow|watch|stream|live[- ]?stream)\b.*\b(?:live|online|for free)\b|"
+    r"\b(?:how|where) to (?:watch|stream|listen)\b|"
     # A credit line and a photo caption, which a page's text often keeps.
     r"contributed to this report|contributed reporting|file photo|\((?:AP|AFP|Reuters) Photo)",
     re.IGNORECASE,
