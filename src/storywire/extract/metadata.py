@@ -97,7 +97,7 @@ def fallback_metadata(
     try:
         metadata = extract_meta_json(tree, metadata)
     except Exception as exc:  # as extract_metadata does: bugs in trafilatura's JSON-LD reader
-        log.warning("error in JSON metadata extraction: %s", exc)
+        log.warning("JSON-LD metadata unreadable", extra={"url": url, "error": repr(exc)})
     if title and not metadata.title:
         metadata.title = extract_title(tree)
     if author and not metadata.author:
