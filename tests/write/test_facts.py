@@ -134,6 +134,28 @@ def test_the_current_figure_is_the_latest_coverage_gives() -> None:
     assert current_figures([(text, None) for text, _ in dated]) == {}
 
 
+def test_a_late_smaller_toll_is_not_the_current_one() -> None:
+    """Outlets report a growing toll at their own pace: "at least 100" hours after others
+    reported 320 is late news. A toll revised down stands once a day's coverage gives it, and
+    the missing are found, so their newest count stands."""
+    day = datetime(2023, 10, 7, 12, tzinfo=UTC)
+    dated = [
+        ("Earthquakes in the west of the country killed at least 14 people.", day),
+        (
+            "At least 320 people were killed in the earthquakes, the UN said.",
+            day + timedelta(hours=5),
+        ),
+        ("Powerful earthquakes kill at least 100, the UN says.", day + timedelta(hours=14)),
+        ("Fifty people are missing after the quake.", day + timedelta(hours=5)),
+        ("Eight people are still missing, officials said.", day + timedelta(hours=14)),
+    ]
+    current = current_figures(dated)
+    assert current == {"dead": "320", "missing": "8"}
+    assert out_of_date("Powerful earthquakes kill at least 100, the UN says.", current)
+    revised = [*dated, ("The toll was revised to 150 dead.", day + timedelta(days=2))]
+    assert current_figures(revised)["dead"] == "150"
+
+
 def test_two_sentences_stating_one_figure_state_the_same_fact() -> None:
     """A toll, a magnitude or a rate stated twice is stated once too often, whatever else
     the two sentences say."""

@@ -6,15 +6,16 @@ earthquake shook southern Calveria on Tuesday" does not. Neither writer keeps bo
 bench/writing.py counts such pairs in every system's stories.
 
 A figure is a count of something coverage updates (the dead, the injured, the missing, the
-displaced, arrests): a number with one of their words near it. Once the latest coverage says 23
-dead, a sentence that says nine dead, and nothing else about the dead, is out of date.
+displaced, arrests): a number with one of their words near it. Once the coverage says 23 dead,
+a sentence that says nine dead, and nothing else about the dead, is out of date; and so is an
+outlet's later "at least nine" (`current_figures`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from storywire.nlp.features import NUMBER, entities, normalise_number, terms, without_possessive
@@ -86,6 +87,11 @@ _COUNTED = {
     "displaced": ("displac", "homeless", "evacu", "desplazad", "evakuiert", "obdachlos"),
     "arrested": ("arrest", "detain", "detenid", "festgenommen", "verhaftet"),
 }  # fmt: skip
+# How late an outlet may repeat an older, smaller toll: within this window before a kind's
+# newest figure, the largest stands (`current_figures`).
+REPORTING_LAG = timedelta(hours=24)
+# Counts that fall as often as they grow: the newest figure stands.
+_FALLING = frozenset({"missing"})
 # Words from a number to its counted word, at most.
 FIGURE_WINDOW = 5
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:-[^\W\d_]+)?|[,;:()]", re.UNICODE)
@@ -146,19 +152,25 @@ def figures(text: str) -> Mapping[str, frozenset[str]]:
 
 
 def current_figures(dated: Iterable[tuple[str, datetime | None]]) -> dict[str, str]:
-    """Kind -> the latest figure the coverage gives for it: from the newest sentences that give
-    one, the largest of their numbers. Undated sentences say nothing of which figure is latest,
-    so coverage without dates has no current figures."""
-    latest: dict[str, tuple[datetime, float, str]] = {}
+    """Kind -> the current figure the coverage gives for it. A toll or a tally that grows (the
+    dead, the injured, the displaced, arrests) is the largest figure given within REPORTING_LAG
+    before its newest one: an outlet repeating "at least 100" hours after others reported 320
+    is late, not a revision, while a toll revised down is in every report a day later. The
+    missing are found as often as more are reported, so theirs is the newest figure (the
+    largest of the newest). Undated sentences say nothing of which figure is current, so
+    coverage without dates has no current figures."""
+    given: dict[str, list[tuple[datetime, int, str]]] = {}
     for text, when in dated:
         if when is None:
             continue
         for kind, values in figures(text).items():
-            for value in values:
-                key = (when, float(value), value)
-                if kind not in latest or key[:2] > latest[kind][:2]:
-                    latest[kind] = key
-    return {kind: value for kind, (_, _, value) in latest.items()}
+            given.setdefault(kind, []).extend((when, int(value), value) for value in values)
+    current: dict[str, str] = {}
+    for kind, found in given.items():
+        newest = max(when for when, _, _ in found)
+        since = newest if kind in _FALLING else newest - REPORTING_LAG
+        current[kind] = max((number, value) for when, number, value in found if when >= since)[1]
+    return current
 
 
 def out_of_date(text: str, current: dict[str, str]) -> bool:
