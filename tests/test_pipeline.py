@@ -517,6 +517,8 @@ def test_the_dedupe_stage_keeps_a_title_without_its_outlets_rubrics(
     without them as well (what the models compare), and the backfill's vectors of the full
     title are not kept: the embed stage embeds the stored core instead."""
     from storywire.ingest.articles import Vector
+    from storywire.stories.writing import source_article
+    from storywire.write.extractive import article_headline
 
     pipeline = _pipeline(sessions)
     stored = []
@@ -546,6 +548,9 @@ def test_the_dedupe_stage_keeps_a_title_without_its_outlets_rubrics(
     assert latest.stage is Stage.DEDUPED
     with db.transaction(sessions) as session:
         assert repo.get_article(session, latest.id).core_title == latest.core_title
+    # The writers see it too: a headline taken from this title carries no rubric.
+    written = source_article(latest, {latest.outlet_id: "The Ledger"})
+    assert article_headline(written) == "Harbour bridge reopens after six weeks of repairs"
 
 
 def test_a_feed_claiming_another_outlets_homepage_gets_its_own_outlet(

@@ -28,6 +28,7 @@ from storywire.write.extractive import (
     WrittenStory,
     _headline_quality,
     _word_centrality,
+    article_headline,
     clean_headline,
     clean_sentence,
     latest_coverage,
@@ -329,6 +330,21 @@ def test_headlines_lose_outlet_tails_and_labels() -> None:
     assert clean_headline("🚨 Quake hits Teravale 🇨🇱") == "Quake hits Teravale"
     numbered = "Today's NYT Strands Hints, Answers and Help for June 16 #835"
     assert clean_headline(numbered) == numbered
+
+
+def test_a_headline_loses_the_rubrics_its_outlet_puts_on_many_titles() -> None:
+    """The dedupe stage found "Notizie" and the outlet's name on many of its titles (the core
+    title); the headline drops them and keeps the title's own colon."""
+    article = SourceArticle(
+        id=1,
+        title="Sisma in Calveria: almeno 23 morti - Notizie - Il Corriere",
+        text="",
+        outlet="Il Corriere",
+        core_title="Sisma in Calveria almeno 23 morti",
+    )
+    assert article_headline(article) == "Sisma in Calveria: almeno 23 morti"
+    plain = SourceArticle(id=2, title="Sisma in Calveria - Notizie", text="", outlet="Il Corriere")
+    assert article_headline(plain) == "Sisma in Calveria - Notizie"
 
 
 @pytest.mark.parametrize("title", ["a" + " " * 50_000 + "b", "a" + " -" * 50_000 + "b"])

@@ -77,6 +77,7 @@ RUBRIC_TITLES = 200  # an outlet's latest headlines its rubrics are read from
 RUBRIC_MIN = 4  # headlines a segment must recur in to be a rubric ...
 RUBRIC_SHARE = 0.05  # ... and the share of the headlines read that this must be
 CORE_WORDS = 3  # a headline keeps its rubrics rather than fall under this many words
+MAX_SEGMENTS = 32  # a title of more segments is no headline to trim (`without_rubrics`)
 
 
 def segmented(title: str) -> bool:
@@ -124,6 +125,27 @@ def headline_core(title: str, outlet_rubrics: frozenset[str] = frozenset()) -> s
         if len(kept) < len(segments) and len(" ".join(kept).split()) >= CORE_WORDS:
             core = " ".join(kept)
     return core
+
+
+def without_rubrics(title: str, core: str) -> str:
+    """The title cut to the run of segments `headline_core` kept as `core`, with the title's
+    own punctuation between them: "Sisma: almeno 100 morti - Notizie" gives "Sisma: almeno 100
+    morti", where the core reads "Sisma almeno 100 morti". The title as it is when no run of
+    its segments makes the core (a rubric stood between two kept segments)."""
+    spans, start = [], 0
+    for mark in [*_SEGMENT_MARK.finditer(title), None]:
+        end = len(title) if mark is None else mark.start()
+        text = title[start:end].strip()
+        if text:
+            spans.append((start, end, text))
+        start = end if mark is None else mark.end()
+    if len(spans) > MAX_SEGMENTS:
+        return title
+    for first in range(len(spans)):
+        for last in range(first, len(spans)):
+            if " ".join(text for _, _, text in spans[first : last + 1]) == core:
+                return title[spans[first][0] : spans[last][1]].strip()
+    return title
 
 
 _DAY = r"(\d{1,2})(?:er|st|nd|rd|th)?"

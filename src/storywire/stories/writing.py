@@ -114,6 +114,7 @@ def source_article(article: Article, outlets: dict[int | None, str]) -> SourceAr
         opinion=article.kind is ArticleKind.OPINION,
         dup_group=article.near_dup_group,
         language=article.language,
+        core_title=article.core_title,
     )
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from storywire.models import CitedText, OpinionItem
 from storywire.nlp.embed import Embedder, Vectors
-from storywire.nlp.features import DocumentFrequencies, entities, terms
+from storywire.nlp.features import DocumentFrequencies, entities, terms, without_rubrics
 from storywire.nlp.sentences import split_sentences
 from storywire.nlp.subjectivity import subjectivity
 from storywire.write.facts import content, current_figures, out_of_date, restates
@@ -146,6 +146,7 @@ class SourceArticle:
     opinion: bool = False
     dup_group: int | None = None
     language: str | None = None
+    core_title: str | None = None  # the title without its outlet's rubrics (`Article`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +217,15 @@ def clean_headline(title: str, outlet: str | None = None) -> str:
     return title
 
 
+def article_headline(article: SourceArticle) -> str:
+    """The article's title as a headline: `clean_headline`, after dropping the rubrics its
+    outlet puts on many headlines ("… - Notizie", "LIVE | …"), which the dedupe stage found."""
+    title = article.title
+    if article.core_title:
+        title = without_rubrics(title, article.core_title)
+    return clean_headline(title, article.outlet)
+
+
 class ExtractiveWriter:
     """Writes a story from its sources' own sentences. One writer serves a process: it keeps
     the vectors of the sentences it embedded (SENTENCE_VECTORS, the latest used), since a story
@@ -235,7 +245,7 @@ class ExtractiveWriter:
         opinions = [_opinion(a) for a in articles if a.opinion]
         sources = _sources(articles)
         if not sentences:
-            title = clean_headline(articles[0].title, articles[0].outlet) if articles else ""
+            title = article_headline(articles[0]) if articles else ""
             return WrittenStory(title, [], [], opinions, sources)
         vectors = self._embed([s.text for s in sentences])
         similarity = vectors @ vectors.T
@@ -317,7 +327,7 @@ class ExtractiveWriter:
             titled = [a for a in titled if not out_of_date(a.title, current)] or titled
         if not titled:
             return ""
-        titles = [clean_headline(a.title, a.outlet) for a in titled]
+        titles = [article_headline(a) for a in titled]
         vectors = self._embed(titles)
         centre = vectors.mean(axis=0)
         times = [a.published for a in titled]
@@ -624,7 +634,7 @@ def _opinion(article: SourceArticle) -> OpinionItem:
         (clean_sentence(s) for s in split_sentences(article.text) if usable(clean_sentence(s))), ""
     )
     gist = " ".join(first.split()[:HIGHLIGHT_WORDS])
-    title = clean_headline(article.title, article.outlet)
+    title = article_headline(article)
     return OpinionItem(article.id, article.outlet, article.author, title, gist)
 
 

@@ -45,7 +45,7 @@ from storywire.write.extractive import (
     ExtractiveWriter,
     SourceArticle,
     WrittenStory,
-    clean_headline,
+    article_headline,
     clean_sentence,
     coverage_figures,
     story_texts,
@@ -436,7 +436,7 @@ def _prompt(articles: Sequence[SourceArticle], sentences: list[SourceSentence], 
         if number != current:
             current = number
             article = by_id[sentence.article]
-            title = clean_headline(article.title, article.outlet)
+            title = article_headline(article)
             lines += ["", f"Article {number} ({article.outlet}): {title}"]
         lines.append(f"{sentence.id} {sentence.text}")
     lines += ["", f"Write the story in about {words} words, as JSON."]
