@@ -521,6 +521,36 @@ def test_a_day_named_relative_to_an_earlier_report_is_not_published() -> None:
         assert "yesterday" not in text and "today" not in text, text
 
 
+def test_a_preview_is_left_out_once_a_report_follows_it() -> None:
+    """A match preview's sentences say what was to come; once a report of the match follows,
+    they are out of date, and a preview's title is no headline."""
+    day = datetime(2026, 6, 14, 12, tzinfo=UTC)
+    article = partial(_report, day)
+    previews = [
+        article(1, "Gulf Sport", 0, "Arlen vs Sorrel: Cup predictions and how to watch",
+                "Favourites Arlen open their Group H campaign with a match against Sorrel. "
+                "Sorrel are playing in their first Cup after a long qualifying run."),
+        article(2, "Sport Daily", 20, "Arlen vs Sorrel preview: team news and line-ups",
+                "Arlen coach Dana Voss has no injury worries before the match against Sorrel. "
+                "Sorrel will rely on their veteran goalkeeper Ines Rowe in the Cup opener."),
+    ]  # fmt: skip
+    reports = [
+        article(3, "Gulf Sport", 30, "Sorrel hold Arlen to shock draw in Cup opener",
+                "Debutants Sorrel held Arlen to a goalless draw in their Cup opener on Monday. "
+                "Goalkeeper Ines Rowe made nine saves for Sorrel in the Group H match."),
+        article(4, "Sport Daily", 31, "Arlen held by Sorrel in first Cup shock",
+                "Arlen were held to a 0-0 draw by Sorrel on Monday in the first shock of the "
+                "Cup. Arlen coach Dana Voss said his side lacked ideas against Sorrel."),
+    ]  # fmt: skip
+    writer = ExtractiveWriter(default_embedder())
+    before = writer.write(previews)
+    assert before.story and before.highlights  # a story of previews keeps them
+    after = writer.write([*previews, *reports])
+    cited = {c for item in [*after.story, *after.highlights] for c in item.citations}
+    assert after.story and cited <= {3, 4}, after.story
+    assert after.headline in {r.title for r in reports}
+
+
 def test_the_story_opens_with_the_news_as_it_stands() -> None:
     day = datetime(2026, 6, 18, 7, tzinfo=UTC)
 

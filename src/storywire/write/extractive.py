@@ -101,6 +101,16 @@ _EXPLAINER = re.compile(
     r"|lo que (?:sabemos|hay que saber)|was wir wissen)\b",
     re.IGNORECASE,
 )
+# A preview, written before the event it is about: "Spain vs Cape Verde: World Cup – Lamine
+# Yamal, predictions and how to watch", "… prediction, schedules, latest news", "Match
+# preview", "predicted line-ups", "team news" (gn24, 14 and 15 June). Out of date once
+# coverage after it reports the event, and no headline for it.
+_PREVIEW = re.compile(
+    r"\b(?:previews?|predictions?|predicted|(?:how|where) to (?:watch|stream)|what to expect|"
+    r"team news|line-?ups|build-?up|kick-?off time|tv channel|live stream|"
+    r"previa|pronósticos?|cómo ver|vorschau|so sehen sie|pronostics?|comment regarder)\b",
+    re.IGNORECASE,
+)
 # A headline in its author's own voice: "I put the new Siri through a 10-round test", "I Found
 # 22 Early Prime Day Deals" (a review or a shopping column, not the report of an event).
 _FIRST_PERSON = re.compile(r"^(?:I|I['’](?:m|ve|d|ll)|My|We|We['’](?:re|ve)|Our)\b")
@@ -254,6 +264,7 @@ class ExtractiveWriter:
         current = coverage_figures(representatives, [(s.article, s.text) for s in sentences])
         stale = {i for i, s in enumerate(sentences) if out_of_date(s.text, current)}
         stale |= _another_days(sentences)
+        stale |= _superseded_previews(sentences, representatives)
         chosen = _select(sentences, similarity, scores, budget, stale)
         chosen.sort(
             key=lambda i: (sentences[i].published, sentences[i].article, sentences[i].position)
@@ -378,12 +389,13 @@ def latest_coverage(
 
 def _headline_quality(title: str, centrality: float, freshness: float = 1.0) -> float:
     """Centrality, a small lift for fresh titles (halved a day), and penalties for titles that
-    shout, run long, ask, announce an explainer, speak in the author's voice or run to several
-    sentences ("GTA VI pre-orders open June 25. Rockstar revealed the cover art. No price
-    yet.", a standfirst in the title's place) rather than report the news."""
+    shout, run long, ask, announce an explainer, preview an event, speak in the author's voice
+    or run to several sentences ("GTA VI pre-orders open June 25. Rockstar revealed the cover
+    art. No price yet.", a standfirst in the title's place) rather than report the news."""
     shouting = sum(ch.isupper() for ch in title) > 0.5 * sum(ch.isalpha() for ch in title)
     penalty = 0.3 * ("!" in title) + 0.3 * shouting + 0.2 * (len(title) > 90) + 0.1 * ("?" in title)
     penalty += 0.3 * bool(_EXPLAINER.search(title)) + 0.3 * bool(_FIRST_PERSON.match(title))
+    penalty += 0.3 * bool(_PREVIEW.search(title))
     penalty += 0.3 * (len(split_sentences(title)) > 1)
     return centrality + 0.1 * freshness - penalty
 
@@ -519,6 +531,24 @@ def _another_days(sentences: Sequence[_Sentence]) -> set[int]:
         i
         for i, sentence in enumerate(sentences)
         if sentence.published.date() < newest.date() and _RELATIVE_DAY.search(sentence.text)
+    }
+
+
+def _superseded_previews(
+    sentences: Sequence[_Sentence], articles: Sequence[SourceArticle]
+) -> set[int]:
+    """Sentences of previews (`_PREVIEW` in the title) that a later report, not itself a
+    preview, follows: "Spain open their Group H campaign with a match against Cape Verde" was
+    a highlight of the story of their draw. A story of previews only keeps them."""
+    previews = {a.id for a in articles if _PREVIEW.search(a.title)}
+    reports = [a.published for a in articles if a.id not in previews and a.published]
+    latest = max(reports, default=None)
+    if latest is None:
+        return set()
+    return {
+        i
+        for i, sentence in enumerate(sentences)
+        if sentence.article in previews and sentence.published < latest
     }
 
 
