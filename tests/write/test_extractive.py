@@ -148,6 +148,24 @@ def test_headlines_report_rather_than_speak_in_the_authors_voice() -> None:
     assert _headline_quality(quoted, 0.5) == _headline_quality(report, 0.5), "a quote's voice"
 
 
+def test_headlines_report_rather_than_preview_or_run_live() -> None:
+    """A preview and a live blog's title say that something is coming or going on, not what
+    happened (gn24: "South Africa vs Czechia LIVE: World Cup 2026" headlined a story)."""
+    report = "Sorrel hold Arlen to a goalless draw in their Cup opener"
+    for title in (
+        "Arlen vs Sorrel: Cup predictions and how to watch",
+        "Arlen vs Sorrel preview: team news and line-ups",
+        "Arlen vs Sorrel LIVE: Cup 2026",
+        "Arlen vs Sorrel live: Cup 2026",
+        "Kestria election: live updates",
+        "Sorrel stun Arlen - as it happened",
+        "DIRECT. Élection en Kestria : les résultats",
+    ):
+        assert _headline_quality(report, 0.5) > _headline_quality(title, 0.55), title
+    for title in ("Where Kestria's voters live now", "Arlen fans to watch the final at home"):
+        assert _headline_quality(title, 0.5) == _headline_quality(report, 0.5), title
+
+
 def test_headlines_are_one_sentence() -> None:
     report = "Rockstar opens GTA VI pre-orders on June 25"
     for written in (

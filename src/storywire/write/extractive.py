@@ -111,6 +111,13 @@ _PREVIEW = re.compile(
     r"previa|pronósticos?|cómo ver|vorschau|so sehen sie|pronostics?|comment regarder)\b",
     re.IGNORECASE,
 )
+# A live blog's title: "South Africa vs Czechia LIVE: World Cup 2026", "… live: …", "… live
+# updates", "… as it happened", "DIRECT. …" (gn24 and newsapi). It says that something is going
+# on, not what happened.
+_LIVE_BLOG = re.compile(
+    r"\bLIVE\b|\bDIRECT\b|(?i:\blive(?:[- ]?(?:updates?|blog|coverage|ticker)\b|\s*:)"
+    r"|\bas it happened\b|\ben direct\b|\bin diretta\b|\bliveticker\b)"
+)
 # A headline in its author's own voice: "I put the new Siri through a 10-round test", "I Found
 # 22 Early Prime Day Deals" (a review or a shopping column, not the report of an event).
 _FIRST_PERSON = re.compile(r"^(?:I|I['’](?:m|ve|d|ll)|My|We|We['’](?:re|ve)|Our)\b")
@@ -389,13 +396,14 @@ def latest_coverage(
 
 def _headline_quality(title: str, centrality: float, freshness: float = 1.0) -> float:
     """Centrality, a small lift for fresh titles (halved a day), and penalties for titles that
-    shout, run long, ask, announce an explainer, preview an event, speak in the author's voice
-    or run to several sentences ("GTA VI pre-orders open June 25. Rockstar revealed the cover
-    art. No price yet.", a standfirst in the title's place) rather than report the news."""
+    shout, run long, ask, announce an explainer, preview an event or run live, speak in the
+    author's voice or run to several sentences ("GTA VI pre-orders open June 25. Rockstar
+    revealed the cover art. No price yet.", a standfirst in the title's place) rather than
+    report the news."""
     shouting = sum(ch.isupper() for ch in title) > 0.5 * sum(ch.isalpha() for ch in title)
     penalty = 0.3 * ("!" in title) + 0.3 * shouting + 0.2 * (len(title) > 90) + 0.1 * ("?" in title)
     penalty += 0.3 * bool(_EXPLAINER.search(title)) + 0.3 * bool(_FIRST_PERSON.match(title))
-    penalty += 0.3 * bool(_PREVIEW.search(title))
+    penalty += 0.3 * bool(_PREVIEW.search(title) or _LIVE_BLOG.search(title))
     penalty += 0.3 * (len(split_sentences(title)) > 1)
     return centrality + 0.1 * freshness - penalty
 
