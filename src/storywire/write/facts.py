@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+import snowballstemmer
+
 from storywire.nlp.features import NUMBER, entities, normalise_number, terms, without_possessive
 from storywire.write.grounding import NUMBER_WORDS
 
@@ -39,8 +41,18 @@ def content(text: str) -> frozenset[str]:
         f"{FIGURE}{kind} {value}" for kind, values in figures(text).items() for value in values
     }
     stated |= {FIGURE + n[1:] for n in numbers if "." in n or n.endswith("%")}
-    words = {without_possessive(word) for word in terms(text)}
+    words = {_stem(without_possessive(word)) for word in terms(text)}
     return frozenset(words) | numbers | stated
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """A word's stem, so that "banned" and "ban", "floated" and "floats" are one content word
+    (Snowball's English stemmer; other languages' words mostly pass through)."""
+    return str(_STEMMER.stemWord(word))
 
 
 def restates(a: frozenset[str], b: frozenset[str]) -> bool:
