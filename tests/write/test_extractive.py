@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -457,6 +458,39 @@ def test_the_page_states_the_latest_toll_the_coverage_supports(
 def _report(day: datetime, n: int, outlet: str, hours: int, title: str, text: str) -> SourceArticle:
     """Article `n` of a hand-made story, published `hours` after `day`."""
     return SourceArticle(n, title, text, outlet, published=day + timedelta(hours=hours))
+
+
+def test_a_development_two_outlets_report_in_two_languages_is_the_headline() -> None:
+    """One outlet's follow-up does not yet make the headline; the same development reported by
+    a second outlet in another language does (newsapi's Scalise story, 11-13 October 2023)."""
+    day = datetime(2026, 3, 9, 18, tzinfo=UTC)
+    article = partial(_report, day)
+    nominated = [
+        article(1, "Capitol Post", 0, "Kestrian party picks Dana Voss as speaker nominee",
+                "The governing party picked Dana Voss as its nominee for speaker on Monday. "
+                "Voss still needs a majority of the whole chamber to win the post."),
+        article(2, "Daily Ledger", 1, "Dana Voss nominated for Kestrian speaker",
+                "Dana Voss won the party's nomination for speaker of the Kestrian chamber. "
+                "Several members said they would not vote for Voss on the floor."),
+        article(3, "Evening Wire", 2, "Party nominates Voss to be speaker in Kestria",
+                "Kestria's governing party nominated Dana Voss for speaker after a closed vote. "
+                "The chamber has had no speaker for a week."),
+    ]  # fmt: skip
+    withdraws = article(4, "Capitol Post", 40, "Voss quits, sending chamber into further turmoil",
+                        "Dana Voss withdrew from the race for speaker of the Kestrian chamber on "
+                        "Wednesday, two days after winning the party's nomination.")  # fmt: skip
+    french = SourceArticle(
+        5,
+        "Dana Voss retire sa candidature à la présidence de la chambre de Kestria",
+        "Dana Voss a retiré mercredi sa candidature à la présidence de la chambre.",
+        "Le Quotidien",
+        published=day + timedelta(hours=38),
+        language="fr",
+    )
+    english = [replace(a, language="en") for a in [*nominated, withdraws]]
+    writer = ExtractiveWriter(default_embedder())
+    assert writer.write(english).headline != withdraws.title  # one outlet's follow-up
+    assert writer.write([*english, french]).headline == withdraws.title
 
 
 def test_an_updated_count_replaces_the_old_one_in_a_real_like_story() -> None:

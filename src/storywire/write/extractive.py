@@ -278,12 +278,14 @@ class ExtractiveWriter:
         )
         year = max(s.published for s in sentences).year
         part_of = {i: part(sentences[i].text, year) for i in chosen}.__getitem__
-        chosen = _lead_first(chosen, sentences, scores, representatives, part_of)
+        reports = [a for a in articles if not a.opinion]
+        latest = latest_coverage(representatives, reports=reports)
+        chosen = _lead_first(chosen, sentences, scores, latest, part_of)
         chosen = narrative_order(chosen, part_of)
         story = [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in chosen]
         highlights = _highlights(sentences, similarity, scores, stale, year)
         return WrittenStory(
-            headline=self._headline(representatives or list(articles), current),
+            headline=self._headline(representatives or list(articles), current, reports),
             highlights=highlights,
             story=story,
             opinions=opinions,
@@ -335,12 +337,16 @@ class ExtractiveWriter:
         ]
 
     def _headline(
-        self, articles: Sequence[SourceArticle], current: dict[str, str] | None = None
+        self,
+        articles: Sequence[SourceArticle],
+        current: dict[str, str] | None = None,
+        reports: Sequence[SourceArticle] = (),
     ) -> str:
-        """The title closest to the centre of the latest coverage, preferring sober reports to
-        explainers, and in a close call the fresher one (a story's latest development); not
-        one with an out-of-date figure while another title has none."""
-        titled = latest_coverage([a for a in articles if a.title.strip()])
+        """The title closest to the centre of the latest coverage (`latest_coverage`, which
+        `reports` in other languages confirm), preferring sober reports to explainers, and in a
+        close call the fresher one (a story's latest development); not one with an out-of-date
+        figure while another title has none."""
+        titled = latest_coverage([a for a in articles if a.title.strip()], reports=reports)
         if current:
             titled = [a for a in titled if not out_of_date(a.title, current)] or titled
         if not titled:
@@ -380,18 +386,25 @@ def coverage_figures(
 
 
 def latest_coverage(
-    articles: Sequence[SourceArticle], window: timedelta = LATEST_COVERAGE
+    articles: Sequence[SourceArticle],
+    window: timedelta = LATEST_COVERAGE,
+    reports: Sequence[SourceArticle] = (),
 ) -> list[SourceArticle]:
-    """The articles of the last `window` before the newest one, when at least two outlets wrote
-    them; otherwise all. A headline comes from these: once a second outlet reports that the toll
-    rose to 23, a day-old "Nine dead" headline is out of date, while a single follow-up (a rescue
-    team's arrival) is not yet the story's news."""
-    dated = [a.published for a in articles if a.published is not None]
-    if not dated:
+    """The articles of the last `window` before the newest report, when at least two outlets
+    wrote reports in it; otherwise all. A headline comes from these: once a second outlet
+    reports that the toll rose to 23, a day-old "Nine dead" headline is out of date, while a
+    single follow-up (a rescue team's arrival) is not yet the story's news. `reports`: the
+    story's other news reports (those in other languages, when `articles` are its main
+    language's), which confirm a development as well: newsapi's Scalise story kept "House
+    Republicans select Steve Scalise as nominee" under NBC's "Steve Scalise withdraws from
+    speaker's race" though Le Monde had reported the withdrawal too."""
+    pool = [a for a in [*articles, *reports] if a.published is not None]
+    if not pool:
         return list(articles)
-    since = max(dated) - window
+    since = max(a.published for a in pool if a.published) - window
     recent = [a for a in articles if a.published is not None and a.published >= since]
-    return recent if len({a.outlet for a in recent}) >= 2 else list(articles)
+    outlets = {a.outlet for a in pool if a.published and a.published >= since}
+    return recent if recent and len(outlets) >= 2 else list(articles)
 
 
 def _headline_quality(title: str, centrality: float, freshness: float = 1.0) -> float:
@@ -509,16 +522,16 @@ def _lead_first(
     chosen: list[int],
     sentences: Sequence[_Sentence],
     scores: np.ndarray,
-    articles: Sequence[SourceArticle],
+    latest: Sequence[SourceArticle],
     part_of: Callable[[int], Part],
 ) -> list[int]:
-    """The chosen sentences in time order, but led by the best-scoring one of the latest
+    """The chosen sentences in time order, but led by the best-scoring one of the `latest`
     coverage (the articles a headline comes from) that states the event: the lead states the
     story's news as it stands, "Burnham won the by-election", not the first report's "Burnham
     hopes to win" nor a quote about it ("'This isn't the Simon you remember from recess,' the
     streamer describes."), and what led to it follows in order."""
-    latest = {a.id for a in latest_coverage(articles)}
-    current = [i for i in chosen if sentences[i].article in latest] or chosen
+    newest = {a.id for a in latest}
+    current = [i for i in chosen if sentences[i].article in newest] or chosen
     current = [i for i in current if part_of(i) is Part.EVENT] or current
     if not current:
         return chosen
