@@ -287,13 +287,14 @@ def test_a_dormant_edition_is_not_revived_by_another_days() -> None:
     so the next edition of a weekly series starts a story of its own; the same day's report
     revives it."""
     monday = replace(_article(1, 1, SERIES, "ledger"), dates=frozenset({"10-2"}))
-    later = _article(2, 2, BANK, "norland", hours=100)  # moves the clock: Monday goes dormant
+    quiet = ClusterConfig().window / timedelta(hours=1) + 4  # past the window, not twice it
+    later = _article(2, 2, BANK, "norland", hours=quiet)  # moves the clock: Monday goes dormant
     for day, revived in (("10-9", False), ("10-2", True)):
         clusterer = StoryClusterer()
         first = clusterer.assign(monday)
         clusterer.assign(later)
         assert first.story_id in clusterer.dormant_ids()
-        edition = replace(_article(3, 1, SERIES, "ledger", hours=101), dates=frozenset({day}))
+        edition = replace(_article(3, 1, SERIES, "ledger", hours=quiet + 1), dates=frozenset({day}))
         decision = clusterer.assign(edition)
         assert (decision.story_id == first.story_id) is revived, day
 
@@ -783,9 +784,10 @@ def test_what_the_clusterer_holds_follows_the_window_not_the_history() -> None:
         len(clusterer.article_story),
         len(clusterer.stories),
     )
-    assert later == sizes, "six days of them, then as many"
-    assert clusterer.df.documents == 7 * 12, "the window's days (today and six before)"
-    assert len(clusterer._terms) < 2 * 8 * 12 * 7 + 4096 < 8 * 12 * 60
+    held = 2 * ClusterConfig().window.days + 1  # today and twice the window before
+    assert later == sizes, "twice the window's days of them, then as many"
+    assert clusterer.df.documents == held * 12, "the window's days"
+    assert len(clusterer._terms) < 2 * 8 * 12 * held + 4096 < 8 * 12 * 60
     kept = StoryClusterer(keep_assignments=True)
     _days_of_news(kept, range(60))
     assert len(kept.assignments()) == 60 * 12, "a benchmark still sees every article"

@@ -24,4 +24,4 @@ def test_every_setting_says_what_it_means() -> None:
     for knob in fields(ClusterConfig):
         assert len(knob.metadata.get("meaning", "")) > 10, knob.name
     assert "| `merge_dense` | 0.8 |" in config_table()
-    assert "| `window` | 3 days |" in config_table()
+    assert "| `window` | 2 days |" in config_table()

@@ -29,7 +29,7 @@ class ClusterConfig:
         metadata={"meaning": "time scale of the recency factor (0.75 to 1)"},
     )
     window: timedelta = field(
-        default=timedelta(days=3),
+        default=timedelta(days=2),
         metadata={"meaning": "a story without new articles this long goes dormant; twice: dropped"},
     )
     merge_threshold: float = _knob(0.62, "combined score at which two stories merge")
