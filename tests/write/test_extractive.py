@@ -493,6 +493,30 @@ def test_a_development_two_outlets_report_in_two_languages_is_the_headline() -> 
     assert writer.write([*english, french]).headline == withdraws.title
 
 
+def test_a_story_of_headlines_only_still_chooses_its_headline() -> None:
+    """Feed items without a usable line of text give no sentences; the headline is then still
+    chosen as any other (main language, latest coverage, no live blog), not the first item's
+    title (newsapi: "Guerra Israele-Hamas, Gaza sotto assedio: le notizie di oggi. LIVE" headed
+    a story of five English, four Italian and three other reports)."""
+    day = datetime(2026, 3, 9, 8, tzinfo=UTC)
+
+    def item(n: int, hours: int, title: str, language: str) -> SourceArticle:
+        return SourceArticle(
+            n, title, "", f"Outlet {n}", published=day + timedelta(hours=hours), language=language
+        )
+
+    articles = [
+        item(1, 0, "Guerra in Kestria, Arlen sotto assedio: le notizie di oggi. LIVE", "it"),
+        item(2, 2, "Arlen under siege as Kestrian army closes roads into the city", "en"),
+        item(3, 3, "Kestrian army tightens its siege of Arlen", "en"),
+        item(4, 5, "Arlen sotto assedio, l'esercito chiude le strade", "it"),
+        item(5, 6, "Siege of Arlen: the Kestrian army cuts off the city", "en"),
+    ]
+    written = ExtractiveWriter(default_embedder()).write(articles)
+    assert not written.story
+    assert written.headline in {a.title for a in articles if a.language == "en"}
+
+
 def test_an_updated_count_replaces_the_old_one_in_a_real_like_story() -> None:
     day = datetime(2026, 3, 9, 6, tzinfo=UTC)
 

@@ -261,8 +261,10 @@ class ExtractiveWriter:
         sentences = self._sentences(representatives)
         opinions = [_opinion(a) for a in articles if a.opinion]
         sources = _sources(articles)
-        if not sentences:
-            title = article_headline(articles[0]) if articles else ""
+        reports = [a for a in articles if not a.opinion]
+        if not sentences:  # headlines only: the headline is still chosen, not the first one
+            current = coverage_figures(representatives, [])
+            title = self._headline(representatives, current, reports) if articles else ""
             return WrittenStory(title, [], [], opinions, sources)
         vectors = self._embed([s.text for s in sentences])
         similarity = vectors @ vectors.T
@@ -278,7 +280,6 @@ class ExtractiveWriter:
         )
         year = max(s.published for s in sentences).year
         part_of = {i: part(sentences[i].text, year) for i in chosen}.__getitem__
-        reports = [a for a in articles if not a.opinion]
         latest = latest_coverage(representatives, reports=reports)
         chosen = _lead_first(chosen, sentences, scores, latest, part_of)
         chosen = narrative_order(chosen, part_of)
