@@ -85,8 +85,19 @@ def segmented(title: str) -> bool:
     return _SEGMENT_MARK.search(title) is not None
 
 
+def _segment_spans(title: str) -> list[tuple[int, int, str]]:
+    """The headline's segments: where each starts and ends in it, and its text, stripped."""
+    spans, start = [], 0
+    for mark in [*_SEGMENT_MARK.finditer(title), None]:
+        end = len(title) if mark is None else mark.start()
+        if text := title[start:end].strip():
+            spans.append((start, end, text))
+        start = end if mark is None else mark.end()
+    return spans
+
+
 def _segments(title: str) -> list[str]:
-    return [part.strip() for part in _SEGMENT_MARK.split(title) if part.strip()]
+    return [text for _, _, text in _segment_spans(title)]
 
 
 def rubrics(titles: Sequence[str], of: str | None = None) -> frozenset[str]:
@@ -132,13 +143,7 @@ def without_rubrics(title: str, core: str) -> str:
     own punctuation between them: "Sisma: almeno 100 morti - Notizie" gives "Sisma: almeno 100
     morti", where the core reads "Sisma almeno 100 morti". The title as it is when no run of
     its segments makes the core (a rubric stood between two kept segments)."""
-    spans, start = [], 0
-    for mark in [*_SEGMENT_MARK.finditer(title), None]:
-        end = len(title) if mark is None else mark.start()
-        text = title[start:end].strip()
-        if text:
-            spans.append((start, end, text))
-        start = end if mark is None else mark.end()
+    spans = _segment_spans(title)
     if len(spans) > MAX_SEGMENTS:
         return title
     for first in range(len(spans)):
