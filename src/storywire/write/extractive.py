@@ -399,12 +399,12 @@ def latest_coverage(
     language's), which confirm a development as well: newsapi's Scalise story kept "House
     Republicans select Steve Scalise as nominee" under NBC's "Steve Scalise withdraws from
     speaker's race" though Le Monde had reported the withdrawal too."""
-    pool = [a for a in [*articles, *reports] if a.published is not None]
-    if not pool:
+    dated = [(a.published, a.outlet) for a in [*articles, *reports] if a.published is not None]
+    if not dated:
         return list(articles)
-    since = max(a.published for a in pool if a.published) - window
+    since = max(when for when, _ in dated) - window
     recent = [a for a in articles if a.published is not None and a.published >= since]
-    outlets = {a.outlet for a in pool if a.published and a.published >= since}
+    outlets = {outlet for when, outlet in dated if when >= since}
     return recent if recent and len(outlets) >= 2 else list(articles)
 
 
