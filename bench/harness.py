@@ -74,10 +74,12 @@ class CachedEmbedder:
     under bench/results (development only: a benchmark's speed figures must come from a run
     that embedded every text itself)."""
 
-    def __init__(self, inner: Any, path: Path | None = None) -> None:
+    def __init__(self, inner: Any, path: Path | None = None, write: bool = True) -> None:
+        """`write=False` reads the file and never writes it back (a reader beside a benchmark
+        that may be writing it)."""
         import numpy as np
 
-        self.inner, self.path = inner, path
+        self.inner, self.path, self.write = inner, path, write
         self.name, self.dim = inner.name, inner.dim
         self._np = np
         self._known: dict[str, Any] = {}
@@ -96,7 +98,7 @@ class CachedEmbedder:
         if missing:
             fresh = self.inner.embed([t for _, t in missing])
             self._known.update(zip([k for k, _ in missing], fresh, strict=True))
-        if missing and self.path is not None:
+        if missing and self.path is not None and self.write:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             np.savez(
                 self.path,

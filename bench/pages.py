@@ -64,9 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     items = stream_items(load_stream(args.stream, args.first, args.last))
     path = RESULTS_DIR / "cache" / f"stream-{args.stream}.npz" if args.cache else None
-    embedder = CachedEmbedder(default_embedder(), path)
-    bridge = CachedEmbedder(default_bridge(), path and path.with_name(f"{path.stem}-bridge.npz"))
-    embedder.path = bridge.path = None  # read the files, never write them
+    bridge_path = path and path.with_name(f"{path.stem}-bridge.npz")
+    embedder = CachedEmbedder(default_embedder(), path, write=False)
+    bridge = CachedEmbedder(default_bridge(), bridge_path, write=False)
     moments = sorted(datetime.fromisoformat(f"{t}+00:00") for t in args.at)
     printed: set[datetime] = set()
 
