@@ -686,6 +686,63 @@ def test_a_threads_stories_in_other_languages_do_not_keep_a_story_out() -> None:
     assert clusterer.thread_links({verdict.story_id}) == [(verdict.story_id, witness.story_id)]
 
 
+def _saga(candidates: int = ClusterConfig().candidates) -> tuple[StoryClusterer, int, int]:
+    """A bus crash told mostly in English (one Italian report among them), and the Italian
+    story of the inquiry into it the next day: other words, main vectors unrelated (the main
+    model reads no Italian), multilingual vectors halfway between the crash and another event.
+    Returns the clusterer and the two stories."""
+    clusterer = StoryClusterer(ClusterConfig(candidates=candidates), bridge_dim=512)
+    crash = "bus crash overpass tourists killed driver"
+    reports = [(1, crash, "en"), (2, crash + " victims", "en"), (3, "pullman incidente", "it")]
+    story = 0
+    for article_id, words, language in reports:
+        story = clusterer.assign(
+            _bridged(article_id, 1, words, "Mestre Venice", language, 1, article_id)
+        ).story_id
+    inquiry = "procura perizia guardrail sequestro"
+    side = 0
+    for article_id in (4, 5):
+        article = _article(article_id, 30 + article_id, inquiry, "Mestre", 24, "it")
+        halfway = _between(_bridge(1, seed=article_id), _bridge(3, seed=article_id), 0.6)
+        side = clusterer.assign(replace(article, bridge=halfway)).story_id
+    assert side != story
+    return clusterer, story, side
+
+
+def test_a_saga_in_two_languages_is_threaded_by_its_multilingual_vectors() -> None:
+    """The inquiry's story shares no words with the crash's and its main vector says nothing;
+    their multilingual centroids stand in for both, so it joins the crash's thread. An Italian
+    story of another event, with the same reading, does not."""
+    clusterer, story, side = _saga()
+    assert clusterer.thread_links({side}) == [(side, story)]
+    other = "elezioni regionali voto seggi"
+    unrelated = [_bridged(n, 40 + n, other, "Bolzano", "it", 2, 25 + n / 10) for n in range(6, 8)]
+    stories = {clusterer.assign(article).story_id for article in unrelated}
+    assert len(stories) == 1 and clusterer.thread_links(stories) == []
+
+
+def test_a_story_the_main_model_cannot_read_finds_its_saga_by_its_multilingual_centroid() -> None:
+    """With two candidates per index (the story itself is one), the inquiry's main centroid
+    finds only an Italian decoy story that is nearer by the main model's vector; its
+    multilingual centroid finds the crash."""
+    clusterer, story, side = _saga(candidates=2)
+    decoy = clusterer.stories[side].centroid
+    noted = clusterer.assign(
+        ArticleFeatures(
+            id=9,
+            vector=decoy,
+            terms=Counter("sciopero treni".split()),
+            entities=Counter(["Trenitalia"]),
+            published=T0 + timedelta(hours=23),
+            language="it",
+            bridge=_bridge(4, seed=9),
+        )
+    )
+    assert story not in clusterer._index.search(clusterer.stories[side].centroid, 2)
+    assert noted.story_id not in (story, side)
+    assert clusterer.thread_links({side}) == [(side, story)]
+
+
 def test_an_item_that_shares_the_storys_names_and_words_may_word_the_event_its_own_way() -> None:
     """Its headline is further from every member than the member check asks (0.7), but its
     story score is high, so the looser bar (0.6) applies; the same headline with other words
