@@ -284,6 +284,9 @@ def test_datelines_emoji_and_hashtag_marks_are_removed(raw: str, clean: str | No
         # a bare definite subject that points back at what another sentence named
         "The actress recently gave birth to her second child in Los Angeles.",
         "The company said its profits rose by a third in the last quarter.",
+        # the event named as "the move" before any sentence has told it (gn24, 20 June)
+        "The move comes after weeks of anti-government protests across the country.",
+        "The news came as negotiators gathered in Geneva for a second round of talks.",
         # the author's own voice, outside quotation marks
         "I haven't tried them out yet, but did talk to Snap CEO Evan Spiegel.",
         "You're getting productivity tricks, bubbles, new AI models, upgraded security, and more.",
@@ -313,6 +316,7 @@ def test_sentences_that_cannot_stand_alone_are_not_used(sentence: str) -> None:
         "The parents of a 2-year-old believe the boy was abducted on Friday evening.",
         "The index, which is created by a British policy adviser, uses 35 categories.",
         "The latest edition of the index has crowned Sweden the best country.",
+        "The move to cap fuel prices comes after weeks of protests in La Paz.",
         # a voice inside a quotation is the speaker's; "I" in a name is no voice
         "‘We will rebuild every school,’ the minister said on Monday in Leeds.",
         '"You will see the line open in May," the mayor told the council on Monday.',

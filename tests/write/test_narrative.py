@@ -31,6 +31,9 @@ from storywire.write.narrative import Part, narrative_order, part
         ("It was the deadliest flood in the region since 1998.", Part.BACKGROUND),
         ("The company has long denied any wrongdoing.", Part.BACKGROUND),
         ("A similar law was passed last year in Denmark.", Part.BACKGROUND),
+        ("For several weeks, protesters have blocked the main highways.", Part.BACKGROUND),
+        ("Food prices have doubled over the past few months.", Part.BACKGROUND),
+        ("Talks between the two sides stalled in recent weeks.", Part.BACKGROUND),
         # Events, though they share a word or a mark with the parts above:
         ("A blast ripped through the market on Monday morning.", Part.EVENT),
         ("A lorry slammed into the barrier on the motorway.", Part.EVENT),
@@ -41,6 +44,7 @@ from storywire.write.narrative import Part, narrative_order, part
         ('The ministry said the film "Civil War" was banned.', Part.EVENT),
         ("“Spider-Man: Brand New Day” hits theaters July 31.", Part.EVENT),  # a title
         ("After its debut last month, Android 17 is rolling out to phones.", Part.EVENT),
+        ("The vote in parliament lasted for hours on Friday.", Part.EVENT),
     ],
 )
 def test_a_sentences_part_is_read_from_its_words(sentence: str, expected: Part) -> None:

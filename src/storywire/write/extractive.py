@@ -83,12 +83,16 @@ _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re
 # A one-word label before the sentence proper: "Spoiler: ", "Update: ", "Exclusive: ".
 _LABEL = re.compile(r"^[A-Z][a-z]+:\s+")
 # A bare definite noun as the subject, pointing back at what an earlier sentence named: "The
-# company said…", "The actress recently gave birth…". With a name or a modifier ("The Miami
-# Herald reports", "The parents of a 2-year-old…", "The index, which…") it stands alone.
+# company said…", "The actress recently gave birth…", and the event itself: "The move comes
+# after weeks of protests", "The news came as…", "The film marks…" (gn24's Bolivia and Poland
+# stories of 20 June, where no sentence about the move came before it). With a name or a
+# modifier ("The Miami Herald reports", "The parents of a 2-year-old…", "The index, which…")
+# it stands alone.
 _BARE_DEFINITE = re.compile(
     r"^The [a-z]+ (?:said|says|told|tells|added|adds|also|recently|later|then|now|has|have|"
     r"had|is|are|was|were|will|would|could|can|did|does|announced|confirmed|declined|denied|"
-    r"noted|reported|explained|wrote|stated|argued|insisted|claimed)\b"
+    r"noted|reported|explained|wrote|stated|argued|insisted|claimed|comes|came|follows|"
+    r"followed|marks|marked)\b"
 )
 # Starts only at the first blank of a run (a run of spaces was quadratic).
 _TITLE_TAIL = re.compile(r"(?<!\s)\s++[|–—-]\s++([^|–—-]{2,40})$")

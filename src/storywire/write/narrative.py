@@ -8,9 +8,9 @@ A sentence's part is read from its words, cheaply and in the languages the write
   with its speaker: 'was "reckless", Starmer said') or reports a response ("condemned",
   "welcomed", "praised", "vowed", "called for"...);
 - **background** names an earlier year than the story's latest report ("the 1987 earthquake",
-  "since 2019") or says it is history ("last year", "for decades", "has long", "previously";
-  not "last month", which is often the news itself: "after its debut last month, Android 17 is
-  rolling out");
+  "since 2019") or says it is history ("last year", "for decades", "for several weeks", "over
+  the past months", "has long", "previously"; not "last month", which is often the news itself:
+  "after its debut last month, Android 17 is rolling out");
 - everything else is the **event**: what happened, where, when, to whom, and what followed.
 """
 
@@ -43,7 +43,9 @@ _SPEECH = re.compile(
 )
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _HISTORY = re.compile(
-    r"\b(?:last (?:year|season|decade)|in recent years|for (?:years|decades|centuries)|"
+    r"\b(?:last (?:year|season|decade)|in recent (?:years|months|weeks)|"
+    r"for (?:(?:several|many|some) )?(?:weeks|months|years|decades|centuries)|"
+    r"over the (?:past|last) (?:(?:few|several) )?(?:weeks|months|years)|"
     r"(?:has|have|had) long|previously|historically|in the past|earlier this year|"
     r"l'an dernier|l'année dernière|el año pasado|letztes jahr|im vergangenen jahr)\b",
     re.IGNORECASE,
