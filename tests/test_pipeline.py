@@ -197,21 +197,21 @@ _UNSTORABLE_FEED = json.dumps(
             {
                 "id": "1",
                 "url": "http://127.0.0.1:9/escaped",
-                "title": "Harbour\u0000 bridge \ud800 reopens",
-                "content_text": "The harbour bridge reopened \udfff after repairs.\u0000",
+                "title": "Harbour\u0000 bridge \ud800 re\u200bopens",
+                "content_text": "The harbour\u2060 bridge reopened \udfff after repairs.\u0000",
             },
             {"id": "2", "url": "/unstorable-page", "title": "Ferry timetable changes"},
         ],
     }
 ).encode("ascii")
 _UNSTORABLE_RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Raw</title>
-<item><title>Tram\x00 line &#0;vote &#xD800;passes</title><link>http://127.0.0.1:9/raw</link>
+<item><title>Tram\x00 line &#0;vote &#xD800;pas&#xAD;ses</title><link>http://127.0.0.1:9/raw</link>
 <description>The council passed\x00 the tram line.</description></item></channel></rss>"""
 _UNSTORABLE_PAGE = (
     "<html><head><title>Ferry\x00 timetable &#xD800;changes</title></head><body><article>"
-    "<h1>Ferry\x00 timetable changes</h1>"
+    "<h1>Ferry\x00 time\u200btable changes</h1>"
     + "".join(
-        f"<p>From Monday\x00 the ferry makes &#0;{n} more crossings on weekday number {n}.</p>"
+        f"<p>From Monday\x00 the \u200bferry makes &#0;{n} more crossings on weekday {n}.</p>"
         for n in range(8)
     )
     + "</article></body></html>"
@@ -264,7 +264,8 @@ def test_nul_and_lone_surrogates_in_feeds_and_pages_are_stored_cleaned_and_stall
     sessions: db.Sessions, bad_server: str
 ) -> None:
     """One such character in one item failed every round that read the feed: the insert (on
-    PostgreSQL for NUL, on both stores for a surrogate) raised before the feed was saved."""
+    PostgreSQL for NUL, on both stores for a surrogate) raised before the feed was saved.
+    Zero-width characters and soft hyphens, which show nothing, are dropped too."""
     _subscribe(sessions, [f"{bad_server}/unstorable.json", f"{bad_server}/unstorable.xml"])
     _Misbehaving.extra = {}
     report, stories = asyncio.run(_pipeline(sessions).run_round())
@@ -281,6 +282,7 @@ def test_nul_and_lone_surrogates_in_feeds_and_pages_are_stored_cleaned_and_stall
     for article in articles.values():
         text = article.title + article.text
         assert all(c != "\x00" and not 0xD800 <= ord(c) <= 0xDFFF for c in text)
+        assert not set(text) & {"\u200b", "\u200c", "\u2060", "\u00ad"}
 
 
 def test_an_unfetchable_page_keeps_the_feed_text(sessions: db.Sessions, bad_server: str) -> None:

@@ -24,6 +24,7 @@ from storywire.extract.metadata import FallbackMeta, fallback_metadata
 from storywire.extract.opinion import classify_kind
 from storywire.extract.urls import preferred_url
 from storywire.models import ArticleKind
+from storywire.sources.unicode import storable
 from storywire.timestamps import parse_timestamp
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def extract_article(html: str, url: str) -> ExtractedArticle:
         include_comments=False,
         include_tables=False,
     )
-    text = _clean_text(getattr(document, "text", None) or "", meta.title)
+    text = storable(_clean_text(getattr(document, "text", None) or "", meta.title))
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractError(f"{url}: no article text found ({len(text)} characters)")
     # trafilatura's metadata searches fill what the page's markup did not say, after the text
@@ -108,7 +109,7 @@ def extract_article(html: str, url: str) -> ExtractedArticle:
             site_name=not meta.site_name,
             section=not meta.section,
         )
-    title = meta.title or fallback.title or ""
+    title = storable(meta.title or fallback.title or "")
     authors = meta.authors or _split_authors(fallback.author)
     section = meta.section or fallback.section
     language = identify_language(text, meta.language)
