@@ -748,3 +748,42 @@ def test_a_rewrite_embeds_only_the_new_reports_sentences_and_writes_the_same_sto
     assert first and 0 < len(embedded) - first <= len(new)
     assert set(embedded[first:]) <= new
     assert again == ExtractiveWriter(model).write(sources)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "outlet"),
+    [
+        ("DW looks at some of the effects of the conflict, and what could be next.", "DW"),
+        ("Gulf News’s Dana Voss looks at how the blockade is emptying shop shelves.", "Gulf News"),
+        ("GULF NEWS spoke to families on both sides of the closed border crossing.", "Gulf News"),
+        (
+            "Sport Daily correspondent Ines Rowe reports from the team hotel in Arlen.",
+            "Sport Daily",
+        ),
+        ("Tech Ledger tested five folding phones from Halden, Quill and others.", "Tech Ledger"),
+    ],
+)
+def test_an_outlet_presenting_its_own_coverage_is_not_news(sentence: str, outlet: str) -> None:
+    """gn24's Iran story of 20 June had "DW looks at the red lines, and where both sides could
+    agree." as a sentence. Another outlet's name there is a report about that outlet, and what
+    an outlet learned is news."""
+    assert usable(sentence) and not usable(sentence, outlet)
+    assert usable(sentence, "Other Post")
+    assert usable("Sport Daily has learned that Voss will leave Arlen in June.", "Sport Daily")
+
+
+def test_the_writer_leaves_out_an_outlets_words_about_its_own_coverage() -> None:
+    day = datetime(2026, 6, 20, 6, tzinfo=UTC)
+    article = partial(_report, day)
+    promoted = "Gulf News looks at the red lines, and where both sides could agree."
+    reports = [
+        article(1, "Gulf News", 0, "Kestria and Norland resume talks in Geneva",
+                "Kestria and Norland resumed peace talks in Geneva on Saturday after a week's "
+                f"pause. {promoted}"),
+        article(2, "Daily Ledger", 1, "Kestria-Norland talks resume in Geneva",
+                "Negotiators from Kestria and Norland met again in Geneva on Saturday. Both "
+                "sides said the red lines on the border were still far apart."),
+    ]  # fmt: skip
+    written = ExtractiveWriter(default_embedder()).write(reports, words=200)
+    assert written.story and all(item.text != promoted for item in written.story)
+    assert all(item.text != promoted for item in written.highlights)

@@ -19,7 +19,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -212,7 +212,9 @@ def clean_sentence(text: str) -> str:
     return _DATELINE.sub("", " ".join(without_marks(text).split()), count=1).strip()
 
 
-def usable(sentence: str) -> bool:
+def usable(sentence: str, outlet: str | None = None) -> bool:
+    """Whether a sentence can stand in a story: long enough, finished, not boilerplate, and
+    understood without its article (`outlet`: the article's, see `_presents_coverage`)."""
     words = sentence.split()
     opening = _LABEL.sub("", sentence, count=1)  # "Spoiler: He says…" opens with "He"
     return (
@@ -223,7 +225,34 @@ def usable(sentence: str) -> bool:
         and not _BYLINE.match(sentence)
         and _ENDED.search(sentence) is not None
         and not _unattributed(sentence)
+        and not (outlet and _presents_coverage(sentence, outlet))
     )
+
+
+# What an outlet says of its own coverage, after its name (and perhaps its reporter's):
+# "DW looks at the red lines…", "Al Jazeera’s Yasmeen Aboujabal looks at how…", "DW spoke to
+# Iranians…", "Al Jazeera explains…", "ZDNET tested our favorite tablets…" (gn24). What it
+# learned or reveals is news and stays: "Variety has learned that…", "Deadline can reveal…".
+_COVERAGE_VERBS = (
+    r"(?:has more|has the latest|looks|looked|takes|took|spoke|speaks|talks|talked|sat down|"
+    r"breaks down|broke down|explains|explores|examines|asks|asked|reports from|visits|visited|"
+    r"reacts|surveyed|tested|curated|lists|separates|rounds up|brings you|has followed|"
+    r"has been following|has covered|has been covering)\b"
+)
+_REPORTER = (
+    r"(?:['’]s(?: [A-Z][\w'’.-]*){1,3}|"
+    r" (?:correspondent|reporters?|analysts?|experts?|editors?)(?: [A-Z][\w'’.-]*){0,3})?"
+)
+
+
+@lru_cache(maxsize=4096)
+def _coverage_opening(outlet: str) -> re.Pattern[str]:
+    return re.compile(rf"^(?i:{re.escape(outlet)}){_REPORTER} {_COVERAGE_VERBS}")
+
+
+def _presents_coverage(sentence: str, outlet: str) -> bool:
+    """Whether the sentence is the outlet presenting its own coverage, not reporting news."""
+    return bool(_coverage_opening(outlet).match(sentence))
 
 
 def clean_headline(title: str, outlet: str | None = None) -> str:
@@ -320,7 +349,7 @@ class ExtractiveWriter:
             for position, raw in enumerate(split_sentences(article.text)):
                 text = clean_sentence(raw)
                 key = text.casefold()
-                if usable(text) and key not in seen:
+                if usable(text, article.outlet) and key not in seen:
                     seen.add(key)
                     kept.append((position, text))
             per_article.append(kept)

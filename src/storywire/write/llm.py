@@ -186,7 +186,7 @@ def source_sentences(
         kept: list[str] = []
         for raw in split_sentences(article.text):
             text = clean_sentence(raw)
-            if usable(text) and text.casefold() not in seen:
+            if usable(text, article.outlet) and text.casefold() not in seen:
                 seen.add(text.casefold())
                 kept.append(text)
         per_article.append(kept)
