@@ -116,11 +116,11 @@ _PREVIEW = re.compile(
     re.IGNORECASE,
 )
 # A live blog's title: "South Africa vs Czechia LIVE: World Cup 2026", "… live: …", "… live
-# updates", "… as it happened", "DIRECT. …" (gn24 and newsapi). It says that something is going
-# on, not what happened.
+# updates", "Israel war news updates: …", "… as it happened", "DIRECT. …" (gn24 and newsapi).
+# It says that something is going on, not what happened.
 _LIVE_BLOG = re.compile(
     r"\bLIVE\b|\bDIRECT\b|(?i:\blive(?:[- ]?(?:updates?|blog|coverage|ticker)\b|\s*:)"
-    r"|\bas it happened\b|\ben direct\b|\bin diretta\b|\bliveticker\b)"
+    r"|\b(?:news|latest) updates\b|\bas it happened\b|\ben direct\b|\bin diretta\b|\bliveticker\b)"
 )
 # A headline in its author's own voice: "I put the new Siri through a 10-round test", "I Found
 # 22 Early Prime Day Deals" (a review or a shopping column, not the report of an event).
