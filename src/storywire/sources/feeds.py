@@ -584,9 +584,11 @@ def _plain(value: str | None) -> str:
 
 def clean_description(value: str | None) -> str:
     """A feed item's title or description as plain text: markup removed (some outlets'
-    descriptions are nothing but an image tag), paragraphs kept apart, whitespace collapsed."""
+    descriptions are nothing but an image tag), paragraphs kept apart, whitespace collapsed,
+    nothing left that shows nothing or cannot be stored (`storable`; the stream replay's
+    items come here without passing a feed parser)."""
     paragraphs = re.split(r"\n\s*\n", value or "")
-    return "\n\n".join(filter(None, (_plain(p) for p in paragraphs)))
+    return storable("\n\n".join(filter(None, (_plain(p) for p in paragraphs))))
 
 
 class _TextCollector(HTMLParser):
@@ -619,6 +621,8 @@ class _TextCollector(HTMLParser):
 
 
 def _plain_text(markup: str) -> str:
+    """The text of `markup`, whitespace collapsed; what its entities bring back that shows
+    nothing or cannot be stored ("&#x200b;", a zero-width space) is dropped (`storable`)."""
     collector = _TextCollector()
     try:
         collector.feed(markup)
@@ -627,7 +631,7 @@ def _plain_text(markup: str) -> str:
         # CPython's html.parser (before 3.13) asserts on a malformed declaration such as
         # "<![CDA[" (found by fuzzing); read every "<!" as text instead.
         return _plain_text(markup.replace("<!", "&lt;!"))
-    return " ".join("".join(collector.parts).split())
+    return storable(" ".join("".join(collector.parts).split()))
 
 
 def _text_to_html(text: str) -> str:
