@@ -128,12 +128,16 @@ def test_headlines_report_rather_than_explain() -> None:
         "Huelga ferroviaria en Kestria: qué trenes circulan",
         "5 Kestrian rail strike details to know before you travel",
         "3 reasons Kestria's central bank held its rate",
+        "Dana Voss: Five things we learned from her Halden documentary",
     ]
     for explainer in explainers:
         assert _headline_quality(report, 0.5) > _headline_quality(explainer, 0.55), explainer
     assert _headline_quality(report, 0.5, freshness=1.0) > _headline_quality(report, 0.5, 0.25)
-    counted = "5 killed as a storm hits the Kestrian coast"
-    assert _headline_quality(counted, 0.5) == _headline_quality(report, 0.5), "a count, no list"
+    for counted in (
+        "5 killed as a storm hits the Kestrian coast",
+        "Storm: five fishermen missing off the Kestrian coast",
+    ):
+        assert _headline_quality(counted, 0.5) == _headline_quality(report, 0.5), counted
 
 
 def test_headlines_report_rather_than_speak_in_the_authors_voice() -> None:

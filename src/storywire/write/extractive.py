@@ -98,8 +98,9 @@ _BARE_DEFINITE = re.compile(
 _TITLE_TAIL = re.compile(r"(?<!\s)\s++[|–—-]\s++([^|–—-]{2,40})$")
 # "Quake: what the state of emergency means", "Strike: what you need to know", "Explained: ..."
 _EXPLAINER = re.compile(
-    r"(?:^\d+ (?:[\w-]+ ){0,3}(?:things|ways|reasons|features|tips|takeaways|questions|facts|"
-    r"details|moments|signs)\b)"  # a list: "5 Android 17 features to try ASAP"
+    r"(?:(?:^|:\s*)(?:\d+|two|three|four|five|six|seven|eight|nine|ten) (?:[\w-]+ ){0,3}"
+    r"(?:things|ways|reasons|features|tips|takeaways|questions|facts|details|moments|signs)\b)"
+    # a list: "5 Android 17 features to try ASAP", "David Beckham: Five things we learned…"
     r"|(?::\s*(?:what|why|how|who|when|where|qué|cómo|por qué|was|wie|warum)\b)"
     r"|\b(?:explained|explainer|what (?:we|you) (?:know|need to know)|everything we know"
     r"|lo que (?:sabemos|hay que saber)|was wir wissen)\b",
