@@ -276,6 +276,9 @@ def test_datelines_emoji_and_hashtag_marks_are_removed(raw: str, clean: str | No
     [
         "He added that the talks would continue next week in the capital.",
         "But the union said the offer was still far too low for its members.",
+        "Mais le syndicat a jugé l'offre bien trop basse pour ses membres.",
+        "Hij wilde meer dan tien jaar voorzitter van het Huis worden.",
+        "Tuttavia il sindacato ha giudicato l'offerta troppo bassa.",
         "By Imogen Castell",
         "Subscribe to our newsletter for the latest news from the region.",
         "Sign up for our daily briefing to get the news first thing every morning.",
@@ -325,6 +328,8 @@ def test_sentences_that_cannot_stand_alone_are_not_used(sentence: str) -> None:
         "The parents of a 2-year-old believe the boy was abducted on Friday evening.",
         "The index, which is created by a British policy adviser, uses 35 categories.",
         "The latest edition of the index has crowned Sweden the best country.",
+        "Il y a eu au moins 21 morts dans l'accident de car de Mestre mardi soir.",
+        "Het kabinet heeft dinsdag een nieuw pakket maatregelen gepresenteerd.",
         "The move to cap fuel prices comes after weeks of protests in La Paz.",
         # a voice inside a quotation is the speaker's; "I" in a name is no voice
         "‘We will rebuild every school,’ the minister said on Monday in Leeds.",

@@ -37,13 +37,20 @@ _DATELINE = re.compile(
 _BYLINE = re.compile(r"^(?:By|Por|Von)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*$")
 # Openings that need a context the sentence won't have: a pronoun or a connective pointing back
 # ("He added…", "But…"), or the author's own voice ("I haven't tried…", "You're getting…", "Our
-# reporter…"), in which a report does not speak (a quote opens with its quotation mark).
+# reporter…"), in which a report does not speak (a quote opens with its quotation mark). In
+# Spanish, German, French, Dutch and Italian too, since a story is written in its coverage's
+# main language: 1,619 of newsapi's Dutch sentences that were usable open with "Maar", "Hij",
+# "Ze" or "Zij". French "il" is left out, being "there" and "it" in "Il y a…" and "Il faut…",
+# and so are words that are also articles or "this" before a noun ("het", "die", "dit").
 _NEEDS_CONTEXT = re.compile(
     r"^(?:i|you|your|we|our|my|"
     r"he|she|it|they|this|that|these|those|his|her|its|their|but|and|so|also|however|"
     r"meanwhile|still|yet|instead|then|there|here|such|both|another|other|the latter|"
     r"similarly|likewise|additionally|moreover|furthermore|nevertheless|nonetheless|"
-    r"the former|él|ella|ellos|esto|pero|además|er|sie|es|dies|aber|auch|doch)\b",
+    r"the former|él|ella|ellos|esto|pero|además|er|sie|es|dies|aber|auch|doch|"
+    r"elle|elles|ils|cela|ceci|mais|cependant|toutefois|pourtant|"
+    r"hij|zij|ze|maar|echter|bovendien|"
+    r"lui|lei|loro|ma|però|tuttavia|inoltre)\b",
     re.IGNORECASE,
 )
 # A page's own calls to subscribe are phrases or imperatives ("View all New York Times
