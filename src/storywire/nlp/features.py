@@ -8,6 +8,7 @@ tolls) and it works the same in English, Spanish and German.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -85,13 +86,17 @@ def segmented(title: str) -> bool:
     return _SEGMENT_MARK.search(title) is not None
 
 
-def _segment_spans(title: str) -> list[tuple[int, int, str]]:
-    """The headline's segments: where each starts and ends in it, and its text, stripped."""
-    spans, start = [], 0
-    for mark in [*_SEGMENT_MARK.finditer(title), None]:
+def _segment_spans(title: str, limit: int | None = None) -> list[tuple[int, int, str]]:
+    """The headline's segments: where each starts and ends in it, and its text, stripped; at
+    most `limit` + 1 of them, so that a caller that gives up past `limit` reads no further."""
+    spans: list[tuple[int, int, str]] = []
+    start = 0
+    for mark in itertools.chain(_SEGMENT_MARK.finditer(title), [None]):
         end = len(title) if mark is None else mark.start()
         if text := title[start:end].strip():
             spans.append((start, end, text))
+            if limit is not None and len(spans) > limit:
+                break
         start = end if mark is None else mark.end()
     return spans
 
@@ -143,7 +148,7 @@ def without_rubrics(title: str, core: str) -> str:
     own punctuation between them: "Sisma: almeno 100 morti - Notizie" gives "Sisma: almeno 100
     morti", where the core reads "Sisma almeno 100 morti". The title as it is when no run of
     its segments makes the core (a rubric stood between two kept segments)."""
-    spans = _segment_spans(title)
+    spans = _segment_spans(title, MAX_SEGMENTS)
     if len(spans) > MAX_SEGMENTS:
         return title
     for first in range(len(spans)):
