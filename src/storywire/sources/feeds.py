@@ -576,19 +576,22 @@ def _text_of(raw: dict[str, Any], key: str) -> str:
 
 
 def _plain(value: str | None) -> str:
-    """Plain text from a field the spec says is plain but publishers fill with HTML anyway."""
+    """Plain text from a field the spec says is plain but publishers fill with HTML anyway,
+    storable either way (`storable`: the stream replay's items come here without passing a
+    feed parser)."""
     if not value:
         return ""
-    return _plain_text(value) if _LOOKS_LIKE_HTML.search(value) else " ".join(value.split())
+    if _LOOKS_LIKE_HTML.search(value):
+        return _plain_text(value)
+    return storable(" ".join(value.split()))
 
 
 def clean_description(value: str | None) -> str:
     """A feed item's title or description as plain text: markup removed (some outlets'
     descriptions are nothing but an image tag), paragraphs kept apart, whitespace collapsed,
-    nothing left that shows nothing or cannot be stored (`storable`; the stream replay's
-    items come here without passing a feed parser)."""
+    nothing left that shows nothing or cannot be stored (`_plain`)."""
     paragraphs = re.split(r"\n\s*\n", value or "")
-    return storable("\n\n".join(filter(None, (_plain(p) for p in paragraphs))))
+    return "\n\n".join(filter(None, (_plain(p) for p in paragraphs)))
 
 
 class _TextCollector(HTMLParser):
