@@ -726,11 +726,10 @@ def test_a_story_the_main_model_cannot_read_finds_its_saga_by_its_multilingual_c
     finds only an Italian decoy story that is nearer by the main model's vector; its
     multilingual centroid finds the crash."""
     clusterer, story, side = _saga(candidates=2)
-    decoy = clusterer.stories[side].centroid
-    noted = clusterer.assign(
+    decoy = clusterer.assign(
         ArticleFeatures(
             id=9,
-            vector=decoy,
+            vector=clusterer.stories[side].centroid,
             terms=Counter("sciopero treni".split()),
             entities=Counter(["Trenitalia"]),
             published=T0 + timedelta(hours=23),
@@ -739,7 +738,7 @@ def test_a_story_the_main_model_cannot_read_finds_its_saga_by_its_multilingual_c
         )
     )
     assert story not in clusterer._index.search(clusterer.stories[side].centroid, 2)
-    assert noted.story_id not in (story, side)
+    assert decoy.story_id not in (story, side)
     assert clusterer.thread_links({side}) == [(side, story)]
 
 
