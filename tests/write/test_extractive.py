@@ -153,6 +153,27 @@ def test_headlines_report_rather_than_speak_in_the_authors_voice() -> None:
     assert _headline_quality(quoted, 0.5) == _headline_quality(report, 0.5), "a quote's voice"
 
 
+def test_headlines_report_rather_than_present_a_feature() -> None:
+    """Each of these headed a story of the tune week of bench/headlines.py while other outlets'
+    reports of the event stood beside it (names changed)."""
+    report = "Kestrian court convicts former exchange boss of fraud"
+    for feature in (
+        "Exclusive: Kestrian exchange was poised to get a new auditor",
+        "‘We were close friends’: former ally of exchange boss returns in fraud trial",
+        "'Lots of things can still go wrong' with the Kestria deal",
+        "The story behind the Kestrian exchange scandal",
+        "An early look at possible successors to the exchange boss",
+        "Kestria war updates: missile strike kills 51 at café",
+    ):
+        assert _headline_quality(report, 0.5) > _headline_quality(feature, 0.55), feature
+    for plain in (
+        "Kestrian exchange boss says 'I did nothing wrong' as trial opens",
+        "Phone makers push security updates to older models",
+        "Looking at the evidence, jury convicts exchange boss",
+    ):
+        assert _headline_quality(plain, 0.5) == _headline_quality(report, 0.5), plain
+
+
 def test_headlines_report_rather_than_preview_or_run_live() -> None:
     """A preview and a live blog's title say that something is coming or going on, not what
     happened (gn24: "South Africa vs Czechia LIVE: World Cup 2026" headlined a story)."""

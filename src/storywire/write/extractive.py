@@ -133,6 +133,19 @@ _LIVE_BLOG = re.compile(
 # A headline in its author's own voice: "I put the new Siri through a 10-round test", "I Found
 # 22 Early Prime Day Deals" (a review or a shopping column, not the report of an event).
 _FIRST_PERSON = re.compile(r"^(?:I|I['’](?:m|ve|d|ll)|My|We|We['’](?:re|ve)|Our)\b")
+# A feature or a side piece beside the news, by the form of its title: one outlet's exclusive
+# angle, a quotation the title hangs on ("‘We were close friends’: former ally of Sam
+# Bankman-Fried returns in FTX trial"; an attributed quote, "'I will not resign,' X says", is a
+# report), a look behind or ahead ("The story behind the David Beckham and Rebecca Loos 'affair'
+# scandal", "An early look at possible successors to McCarthy") or a roundup of updates
+# ("Ukraine Russia war updates: Missile strike kills 51 at café"). Each headed a story of
+# newsapi's or gn24's tune week while other outlets' reports stood beside it (bench/headlines.py).
+_FEATURE = re.compile(
+    r"^(?:exclusive\b|the story behind\b|an? (?:early |first |closer )?look at\b)"
+    r"|^[‘'\"“«„][^’'\"”»]+[’'\"”»]\s*(?:[:—–-]|with\b)"
+    r"|\bupdates:",
+    re.IGNORECASE,
+)
 # A social-media hashtag's "#" before a word ("#Trump", "#WhiteHouse"); "#835" (a number) stays.
 _HASHTAG = re.compile(r"(?<![\w#])#(?=[^\W\d_])")
 # Emoji, flags and pictographs ("🔴 🇺🇦 🇷🇺 #Ukraine targeted…" in a feed written for social
@@ -385,9 +398,9 @@ class ExtractiveWriter:
         reports: Sequence[SourceArticle] = (),
     ) -> str:
         """The title closest to the centre of the latest coverage (`latest_coverage`, which
-        `reports` in other languages confirm), preferring sober reports to explainers, and in a
-        close call the fresher one (a story's latest development); not one with an out-of-date
-        figure while another title has none."""
+        `reports` in other languages confirm), preferring sober reports to explainers and
+        features, and in a close call the fresher one (a story's latest development); not one
+        with an out-of-date figure while another title has none."""
         titled = latest_coverage([a for a in articles if a.title.strip()], reports=reports)
         if current:
             titled = [a for a in titled if not out_of_date(a.title, current)] or titled
@@ -451,14 +464,15 @@ def latest_coverage(
 
 def _headline_quality(title: str, centrality: float, freshness: float = 1.0) -> float:
     """Centrality, a small lift for fresh titles (halved a day), and penalties for titles that
-    shout, run long, ask, announce an explainer, preview an event or run live, speak in the
-    author's voice or run to several sentences ("GTA VI pre-orders open June 25. Rockstar
-    revealed the cover art. No price yet.", a standfirst in the title's place) rather than
-    report the news."""
+    shout, run long, ask, announce an explainer, preview an event or run live, present a
+    feature or a side piece, speak in the author's voice or run to several sentences ("GTA VI
+    pre-orders open June 25. Rockstar revealed the cover art. No price yet.", a standfirst in
+    the title's place) rather than report the news."""
     shouting = sum(ch.isupper() for ch in title) > 0.5 * sum(ch.isalpha() for ch in title)
     penalty = 0.3 * ("!" in title) + 0.3 * shouting + 0.2 * (len(title) > 90) + 0.1 * ("?" in title)
     penalty += 0.3 * bool(_EXPLAINER.search(title)) + 0.3 * bool(_FIRST_PERSON.match(title))
     penalty += 0.3 * bool(_PREVIEW.search(title) or _LIVE_BLOG.search(title))
+    penalty += 0.3 * bool(_FEATURE.search(title))
     penalty += 0.3 * (len(split_sentences(title)) > 1)
     return centrality + 0.1 * freshness - penalty
 
