@@ -46,7 +46,7 @@ Neutrality: the share of sentences with `subjectivity(s) > 0.5`, pooled over all
 sentences a system selected (before the 100-word cut), next to the same share over all
 sentences (`split_sentences`) of all source documents. Repeated facts: the pairs of whole
 sentences in one summary of which one mostly contains the other's content words and numbers
-(`storywire.write.facts.repeated_pairs`: 60% of the smaller one's, which has 3 or more).
+(`storywire.write.facts.repeated_pairs`: 45% of the smaller one's, which has 3 or more).
 Grounding: a storywire story sentence is
 grounded when its text, whitespace-normalised, occurs verbatim in at least one document it
 cites. Speed: wall seconds (`time.perf_counter`) and CPU seconds (`time.process_time`) per story

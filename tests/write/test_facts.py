@@ -35,6 +35,26 @@ def test_a_fact_restated_in_other_forms_of_its_words_is_a_repeat() -> None:
     assert restates(banned, ban)  # 9 of 15: "ban", "announc", "youngster" and six others
 
 
+def test_a_fact_told_again_with_half_of_its_words_is_a_repeat() -> None:
+    """Half the smaller sentence's content inside the other is a repeat (4 of 8 here): the
+    share was chosen on the tune half of bench/repeats.py's labelled pairs, where 0.45 caught
+    12 of 35 repeats the old 0.6 let through while flagging 1 of 86 pairs of different facts
+    (gn24's Telegram story of 17 June told the ban "until June 22" twice)."""
+    blocked = content(
+        "Kestria's government has blocked the messaging app Relay until June 22, saying it was "
+        "used to cheat in the medical exam."
+    )
+    restricted = content("The restrictions include a nationwide ban on Relay until June 22.")
+    assert restates(blocked, restricted)
+    reaction = content(
+        "Relay's chief executive called the ban a mistake that would punish millions of users."
+    )
+    assert not restates(blocked, reaction)
+    snow = content("Snow closed the Arlen pass on Tuesday, stranding hundreds of drivers.")
+    mayor = content("Arlen's mayor said on Tuesday that schools would reopen next week.")
+    assert not restates(snow, mayor)  # 2 of 7: a place and a day
+
+
 def test_two_facts_about_the_same_people_are_not_a_repeat() -> None:
     """Sharing the story's names is not stating the same fact."""
     arrested = content("Police in Calveria arrested two men after the Teravale bank robbery.")
