@@ -89,6 +89,12 @@ _RELATIVE_DAY = re.compile(
 _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re.IGNORECASE)
 # A one-word label before the sentence proper: "Spoiler: ", "Update: ", "Exclusive: ".
 _LABEL = re.compile(r"^[A-Z][a-z]+:\s+")
+# What a sentence says in quotation marks (double quotes, guillemets, British single quotes),
+# and a quotation left open or closed in it; the first and second person outside them.
+_QUOTED = re.compile(r"[\"“„«][^\"“”„«»]*[\"”»]|‘[^‘’]*’(?!\w)")
+_OPEN_QUOTE = re.compile(r"[\"“„«‘]")
+_CLOSE_QUOTE = re.compile(r"[\"”»]|’(?!\w)")
+_PERSON = re.compile(r"\b(?:[Ww]e|us|[Oo]ur|me|[Mm]y|[Yy]ou|[Yy]our)\b|\bI['’](?:m|ve|d|ll)\b")
 # A bare definite noun as the subject, pointing back at what an earlier sentence named: "The
 # company said…", "The actress recently gave birth…", and the event itself: "The move comes
 # after weeks of protests", "The news came as…", "The film marks…" (gn24's Bolivia and Poland
@@ -246,6 +252,7 @@ def usable(sentence: str, outlet: str | None = None) -> bool:
         and not _BYLINE.match(sentence)
         and _ENDED.search(sentence) is not None
         and not _unattributed(sentence)
+        and not _in_authors_voice(sentence)
         and not (outlet and _presents_coverage(sentence, outlet))
     )
 
@@ -699,6 +706,27 @@ def _citations(index: int, sentences: list[_Sentence], similarity: Vectors) -> t
         if other.article not in cited and names <= set(entities(other.text)):
             cited.append(other.article)
     return tuple(cited)
+
+
+def _in_authors_voice(text: str) -> bool:
+    """A sentence that speaks as "I" or "we" or to "you" outside quotation marks is the
+    author's voice: a review, a column, service journalism or the outlet about itself ("Today
+    I'm talking with…", "Come join us as we report live…", "…the best laptop you can buy"),
+    not a report. "World War I" and "Charles I" are not "I"; a quotation that runs on from
+    the sentence before or into the next one is quoted too."""
+    told = _QUOTED.sub(" ", text)
+    opening = _OPEN_QUOTE.search(told)
+    if opening:
+        told = told[: opening.start()]
+    closings = list(_CLOSE_QUOTE.finditer(told))
+    if closings:
+        told = told[closings[-1].end() :]
+    if _PERSON.search(told):
+        return True
+    words = _WORDS.findall(told)
+    return any(
+        word == "I" and (n == 0 or not words[n - 1][0].isupper()) for n, word in enumerate(words)
+    )
 
 
 def _unattributed(text: str) -> bool:
