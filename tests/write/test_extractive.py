@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -157,28 +158,27 @@ def test_headlines_report_rather_than_present_a_feature() -> None:
     """Each of these headed a story of the tune week of bench/headlines.py while other outlets'
     reports of the event stood beside it (names changed)."""
     report = "Kestrian court convicts former exchange boss of fraud"
-    for feature in (
+    feature = (
         "Exclusive: Kestrian exchange was poised to get a new auditor",
         "‘We were close friends’: former ally of exchange boss returns in fraud trial",
         "'Lots of things can still go wrong' with the Kestria deal",
         "The story behind the Kestrian exchange scandal",
         "An early look at possible successors to the exchange boss",
         "Kestria war updates: missile strike kills 51 at café",
-    ):
-        assert _headline_quality(report, 0.5) > _headline_quality(feature, 0.55), feature
-    for plain in (
+    )
+    plain = (
         "Kestrian exchange boss says 'I did nothing wrong' as trial opens",
         "Phone makers push security updates to older models",
         "Looking at the evidence, jury convicts exchange boss",
-    ):
-        assert _headline_quality(plain, 0.5) == _headline_quality(report, 0.5), plain
+    )
+    _ranks_below(report, feature, plain)
 
 
 def test_headlines_report_rather_than_preview_or_run_live() -> None:
     """A preview and a live blog's title say that something is coming or going on, not what
     happened (gn24: "South Africa vs Czechia LIVE: World Cup 2026" headlined a story)."""
     report = "Sorrel hold Arlen to a goalless draw in their Cup opener"
-    for title in (
+    previews = (
         "Arlen vs Sorrel: Cup predictions and how to watch",
         "Arlen vs Sorrel preview: team news and line-ups",
         "Arlen vs Sorrel LIVE: Cup 2026",
@@ -187,13 +187,21 @@ def test_headlines_report_rather_than_preview_or_run_live() -> None:
         "Kestria war news updates: toll rises, misery across Sorrel",
         "Sorrel stun Arlen - as it happened",
         "DIRECT. Élection en Kestria : les résultats",
-    ):
-        assert _headline_quality(report, 0.5) > _headline_quality(title, 0.55), title
-    for title in (
+    )
+    plain = (
         "Where Kestria's voters live now",
         "Arlen fans to watch the final at home",
         "Halden news app updates its privacy settings",
-    ):
+    )
+    _ranks_below(report, previews, plain)
+
+
+def _ranks_below(report: str, penalised: Sequence[str], plain: Sequence[str]) -> None:
+    """Each `penalised` title loses to the `report` even when a little more central; each
+    `plain` one is judged as the report is."""
+    for title in penalised:
+        assert _headline_quality(report, 0.5) > _headline_quality(title, 0.55), title
+    for title in plain:
         assert _headline_quality(title, 0.5) == _headline_quality(report, 0.5), title
 
 
