@@ -33,6 +33,7 @@ from storywire.write.extractive import (
     article_headline,
     clean_headline,
     clean_sentence,
+    headline_centrality,
     latest_coverage,
     usable,
 )
@@ -230,6 +231,37 @@ def test_headline_follows_the_latest_development(
     assert min(s.published for s in latest_coverage(sources) if s.published) > EPOCH + timedelta(
         hours=24
     ), "the window holds day two only"
+
+
+def _unit(*parts: float) -> np.ndarray:
+    vector = np.zeros(8, dtype=np.float32)
+    vector[: len(parts)] = parts
+    return vector / np.linalg.norm(vector)
+
+
+def test_a_report_of_the_event_tells_a_day_of_reactions_better_than_any_of_them() -> None:
+    """Day one's three reports say the same; day two's latest coverage is three reactions,
+    each with an angle of its own (gn24's story of Trump booed at the NBA finals: "The
+    internet thinks Trump just cursed the Knicks", "Jimmy Kimmel reacts to…"). A report is
+    closer to the whole story and nearly as close to the reactions' centre."""
+    reports = [_unit(1, 0.05 * k) for k in range(3)]
+    # each reaction: 0.6 of the event, 0.8 of an angle its own (axes 3, 4 and 5)
+    reactions = [_unit(0.6, 0, 0, *(0.8 * (angle == k) for angle in range(3))) for k in range(3)]
+    titles = np.vstack([*reports, *reactions])
+    centrality = headline_centrality(titles, np.vstack(reactions))
+    assert int(np.argmax(centrality)) < 3
+    assert min(centrality[:3]) - max(centrality[3:]) > 0.1  # more than any freshness lift
+
+
+def test_a_development_two_outlets_report_tells_the_story_now() -> None:
+    """When the latest coverage is one development that two outlets report (newsapi's Scalise
+    withdrawal after his nomination), its titles tell the story, far as they are from day
+    one's."""
+    day_one = [_unit(1, 0.05 * k) for k in range(3)]
+    withdrawal = [_unit(0, 0, 1, 0.05 * k) for k in range(2)]
+    titles = np.vstack([*day_one, *withdrawal])
+    centrality = headline_centrality(titles, np.vstack(withdrawal))
+    assert min(centrality[3:]) > max(centrality[:3])
 
 
 def test_latest_coverage_needs_two_outlets_before_it_replaces_the_story() -> None:

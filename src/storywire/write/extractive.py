@@ -162,6 +162,9 @@ _PICTOGRAPHS = re.compile(
 _OPINION_PREFIX = re.compile(r"^\s*(opinion|editorial|column|comment)\s*[|:]\s*", re.IGNORECASE)
 MIN_WORDS, MAX_WORDS, HIGHLIGHT_WORDS = 6, 55, 30
 LATEST_COVERAGE = timedelta(hours=24)
+# How much of a headline's centrality is closeness to the latest coverage rather than to all of
+# it: chosen on the tune half of bench/headlines.py (see `ExtractiveWriter._headline`).
+LATEST_WEIGHT = 0.4
 # Bounds on what one rewrite reads, so that a story of hundreds of reports (a war, an election,
 # a blob) costs what a story of dozens does: at most MAX_TEXTS texts, its first reports (which
 # state the event) and its latest (the current state); and at most MAX_SENTENCES sentences,
@@ -404,18 +407,25 @@ class ExtractiveWriter:
         current: dict[str, str] | None = None,
         reports: Sequence[SourceArticle] = (),
     ) -> str:
-        """The title closest to the centre of the latest coverage (`latest_coverage`, which
-        `reports` in other languages confirm), preferring sober reports to explainers and
-        features, and in a close call the fresher one (a story's latest development); not one
-        with an out-of-date figure while another title has none."""
-        titled = latest_coverage([a for a in articles if a.title.strip()], reports=reports)
+        """The title closest to both the centre of the latest coverage (`latest_coverage`,
+        which `reports` in other languages confirm; weighed LATEST_WEIGHT) and the centre of
+        all of it, preferring sober reports to explainers and features, and in a close call
+        the fresher one (a story's latest development); not one with an out-of-date figure
+        while another title has none. Any title may win: on a story's second day the latest
+        coverage is often reactions to the event ("Jimmy Kimmel reacts to…"), and a report of
+        the event is close to both centres, while a development two outlets report ("Scalise
+        withdraws") is far from the first day's centre but the latest coverage is all of it."""
+        titled = [a for a in articles if a.title.strip()]
+        latest = latest_coverage(titled, reports=reports)
         if current:
             titled = [a for a in titled if not out_of_date(a.title, current)] or titled
         if not titled:
             return ""
         titles = [article_headline(a) for a in titled]
         vectors = self._embed(titles)
-        centre = vectors.mean(axis=0)
+        centrality = headline_centrality(
+            vectors, self._embed([article_headline(a) for a in latest])
+        )
         times = [a.published for a in titled]
         newest = max((t for t in times if t is not None), default=None)
 
@@ -428,11 +438,21 @@ class ExtractiveWriter:
         ranked = sorted(
             range(len(titles)),
             key=lambda i: (
-                -_headline_quality(titles[i], float(vectors[i] @ centre), freshness(i)),
+                -_headline_quality(titles[i], float(centrality[i]), freshness(i)),
                 titles[i],
             ),
         )
         return titles[ranked[0]]
+
+
+def headline_centrality(titles: Vectors, latest: Vectors) -> np.ndarray:
+    """How well each title tells the story: LATEST_WEIGHT times its cosine to the centre of the
+    `latest` coverage's titles, the rest its cosine to the centre of all the `titles`."""
+    whole = titles @ titles.mean(axis=0)
+    result: np.ndarray = (
+        LATEST_WEIGHT * (titles @ latest.mean(axis=0)) + (1 - LATEST_WEIGHT) * whole
+    )
+    return result
 
 
 def coverage_figures(
