@@ -360,6 +360,10 @@ def test_datelines_emoji_and_hashtag_marks_are_removed(raw: str, clean: str | No
         # the event named as "the move" before any sentence has told it (gn24, 20 June)
         "The move comes after weeks of anti-government protests across the country.",
         "The news came as negotiators gathered in Geneva for a second round of talks.",
+        # where and when "it" happened, before any sentence has told it (gn24, 20 June)
+        "The crash reportedly happened on an airstrip near the western coast on June 19.",
+        "The incident took place outside territorial waters south of the Isle of Arlen.",
+        "The incident occurred shortly after the plane became airborne on Monday.",
         # the author's own voice, outside quotation marks
         "I haven't tried them out yet, but did talk to Snap CEO Evan Spiegel.",
         "You're getting productivity tricks, bubbles, new AI models, upgraded security, and more.",

@@ -98,14 +98,16 @@ _PERSON = re.compile(r"\b(?:[Ww]e|us|[Oo]ur|me|[Mm]y|[Yy]ou|[Yy]our)\b|\bI['’]
 # A bare definite noun as the subject, pointing back at what an earlier sentence named: "The
 # company said…", "The actress recently gave birth…", and the event itself: "The move comes
 # after weeks of protests", "The news came as…", "The film marks…" (gn24's Bolivia and Poland
-# stories of 20 June, where no sentence about the move came before it). With a name or a
-# modifier ("The Miami Herald reports", "The parents of a 2-year-old…", "The index, which…")
-# it stands alone.
+# stories of 20 June, where no sentence about the move came before it), "The crash reportedly
+# happened on an airstrip…", "The incident took place…" (gn24's Ubisoft page of 20 June led
+# with it; all six such sentences on both streams point back). With a name or a modifier
+# ("The Miami Herald reports", "The parents of a 2-year-old…", "The index, which…") it stands
+# alone.
 _BARE_DEFINITE = re.compile(
     r"^The [a-z]+ (?:said|says|told|tells|added|adds|also|recently|later|then|now|has|have|"
     r"had|is|are|was|were|will|would|could|can|did|does|announced|confirmed|declined|denied|"
     r"noted|reported|explained|wrote|stated|argued|insisted|claimed|comes|came|follows|"
-    r"followed|marks|marked)\b"
+    r"followed|marks|marked|reportedly|happened|occurred|took place)\b"
 )
 # Starts only at the first blank of a run (a run of spaces was quadratic).
 _TITLE_TAIL = re.compile(r"(?<!\s)\s++[|–—-]\s++([^|–—-]{2,40})$")
