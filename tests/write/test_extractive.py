@@ -373,6 +373,8 @@ def test_datelines_emoji_and_hashtag_marks_are_removed(raw: str, clean: str | No
         # a connective pointing back at what came before
         "Similarly, I found Apple Intelligence so fruitless I never engage with it.",
         "Moreover, the council will vote on the harbour plan again in May.",
+        "Either way, the Arlen film topped the box office charts on Friday.",
+        "As a result, the council will vote on the harbour plan again in May.",
         # a credit line and a photo caption kept in a page's text
         "The Associated Press contributed to this report.",
         "In this Jan. 28, 2014, file photo, the quarterback speaks during a news conference.",

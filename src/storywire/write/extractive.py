@@ -47,6 +47,7 @@ _NEEDS_CONTEXT = re.compile(
     r"he|she|it|they|this|that|these|those|his|her|its|their|but|and|so|also|however|"
     r"meanwhile|still|yet|instead|then|there|here|such|both|another|other|the latter|"
     r"similarly|likewise|additionally|moreover|furthermore|nevertheless|nonetheless|"
+    r"either way|in any case|anyway|regardless|even so|that said|as a result|in turn|"
     r"the former|él|ella|ellos|esto|pero|además|er|sie|es|dies|aber|auch|doch|"
     r"elle|elles|ils|cela|ceci|mais|cependant|toutefois|pourtant|"
     r"hij|zij|ze|maar|echter|bovendien|"
