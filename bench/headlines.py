@@ -38,6 +38,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -113,7 +114,7 @@ def moments(raw: Sequence[dict[str, Any]], stream: str) -> list[Moment]:
     return found
 
 
-def gold_path(stream: str) -> Any:
+def gold_path(stream: str) -> Path:
     return LABELS / f"headlines-{stream}.tsv"
 
 
