@@ -32,6 +32,18 @@ def test_publisher_markings(
     assert classify_kind(url, title, section, types) == (ArticleKind.OPINION, reason)
 
 
+def test_a_standfirst_labelled_as_commentary_is_opinion() -> None:
+    """CNET's columns carry their label in the feed's description, not in the title."""
+    text = "Commentary: The fans bring bagpipes and party vibes to Arlen for the cup final."
+    title = "I live in Arlen, and the visiting fans are the best thing to hit my feed"
+    kind = classify_kind("https://e.example/culture/x", title, None, (), text)
+    assert kind == (ArticleKind.OPINION, "text:Commentary")
+    report = "Commentary on the final drew 40 million viewers, the broadcaster said on Monday."
+    assert classify_kind("https://e.example/a/x", "Final audience", None, (), report)[0] is (
+        ArticleKind.NEWS
+    )
+
+
 def test_news_paths_and_titles_are_not_mistaken_for_opinion() -> None:
     kind, _ = classify_kind("https://e.example/world/opinion-poll-shows-lead", "Poll", "World")
     assert kind is ArticleKind.NEWS

@@ -1,9 +1,10 @@
 """Is a page news or opinion? The publisher's own markings first, a text classifier last.
 
-Outlets mark commentary in four ways: a schema.org type (OpinionNewsArticle), the section
-(`article:section`), the URL path (/opinion/, /commentisfree/) and a headline prefix
-("Opinion | ", "Editorial:"). When none is present, the subjectivity classifier decides, with a
-high bar, because calling news "opinion" removes it from the story text.
+Outlets mark commentary in five ways: a schema.org type (OpinionNewsArticle), the section
+(`article:section`), the URL path (/opinion/, /commentisfree/), a headline prefix ("Opinion | ",
+"Editorial:") and the same label opening the text or standfirst ("Commentary: The Scottish fans
+bring bagpipes…", CNET's columns in feeds). When none is present, the subjectivity classifier
+decides, with a high bar, because calling news "opinion" removes it from the story text.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ _SECTIONS = frozenset(
     }
 )
 _TITLE_PREFIX = re.compile(
-    r"^\s*(opinion|editorial|column|comment|op-ed|analysis and opinion|letters?|"
+    r"^\s*(opinion|editorial|column|comment|commentary|op-ed|analysis and opinion|letters?|"
     r"meinung|kommentar|gastbeitrag|opinión|tribuna|opinião)\s*[|:–—-]\s*",
     re.IGNORECASE,
 )
@@ -88,6 +89,9 @@ def classify_kind(
     match = _TITLE_PREFIX.match(title)
     if match:
         return ArticleKind.OPINION, f"title:{match.group(1)}"
+    match = _TITLE_PREFIX.match(text)
+    if match:
+        return ArticleKind.OPINION, f"text:{match.group(1)}"
     if len(text.split()) >= MIN_CLASSIFIER_WORDS and language in (None, "en"):
         score = opinion_score(text)
         if score >= OPINION_THRESHOLD:
