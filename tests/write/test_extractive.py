@@ -861,12 +861,17 @@ def test_an_outlet_presenting_its_own_coverage_is_not_news(sentence: str, outlet
         "The Halden Slim 5 just might be the best laptop you can buy for $850.",
         "Apps, emails and tiny red badges had hijacked my attention for a year.",
         "Officials called the damage ‘huge’, and we will know more on Friday.",
+        "Enjoy up to 35% off these essential coffee tools before the sale ends.",
+        "Save 34% on the Halden Slim 5 laptop at the Arlen Electronics store.",
+        "Check out this week’s game picks and the odds for every match.",
     ],
 )
 def test_a_sentence_in_the_authors_voice_is_not_news(sentence: str) -> None:
     """First and second person outside quotation marks are a column's, a review's or a
     shopping guide's voice (gn24: 412 of 6,105 usable standfirst sentences, most of them
-    "you"), not a report's."""
+    "you"), not a report's; so is a call to the reader (78 distinct sentences of gn24's and
+    newsapi's fortnights that were usable open "Save", "Get", "Shop"…: shopping and service
+    copy, every one)."""
     assert not usable(sentence)
 
 
@@ -876,6 +881,7 @@ def test_a_sentence_in_the_authors_voice_is_not_news(sentence: str) -> None:
         '"We will not back down," the minister said on Tuesday in Arlen.',
         "Kestria’s finance minister said: “We will rebuild the bridge,” and left the site.",
         "Dana Voss told reporters ‘we will win the vote’ before the count began.",
+        "Save the Children said 40 schools in Teravale were damaged by the quake.",
         "The treaty ended the fighting a year after World War I had begun.",
         "King Charles I was executed outside the Banqueting House in 1649.",
         "The US and Kestria signed the trade deal in Arlen on Monday.",

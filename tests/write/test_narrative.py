@@ -135,3 +135,26 @@ def test_the_first_highlight_says_what_happened() -> None:
     similarity = np.eye(3, dtype=np.float32)
     picked = _highlights(sentences, similarity, np.array([0.9, 0.8, 0.85]), set(), 2026)
     assert [h.text for h in picked] == [texts[1], texts[0], texts[2]]
+
+
+def test_long_reports_still_give_the_event_a_highlight() -> None:
+    """newsapi's Hamas attack: every report of the event ran past 30 words, and the only
+    highlight was a reaction."""
+    day = datetime(2023, 10, 7, 9, tzinfo=UTC)
+    texts = [
+        "The ambassador compared the attacks to 9/11 and vowed that the country would keep "
+        "striking back.",
+        "Militants fired thousands of rockets and sent dozens of fighters into towns near the "
+        "border in an unprecedented surprise early morning attack during a major holiday, "
+        "officials said on Saturday.",
+        "The military announced a state of war alert on Saturday after militants fired a "
+        "deadly barrage of rockets and sent gunmen across the border in a major escalation of "
+        "the long running conflict.",
+    ]
+    sentences = [
+        _Sentence(text, n + 1, f"Outlet {n}", 0, day, Counter(), 0.0)
+        for n, text in enumerate(texts)
+    ]
+    similarity = np.eye(3, dtype=np.float32)
+    picked = _highlights(sentences, similarity, np.array([0.5, 0.9, 0.8]), set(), 2023)
+    assert [h.text for h in picked] == [texts[1], texts[2], texts[0]]

@@ -96,6 +96,15 @@ _QUOTED = re.compile(r"[\"“„«][^\"“”„«»]*[\"”»]|‘[^‘’]*’
 _OPEN_QUOTE = re.compile(r"[\"“„«‘]")
 _CLOSE_QUOTE = re.compile(r"[\"”»]|’(?!\w)")
 _PERSON = re.compile(r"\b(?:[Ww]e|us|[Oo]ur|me|[Mm]y|[Yy]ou|[Yy]our)\b|\bI['’](?:m|ve|d|ll)\b")
+# A sentence that opens by telling the reader what to do: shopping and service copy ("Save 34%
+# on…", "Shop the best…", "Enjoy up to 35% off…", "Check out this week’s odds…"). The next word
+# is lower case or a figure, and not "the" before a name, so "Save the Children said…" is a
+# name, not a call.
+_CALL_TO_READER = re.compile(
+    r"^(?:Enjoy|Shop|Save|Get|Grab|Snag|Score|Check out|Find out|Learn|Discover|See|Stay|Stream"
+    r"|Try|Keep|Click|Subscribe|Sign up|Don['’]t miss|Take advantage|Explore|Head to|Treat)"
+    r"\s+(?=[a-z0-9$£€])(?!the [A-Z])"
+)
 # A bare definite noun as the subject, pointing back at what an earlier sentence named: "The
 # company said…", "The actress recently gave birth…", and the event itself: "The move comes
 # after weeks of protests", "The news came as…", "The film marks…" (gn24's Bolivia and Poland
@@ -732,11 +741,14 @@ def _citations(index: int, sentences: list[_Sentence], similarity: Vectors) -> t
 
 
 def _in_authors_voice(text: str) -> bool:
-    """A sentence that speaks as "I" or "we" or to "you" outside quotation marks is the
-    author's voice: a review, a column, service journalism or the outlet about itself ("Today
-    I'm talking with…", "Come join us as we report live…", "…the best laptop you can buy"),
-    not a report. "World War I" and "Charles I" are not "I"; a quotation that runs on from
-    the sentence before or into the next one is quoted too."""
+    """A sentence that speaks as "I" or "we" or to "you" outside quotation marks, or opens by
+    telling the reader what to do, is the author's voice: a review, a column, service
+    journalism or the outlet about itself ("Today I'm talking with…", "Come join us as we
+    report live…", "…the best laptop you can buy", "Save 34% on…"), not a report. "World War
+    I" and "Charles I" are not "I"; a quotation that runs on from the sentence before or into
+    the next one is quoted too."""
+    if _CALL_TO_READER.match(text):
+        return True
     told = _QUOTED.sub(" ", text)
     opening = _OPEN_QUOTE.search(told)
     if opening:
@@ -768,15 +780,18 @@ def _highlights(
     stale: set[int],
     year: int,
 ) -> list[CitedText]:
-    """Three central facts, each from a short sentence, mutually different and none with an
-    out-of-date figure; the event's first, then reactions and background (`narrative.part`,
-    `year` the year of the latest report), each in the order of their scores, so the first
-    highlight says what happened."""
+    """Three central facts, mutually different and none with an out-of-date figure; the
+    event's first, then reactions and background (`narrative.part`, `year` the year of the
+    latest report), each in the order of their scores, so the first highlight says what
+    happened. Short sentences (HIGHLIGHT_WORDS) first; longer ones fill what they leave, since
+    a big event's first reports are all long sentences (newsapi's Hamas attack had a lone
+    reaction short enough, and no highlight said what happened)."""
     contents = _contents(sentences)
+    long = [len(s.text.split()) > HIGHLIGHT_WORDS for s in sentences]
     picked: list[int] = []
-    for i in sorted(range(len(sentences)), key=lambda i: (-scores[i], i)):
+    for i in sorted(range(len(sentences)), key=lambda i: (long[i], -scores[i], i)):
         text = sentences[i].text
-        if i in stale or len(text.split()) > HIGHLIGHT_WORDS or _PRONOUN_SOURCE.search(text):
+        if i in stale or _PRONOUN_SOURCE.search(text):
             continue  # a highlight stands alone: no "she said" without a she
         if any(similarity[i, j] >= 0.6 or restates(contents(i), contents(j)) for j in picked):
             continue
