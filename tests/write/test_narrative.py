@@ -158,3 +158,11 @@ def test_long_reports_still_give_the_event_a_highlight() -> None:
     similarity = np.eye(3, dtype=np.float32)
     picked = _highlights(sentences, similarity, np.array([0.5, 0.9, 0.8]), set(), 2023)
     assert [h.text for h in picked] == [texts[1], texts[2], texts[0]]
+    reaction = (
+        "The military declared a state of war alert on Saturday after militants fired a deadly "
+        'barrage of rockets across the border, and the defence minister said "we will answer '
+        'with force".'
+    )
+    sentences[2] = _Sentence(reaction, 3, "Outlet 2", 0, day, Counter(), 0.0)
+    picked = _highlights(sentences, similarity, np.array([0.5, 0.0, 0.9]), {1}, 2023)
+    assert [h.text for h in picked] == [reaction, texts[0]]  # each part in score order

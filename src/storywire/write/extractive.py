@@ -798,7 +798,7 @@ def _highlights(
         picked.append(i)
         if len(picked) == 3:
             break
-    picked.sort(key=lambda i: part(sentences[i].text, year))
+    picked.sort(key=lambda i: (part(sentences[i].text, year), -scores[i], i))
     return [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in picked]
 
 
