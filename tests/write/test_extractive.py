@@ -107,7 +107,17 @@ def test_highlights_are_three_distinct_short_facts(
     for event, (_, story) in written.items():
         texts = [h.text for h in story.highlights]
         assert len(texts) == 3 and len(set(texts)) == 3, event
-        assert all(len(t.split()) <= 30 for t in texts)
+        assert all(len(t.split()) <= 30 for t in texts[1:])  # the first: the latest news
+
+
+def test_the_first_highlight_tells_the_news_the_headline_tells(corpus: Corpus) -> None:
+    """Once a story has moved on, its first highlight is the latest coverage's news, as its
+    headline is: the rail strike settled, the toll risen to 23 (not the strike's first day)."""
+    writer = ExtractiveWriter(default_embedder())
+    for event, news in (("rail-strike-kestria", "6.2%"), ("quake-teravale", "23")):
+        story = writer.write(_sources(corpus, event))
+        assert news in story.headline, event
+        assert news in story.highlights[0].text, (event, story.highlights[0].text)
 
 
 def test_headline_is_neutral_and_names_no_outlet(

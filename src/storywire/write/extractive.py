@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
@@ -360,7 +360,8 @@ class ExtractiveWriter:
         chosen = _lead_first(chosen, sentences, scores, latest, part_of)
         chosen = narrative_order(chosen, part_of)
         story = [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in chosen]
-        highlights = _highlights(sentences, similarity, scores, stale, year)
+        moved_on = {a.id for a in latest} if len(latest) < len(representatives) else set()
+        highlights = _highlights(sentences, similarity, scores, stale, year, moved_on)
         return WrittenStory(
             headline=self._headline(representatives or list(articles), current, reports),
             highlights=highlights,
@@ -779,27 +780,38 @@ def _highlights(
     scores: np.ndarray,
     stale: set[int],
     year: int,
+    latest: Set[int] = frozenset(),
 ) -> list[CitedText]:
-    """Three central facts, mutually different and none with an out-of-date figure; the
-    event's first, then reactions and background (`narrative.part`, `year` the year of the
-    latest report), each in the order of their scores, so the first highlight says what
-    happened. Short sentences (HIGHLIGHT_WORDS) first; longer ones fill what they leave, since
-    a big event's first reports are all long sentences (newsapi's Hamas attack had a lone
-    reaction short enough, and no highlight said what happened)."""
+    """Three central facts, mutually different and none with an out-of-date figure, by part
+    (`narrative.part`, `year` the year of the latest report: the event, then reactions and
+    background), each part in the order of their scores. Short sentences (HIGHLIGHT_WORDS)
+    first; longer ones fill what they leave, since a big event's first reports are all long
+    sentences (newsapi's Hamas attack had a lone reaction short enough, and no highlight said
+    what happened). Where the story has moved on, `latest` holds its latest coverage (article
+    ids, `latest_coverage`), and the first highlight is the best-scoring event sentence of it,
+    the lead's news, so that it agrees with the headline: the demo's rail story, headlined
+    "settled", had the strike's first day in all three."""
     contents = _contents(sentences)
     long = [len(s.text.split()) > HIGHLIGHT_WORDS for s in sentences]
-    picked: list[int] = []
-    for i in sorted(range(len(sentences)), key=lambda i: (long[i], -scores[i], i)):
-        text = sentences[i].text
-        if i in stale or _PRONOUN_SOURCE.search(text):
-            continue  # a highlight stands alone: no "she said" without a she
+    ranked = sorted(range(len(sentences)), key=lambda i: (long[i], -scores[i], i))
+    # a highlight stands alone: no "she said" without a she
+    alone = [i for i in ranked if i not in stale and not _PRONOUN_SOURCE.search(sentences[i].text)]
+    news = sorted((i for i in alone if sentences[i].article in latest), key=lambda i: -scores[i])
+    first = [i for i in news if part(sentences[i].text, year) is Part.EVENT] or news
+    picked = first[:1]
+    for i in alone:
+        if i in picked:
+            continue
         if any(similarity[i, j] >= 0.6 or restates(contents(i), contents(j)) for j in picked):
             continue
         picked.append(i)
         if len(picked) == 3:
             break
-    picked.sort(key=lambda i: (part(sentences[i].text, year), -scores[i], i))
-    return [CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in picked]
+    lead, rest = (picked[:1], picked[1:]) if first else ([], picked)
+    rest.sort(key=lambda i: (part(sentences[i].text, year), -scores[i], i))
+    return [
+        CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in [*lead, *rest]
+    ]
 
 
 def _opinion(article: SourceArticle) -> OpinionItem:
