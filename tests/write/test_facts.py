@@ -9,6 +9,7 @@ from storywire.write.facts import (
     current_figures,
     each_fact_once,
     figures,
+    measures,
     out_of_date,
     repeated_pairs,
     restates,
@@ -199,3 +200,30 @@ def test_two_sentences_stating_one_figure_state_the_same_fact() -> None:
     magnitude = content("Teravale was counting its dead after a magnitude 6.4 earthquake.")
     assert restates(killing, magnitude)
     assert not restates(confirmed, content("Civil protection said 80 people were injured."))
+
+
+def test_a_measure_in_force_is_out_of_date_once_the_newest_report_lifts_it() -> None:
+    day = datetime(2026, 11, 3, 14, tzinfo=UTC)
+    dated = [
+        ("A tsunami warning is in force for the coasts of the islands.", day),
+        ("The office issued a tsunami warning at 14:29 and urged people inland.", day),
+        ("Authorities lifted the tsunami warning at 16:20.", day + timedelta(hours=2)),
+    ]
+    current = current_figures(dated)
+    assert current == {"warning": "lifted"}
+    assert out_of_date("A tsunami warning is in force for the coasts of the islands.", current)
+    assert not out_of_date("The office issued a tsunami warning at 14:29.", current)  # history
+    assert not out_of_date("Authorities lifted the tsunami warning at 16:20.", current)
+    reissued = [*dated, ("The warning remains in force tonight.", day + timedelta(hours=5))]
+    assert current_figures(reissued) == {"warning": "in force"}
+    assert measures("Rail workers began a 48-hour strike on Tuesday.") == (("strike", "issued"),)
+    assert measures("The strike ended in 1984.") == ()  # a year: background
+    assert measures("The warning was posted on the wall.") == ()  # nothing said of it
+
+
+def test_a_measure_issued_and_a_measure_lifted_are_two_facts() -> None:
+    issued = "The disaster management office issued a tsunami warning at 14:29 for the coast."
+    lifted = "The disaster management office cancelled the warning at 16:20 for the coast."
+    assert not restates(content(issued), content(lifted))
+    again = "The disaster management office issued the tsunami warning for the coast at 14:29."
+    assert restates(content(issued), content(again))

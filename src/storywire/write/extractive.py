@@ -49,6 +49,10 @@ _NEEDS_CONTEXT = re.compile(
     r"similarly|likewise|additionally|moreover|furthermore|nevertheless|nonetheless|"
     r"either way|in any case|anyway|regardless|even so|that said|as a result|in turn|"
     r"the former|él|ella|ellos|esto|pero|además|er|sie|es|dies|aber|auch|doch|"
+    # a time told from the sentence before: "Minutes earlier, …", "Two days later she was…"
+    r"(?:\w+ )?(?:seconds|minutes|moments|hours|days|weeks|months|years) (?:earlier|later)|"
+    r"an? (?:moment|minute|day|week|month|year|few \w+) (?:earlier|later)|"
+    r"(?:earlier|later|afterwards|soon afterwards|shortly afterwards)(?=,)|"
     r"elle|elles|ils|cela|ceci|mais|cependant|toutefois|pourtant|"
     r"hij|zij|ze|maar|echter|bovendien|"
     r"lui|lei|loro|ma|però|tuttavia|inoltre)\b",

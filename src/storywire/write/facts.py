@@ -9,6 +9,12 @@ A figure is a count of something coverage updates (the dead, the injured, the mi
 displaced, arrests): a number with one of their words near it. Once the coverage says 23 dead,
 a sentence that says nine dead, and nothing else about the dead, is out of date; and so is an
 outlet's later "at least nine" (`current_figures`).
+
+A measure (a warning or an alert, a strike, a curfew, a lockdown, a state of emergency) is
+issued, in force or lifted. Once the newest report of it says it was lifted, a sentence that
+says it is in force ("A tsunami warning is in force…") is out of date too; one that says it was
+issued is history and stays (`measures`). Two sentences that say different things of one
+measure ("issued a tsunami warning at 14:29", "cancelled the warning at 16:20") are two facts.
 """
 
 from __future__ import annotations
@@ -32,8 +38,9 @@ RESTATED_SHARE = 0.45
 MIN_CONTENT = 3
 
 
-# Marks a stated figure among the content: "=dead 9", "=6.4", "=4.25%".
-FIGURE = "="
+# Marks a stated figure among the content: "=dead 9", "=6.4", "=4.25%"; and what a sentence
+# says of a measure: "~warning lifted".
+FIGURE, STATE = "=", "~"
 
 
 def content(text: str) -> frozenset[str]:
@@ -45,7 +52,8 @@ def content(text: str) -> frozenset[str]:
     }
     stated |= {FIGURE + n[1:] for n in numbers if "." in n or n.endswith("%")}
     words = {_stem(without_possessive(word)) for word in terms(text)}
-    return frozenset(words) | numbers | stated
+    said = {f"{STATE}{kind} {state}" for kind, state in measures(text)}
+    return frozenset(words) | numbers | stated | said
 
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -61,9 +69,12 @@ def _stem(word: str) -> str:
 def restates(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether one of two sentences, given by their `content`, adds little to the other, or
     both state one figure ("killing at least nine people", "nine deaths had been confirmed")."""
+    states = {item for item in a | b if item.startswith(STATE)}
+    if len({item.rsplit(" ", 1)[0] for item in states}) < len(states):
+        return False  # one measure, two states: issued, then lifted
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    if any(item.startswith(FIGURE) for item in small & large):
-        return True
+    if any(item.startswith((FIGURE, STATE)) for item in small & large):
+        return True  # one figure, or one thing said of a measure, stated twice
     if len(small) < MIN_CONTENT:
         return False
     return len(small & large) >= RESTATED_SHARE * len(small)
@@ -173,9 +184,11 @@ def current_figures(dated: Iterable[tuple[str, datetime | None]]) -> dict[str, s
     is late, not a revision, while a toll revised down is in every report a day later. The
     missing are found as often as more are reported, so theirs is the newest figure (the
     largest of the newest). Undated sentences say nothing of which figure is current, so
-    coverage without dates has no current figures."""
+    coverage without dates has no current figures. A measure's kind -> IN_FORCE or LIFTED, as
+    its newest report says (`measures`)."""
+    reports = list(dated)
     given: dict[str, list[tuple[datetime, int, str]]] = {}
-    for text, when in dated:
+    for text, when in reports:
         if when is None:
             continue
         for kind, values in figures(text).items():
@@ -185,14 +198,69 @@ def current_figures(dated: Iterable[tuple[str, datetime | None]]) -> dict[str, s
         newest = max(when for when, _, _ in found)
         since = newest if kind in _FALLING else newest - REPORTING_LAG
         current[kind] = max((number, value) for when, number, value in found if when >= since)[1]
+    said: dict[str, list[tuple[datetime, str]]] = {}
+    for text, when in reports:
+        if when is not None:
+            for kind, state in measures(text):
+                said.setdefault(kind, []).append((when, state))
+    for kind, states in said.items():  # what the newest report of a measure says of it
+        newest = max(when for when, _ in states)
+        lifted = any(state == LIFTED for when, state in states if when == newest)
+        current[kind] = LIFTED if lifted else IN_FORCE
     return current
 
 
 def out_of_date(text: str, current: dict[str, str]) -> bool:
-    """Whether the sentence gives a figure, and not the current one, for something counted."""
+    """Whether the sentence gives a figure, and not the current one, for something counted, or
+    says a measure is in force that the coverage now says was lifted."""
     return any(
         kind in current and current[kind] not in values for kind, values in figures(text).items()
-    )
+    ) or any(current.get(kind) == LIFTED and state == IN_FORCE for kind, state in measures(text))
+
+
+# Measures coverage reports in force and then lifted: kind -> the words that name it.
+_MEASURES = {
+    "warning": ("warning", "warnings", "alert", "alerts", "watch", "warnung", "alerta", "aviso"),
+    "strike": ("strike", "strikes", "walkout", "streik", "huelga", "grève"),
+    "curfew": ("curfew", "ausgangssperre", "toque"),
+    "lockdown": ("lockdown", "lockdowns"),
+    "emergency": ("emergency", "notstand", "emergencia"),
+}
+# Said of a measure: in force now (present tense: "was issued" is history), lifted, or issued.
+_IN_FORCE = re.compile(
+    r"\b(?:is|are|remains?|stays?|was still|were still) (?:still )?(?:in (?:force|place|effect)"
+    r"|under ?way|active)\b|\b(?:continues|goes on|remains)\b|\bgilt\b|\bsigue vigente\b",
+    re.IGNORECASE,
+)
+_LIFTED = re.compile(
+    r"\b(?:lift(?:s|ed|ing)?|cancel(?:s|l?ed|l?ing)|call(?:s|ed)? off|end(?:s|ed)|over|"
+    r"rescind(?:s|ed)?|withdr(?:aw|aws|ew|awn)|scrapped|settled|expired|downgraded|"
+    r"aufgehoben|beendet|levantad[oa]s?|suspendid[oa]s?)\b",
+    re.IGNORECASE,
+)
+_ISSUED = re.compile(
+    r"\b(?:issu(?:es|ed)|declar(?:es|ed)|impos(?:es|ed)|beg(?:an|un|ins)|start(?:s|ed)|"
+    r"call(?:s|ed)|launch(?:es|ed)|(?:went|goes) into effect|came into force|ausgerufen|"
+    r"verhängt|declarad[oa]|impuest[oa]|decretad[oa])\b",
+    re.IGNORECASE,
+)
+IN_FORCE, LIFTED, ISSUED = "in force", "lifted", "issued"
+_SAID = ((LIFTED, _LIFTED), (IN_FORCE, _IN_FORCE), (ISSUED, _ISSUED))  # the first found
+
+
+@lru_cache(maxsize=8192)
+def measures(text: str) -> tuple[tuple[str, str], ...]:
+    """The measures the sentence names, each with what it says of it: (kind, IN_FORCE, LIFTED
+    or ISSUED). A measure named without any of them is left out, as is a sentence that names a
+    year (background)."""
+    if _YEAR.search(text):
+        return ()
+    words = {word.casefold() for word in _TOKEN.findall(text)}
+    named = [kind for kind, names in _MEASURES.items() if words.intersection(names)]
+    if not named:
+        return ()
+    state = next((name for name, said in _SAID if said.search(text)), None)
+    return tuple((kind, state) for kind in named) if state else ()
 
 
 def _tally(tokens: list[str], position: int) -> int | None:
