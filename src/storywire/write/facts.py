@@ -218,13 +218,17 @@ def out_of_date(text: str, current: dict[str, str]) -> bool:
     ) or any(current.get(kind) == LIFTED and state == IN_FORCE for kind, state in measures(text))
 
 
-# Measures coverage reports in force and then lifted: kind -> the words that name it.
+# Measures coverage reports in force and then lifted: kind -> its names. "Apple Watch", an
+# "emergency meeting" or "emergency services" name none.
 _MEASURES = {
-    "warning": ("warning", "warnings", "alert", "alerts", "watch", "warnung", "alerta", "aviso"),
-    "strike": ("strike", "strikes", "walkout", "streik", "huelga", "grève"),
-    "curfew": ("curfew", "ausgangssperre", "toque"),
-    "lockdown": ("lockdown", "lockdowns"),
-    "emergency": ("emergency", "notstand", "emergencia"),
+    kind: re.compile(rf"\b(?:{names})\b", re.IGNORECASE)
+    for kind, names in {
+        "warning": r"warnings?|alerts?|warnung|alerta|aviso|alerte",
+        "strike": r"strikes?|walkouts?|streiks?|huelgas?|grèves?",
+        "curfew": r"curfews?|ausgangssperre|toque de queda|couvre-feu",
+        "lockdown": r"lockdowns?|confinement",
+        "emergency": r"state of emergency|notstand|estado de emergencia|état d'urgence",
+    }.items()
 }
 # Said of a measure: in force now (present tense: "was issued" is history), lifted, or issued.
 _IN_FORCE = re.compile(
@@ -233,7 +237,7 @@ _IN_FORCE = re.compile(
     re.IGNORECASE,
 )
 _LIFTED = re.compile(
-    r"\b(?:lift(?:s|ed|ing)?|cancel(?:s|l?ed|l?ing)|call(?:s|ed)? off|end(?:s|ed)|over|"
+    r"\b(?:lift(?:s|ed|ing)?|cancel(?:s|l?ed|l?ing)|call(?:s|ed)? off|end(?:s|ed)|is over|"
     r"rescind(?:s|ed)?|withdr(?:aw|aws|ew|awn)|scrapped|settled|expired|downgraded|"
     r"aufgehoben|beendet|levantad[oa]s?|suspendid[oa]s?)\b",
     re.IGNORECASE,
@@ -255,8 +259,7 @@ def measures(text: str) -> tuple[tuple[str, str], ...]:
     year (background)."""
     if _YEAR.search(text):
         return ()
-    words = {word.casefold() for word in _TOKEN.findall(text)}
-    named = [kind for kind, names in _MEASURES.items() if words.intersection(names)]
+    named = [kind for kind, names in _MEASURES.items() if names.search(text)]
     if not named:
         return ()
     state = next((name for name, said in _SAID if said.search(text)), None)
