@@ -121,26 +121,30 @@ def test_the_lead_states_the_event_not_a_quote_about_it() -> None:
     assert _lead_first([0, 1, 2], sentences, scores, articles, quotes_only) == [1, 0, 2]
 
 
+def _highlighted(texts: list[str], scores: list[float], stale: set[int], year: int) -> list[str]:
+    """The highlights of sentences from one article each, none alike, scored as given."""
+    day = datetime(year, 6, 18, 9, tzinfo=UTC)
+    sentences = [
+        _Sentence(text, n + 1, f"Outlet {n}", 0, day, Counter(), 0.0)
+        for n, text in enumerate(texts)
+    ]
+    similarity = np.eye(len(texts), dtype=np.float32)
+    return [h.text for h in _highlights(sentences, similarity, np.array(scores), stale, year)]
+
+
 def test_the_first_highlight_says_what_happened() -> None:
-    day = datetime(2026, 6, 18, 9, tzinfo=UTC)
     texts = [
         '"This is not the Simon you remember from recess," the streamer describes.',
         "Netflix is adapting a reality competition series based on a playground game.",
         "The game show had long been a staple of children's television in the 1990s.",
     ]
-    sentences = [
-        _Sentence(text, n + 1, f"Outlet {n}", 0, day, Counter(), 0.0)
-        for n, text in enumerate(texts)
-    ]
-    similarity = np.eye(3, dtype=np.float32)
-    picked = _highlights(sentences, similarity, np.array([0.9, 0.8, 0.85]), set(), 2026)
-    assert [h.text for h in picked] == [texts[1], texts[0], texts[2]]
+    picked = _highlighted(texts, [0.9, 0.8, 0.85], set(), 2026)
+    assert picked == [texts[1], texts[0], texts[2]]
 
 
 def test_long_reports_still_give_the_event_a_highlight() -> None:
     """newsapi's Hamas attack: every report of the event ran past 30 words, and the only
     highlight was a reaction."""
-    day = datetime(2023, 10, 7, 9, tzinfo=UTC)
     texts = [
         "The ambassador compared the attacks to 9/11 and vowed that the country would keep "
         "striking back.",
@@ -151,18 +155,11 @@ def test_long_reports_still_give_the_event_a_highlight() -> None:
         "deadly barrage of rockets and sent gunmen across the border in a major escalation of "
         "the long running conflict.",
     ]
-    sentences = [
-        _Sentence(text, n + 1, f"Outlet {n}", 0, day, Counter(), 0.0)
-        for n, text in enumerate(texts)
-    ]
-    similarity = np.eye(3, dtype=np.float32)
-    picked = _highlights(sentences, similarity, np.array([0.5, 0.9, 0.8]), set(), 2023)
-    assert [h.text for h in picked] == [texts[1], texts[2], texts[0]]
+    assert _highlighted(texts, [0.5, 0.9, 0.8], set(), 2023) == [texts[1], texts[2], texts[0]]
     reaction = (
         "The military declared a state of war alert on Saturday after militants fired a deadly "
         'barrage of rockets across the border, and the defence minister said "we will answer '
         'with force".'
     )
-    sentences[2] = _Sentence(reaction, 3, "Outlet 2", 0, day, Counter(), 0.0)
-    picked = _highlights(sentences, similarity, np.array([0.5, 0.0, 0.9]), {1}, 2023)
-    assert [h.text for h in picked] == [reaction, texts[0]]  # each part in score order
+    picked = _highlighted([texts[0], texts[1], reaction], [0.5, 0.0, 0.9], {1}, 2023)
+    assert picked == [reaction, texts[0]]  # each part in score order
