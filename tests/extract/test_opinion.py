@@ -38,6 +38,9 @@ def test_a_standfirst_labelled_as_commentary_is_opinion() -> None:
     title = "I live in Arlen, and the visiting fans are the best thing to hit my feed"
     kind = classify_kind("https://e.example/culture/x", title, None, (), text)
     assert kind == (ArticleKind.OPINION, "text:Commentary")
+    review = "Review: The sequel tackles our screen-obsessed world with depth and humour."
+    kind = classify_kind("https://e.example/culture/y", "Toys and screens", None, (), review)
+    assert kind == (ArticleKind.OPINION, "text:Review")
     report = "Commentary on the final drew 40 million viewers, the broadcaster said on Monday."
     assert classify_kind("https://e.example/a/x", "Final audience", None, (), report)[0] is (
         ArticleKind.NEWS

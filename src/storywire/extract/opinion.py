@@ -2,9 +2,10 @@
 
 Outlets mark commentary in five ways: a schema.org type (OpinionNewsArticle), the section
 (`article:section`), the URL path (/opinion/, /commentisfree/), a headline prefix ("Opinion | ",
-"Editorial:") and the same label opening the text or standfirst ("Commentary: The Scottish fans
-bring bagpipes…", CNET's columns in feeds). When none is present, the subjectivity classifier
-decides, with a high bar, because calling news "opinion" removes it from the story text.
+"Editorial:", "Review:": a critic's view of a film or a product is not a report of it) and the
+same label opening the text or standfirst ("Commentary: The Scottish fans bring bagpipes…",
+CNET's columns and reviews in feeds). When none is present, the subjectivity classifier decides,
+with a high bar, because calling news "opinion" removes it from the story text.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ _SECTIONS = frozenset(
     }
 )
 _TITLE_PREFIX = re.compile(
-    r"^\s*(opinion|editorial|column|comment|commentary|op-ed|analysis and opinion|letters?|"
+    r"^\s*(opinion|editorial|column|comment|commentary|review|op-ed|analysis and opinion|letters?|"
     r"meinung|kommentar|gastbeitrag|opinión|tribuna|opinião)\s*[|:–—-]\s*",
     re.IGNORECASE,
 )
