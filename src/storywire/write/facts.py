@@ -44,8 +44,9 @@ FIGURE, STATE = "=", "~"
 
 
 def content(text: str) -> frozenset[str]:
-    """A sentence's content words (lower-cased, stopwords dropped), telling numbers, and the
-    figures it states: its counts (`figures`) and its decimals and percentages."""
+    """A sentence's content words (lower-cased, stopwords dropped), telling numbers, the
+    figures it states (its counts, `figures`, and its decimals and percentages) and what it
+    says of a measure (`measures`)."""
     numbers = {name for name in entities(text) if name.startswith(NUMBER)}
     stated = {
         f"{FIGURE}{kind} {value}" for kind, values in figures(text).items() for value in values
@@ -68,7 +69,8 @@ def _stem(word: str) -> str:
 
 def restates(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether one of two sentences, given by their `content`, adds little to the other, or
-    both state one figure ("killing at least nine people", "nine deaths had been confirmed")."""
+    both state one figure ("killing at least nine people", "nine deaths had been confirmed")
+    or say one thing of a measure; never when they say different things of one measure."""
     states = {item for item in a | b if item.startswith(STATE)}
     if len({item.rsplit(" ", 1)[0] for item in states}) < len(states):
         return False  # one measure, two states: issued, then lifted
