@@ -163,3 +163,21 @@ def test_long_reports_still_give_the_event_a_highlight() -> None:
     )
     picked = _highlighted([texts[0], texts[1], reaction], [0.5, 0.0, 0.9], {1}, 2023)
     assert picked == [reaction, texts[0]]  # each part in score order
+
+
+def test_a_day_of_reactions_does_not_lead_the_highlights() -> None:
+    """The first highlight is the latest coverage's event sentence, and only an event's."""
+    day = datetime(2026, 6, 18, 9, tzinfo=UTC)
+    texts = [
+        "Trump was booed by the crowd at the NBA finals game in New York on Thursday.",
+        "The late-night host condemned the booing and praised the crowd's restraint.",
+        "Knicks fans had booed visiting politicians at the arena for several years.",
+    ]
+    sentences = [
+        _Sentence(text, n + 1, f"Outlet {n}", 0, day, Counter(), 0.0)
+        for n, text in enumerate(texts)
+    ]
+    similarity = np.eye(3, dtype=np.float32)
+    latest = {2}  # the day after: the host's reaction only
+    picked = _highlights(sentences, similarity, np.array([0.5, 0.9, 0.7]), set(), 2026, latest)
+    assert [h.text for h in picked] == texts

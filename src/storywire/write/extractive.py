@@ -792,16 +792,17 @@ def _highlights(
     first; longer ones fill what they leave, since a big event's first reports are all long
     sentences (newsapi's Hamas attack had a lone reaction short enough, and no highlight said
     what happened). Where the story has moved on, `latest` holds its latest coverage (article
-    ids, `latest_coverage`), and the first highlight is the best-scoring event sentence of it,
-    the lead's news, so that it agrees with the headline: the demo's rail story, headlined
-    "settled", had the strike's first day in all three."""
+    ids, `latest_coverage`), and the first highlight is the best-scoring event sentence of it
+    (if it has one: a day of reactions does not lead), the lead's news, so that it agrees with
+    the headline: the demo's rail story, headlined "settled", had the strike's first day in all
+    three."""
     contents = _contents(sentences)
     long = [len(s.text.split()) > HIGHLIGHT_WORDS for s in sentences]
     ranked = sorted(range(len(sentences)), key=lambda i: (long[i], -scores[i], i))
     # a highlight stands alone: no "she said" without a she
     alone = [i for i in ranked if i not in stale and not _PRONOUN_SOURCE.search(sentences[i].text)]
     news = sorted((i for i in alone if sentences[i].article in latest), key=lambda i: -scores[i])
-    first = [i for i in news if part(sentences[i].text, year) is Part.EVENT] or news
+    first = [i for i in news if part(sentences[i].text, year) is Part.EVENT]  # not a reaction
     picked = first[:1]
     for i in alone:
         if i in picked:
