@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from storywire.cli import app
 from storywire.demo.corpus import load_corpus
 from storywire.demo.server import Newsroom, SimClock
+from storywire.extract.opinion import classify_kind
 
 STORYWIRE = str(Path(sys.executable).with_name("storywire"))
 
@@ -86,8 +87,12 @@ def test_opinion_pages_are_marked_as_their_outlet_marks_them(newsroom: Newsroom)
                 assert '<meta property="article:section" content="Opinion">' in html
             case "path":
                 assert "/opinion/" in newsroom.article_url(article)
-            case "title":
-                assert article.title.split(" ")[0] in ("Opinion", "Editorial:")
+            case "title":  # "Opinion | …", "Editorial: …", "X review: …"
+                assert classify_kind(newsroom.article_url(article), article.title, None)[1] in (
+                    "title:Opinion",
+                    "title:Editorial",
+                    "title:review",
+                )
         if article.opinion_mark != "section":
             assert 'content="Opinion"' not in html
 
