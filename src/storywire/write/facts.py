@@ -188,23 +188,20 @@ def current_figures(dated: Iterable[tuple[str, datetime | None]]) -> dict[str, s
     largest of the newest). Undated sentences say nothing of which figure is current, so
     coverage without dates has no current figures. A measure's kind -> IN_FORCE or LIFTED, as
     its newest report says (`measures`)."""
-    reports = list(dated)
     given: dict[str, list[tuple[datetime, int, str]]] = {}
-    for text, when in reports:
+    said: dict[str, list[tuple[datetime, str]]] = {}
+    for text, when in dated:
         if when is None:
             continue
         for kind, values in figures(text).items():
             given.setdefault(kind, []).extend((when, int(value), value) for value in values)
+        for kind, state in measures(text):
+            said.setdefault(kind, []).append((when, state))
     current: dict[str, str] = {}
     for kind, found in given.items():
         newest = max(when for when, _, _ in found)
         since = newest if kind in _FALLING else newest - REPORTING_LAG
         current[kind] = max((number, value) for when, number, value in found if when >= since)[1]
-    said: dict[str, list[tuple[datetime, str]]] = {}
-    for text, when in reports:
-        if when is not None:
-            for kind, state in measures(text):
-                said.setdefault(kind, []).append((when, state))
     for kind, states in said.items():  # what the newest report of a measure says of it
         newest = max(when for when, _ in states)
         lifted = any(state == LIFTED for when, state in states if when == newest)
