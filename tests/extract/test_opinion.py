@@ -69,7 +69,11 @@ def test_news_paths_and_titles_are_not_mistaken_for_opinion() -> None:
     assert kind is ArticleKind.NEWS
     kind, _ = classify_kind("https://e.example/world/x", "Opinions split on new tram", None)
     assert kind is ArticleKind.NEWS
-    for title in ("Week 40 in review: two phones arrive", "Defence review ordered after crash"):
+    for title in (
+        "Week 40 in review: two phones arrive",
+        "Defence review ordered after crash",
+        "Opinion-poll shows lead for Voss in Arlen",
+    ):
         assert classify_kind("https://e.example/world/x", title, None)[0] is ArticleKind.NEWS
 
 

@@ -451,6 +451,12 @@ def test_headlines_lose_outlet_tails_and_labels() -> None:
     )
     assert clean_headline("Quake hits Teravale | news.example.com") == "Quake hits Teravale"
     assert clean_headline("Opinion | Build better schools") == "Build better schools"
+    assert (
+        clean_headline("Commentary: Arlen's fans are the cup's best")
+        == "Arlen's fans are the cup's best"
+    )
+    assert clean_headline("Kommentar – Die Bahn braucht Fahrer") == "Die Bahn braucht Fahrer"
+    assert clean_headline("Opinion-poll shows lead for Voss") == "Opinion-poll shows lead for Voss"
     subtitle = "Vellmar-Abkommen unterzeichnet – Kestria meldet Vorbehalte an"
     assert clean_headline(subtitle, herald) == subtitle
     assert clean_headline("#Trump celebrates 80th birthday with #UFC fight at #WhiteHouse") == (

@@ -55,9 +55,12 @@ _SECTIONS = frozenset(
         "idées",
     }
 )
-_TITLE_PREFIX = re.compile(
+# The label an outlet puts before a piece of opinion's headline or text ("Opinion | ", "Editorial:
+# ", "Meinung – "); the writer takes it off the titles it shows. A dash needs a space before it:
+# "Opinion-poll shows lead" is news.
+OPINION_LABEL = re.compile(
     r"^\s*(opinion|editorial|column|comment|commentary|review|op-ed|analysis and opinion|letters?|"
-    r"meinung|kommentar|gastbeitrag|opinión|tribuna|opinião)\s*[|:–—-]\s*",
+    r"meinung|kommentar|gastbeitrag|opinión|tribuna|opinião)\s*(?:[|:]|\s[–—-])\s*",
     re.IGNORECASE,
 )
 # A review, by the form of its title: "'Toy Story 5' Review: …", "Motorola Razr Ultra review: Too
@@ -92,10 +95,10 @@ def classify_kind(
     for segment in segments[:-1]:
         if segment in _SECTIONS:
             return ArticleKind.OPINION, f"url:/{segment}/"
-    match = _TITLE_PREFIX.match(title)
+    match = OPINION_LABEL.match(title)
     if match:
         return ArticleKind.OPINION, f"title:{match.group(1)}"
-    match = _TITLE_PREFIX.match(text)
+    match = OPINION_LABEL.match(text)
     if match:
         return ArticleKind.OPINION, f"text:{match.group(1)}"
     if _REVIEW_TITLE.search(title):

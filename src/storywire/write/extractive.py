@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
+from storywire.extract.opinion import OPINION_LABEL
 from storywire.models import CitedText, OpinionItem
 from storywire.nlp.embed import Embedder, Vectors
 from storywire.nlp.features import DocumentFrequencies, entities, terms, without_rubrics
@@ -175,7 +176,6 @@ _HASHTAG = re.compile(r"(?<![\w#])#(?=[^\W\d_])")
 _PICTOGRAPHS = re.compile(
     r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0E\uFE0F\u200D\u20E3]+\s*"
 )
-_OPINION_PREFIX = re.compile(r"^\s*(opinion|editorial|column|comment)\s*[|:]\s*", re.IGNORECASE)
 MIN_WORDS, MAX_WORDS, HIGHLIGHT_WORDS = 6, 55, 30
 LATEST_COVERAGE = timedelta(hours=24)
 # How much of a headline's centrality is closeness to the latest coverage rather than to all of
@@ -305,7 +305,7 @@ def _presents_coverage(sentence: str, outlet: str) -> bool:
 def clean_headline(title: str, outlet: str | None = None) -> str:
     """No opinion label, no outlet tail ("… - The Herald", "… | news.example.com"), no emoji and
     no hashtag marks ("#Trump" is "Trump"); a subtitle after a dash stays."""
-    title = _OPINION_PREFIX.sub("", without_marks(title).strip()).strip()
+    title = OPINION_LABEL.sub("", without_marks(title).strip()).strip()
     tail = _TITLE_TAIL.search(title)
     if tail:
         name = tail.group(1).strip().casefold()
