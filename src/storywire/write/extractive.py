@@ -802,8 +802,8 @@ def _highlights(
     # a highlight stands alone: no "she said" without a she
     alone = [i for i in ranked if i not in stale and not _PRONOUN_SOURCE.search(sentences[i].text)]
     news = sorted((i for i in alone if sentences[i].article in latest), key=lambda i: -scores[i])
-    first = [i for i in news if part(sentences[i].text, year) is Part.EVENT]  # not a reaction
-    picked = first[:1]
+    first = next((i for i in news if part(sentences[i].text, year) is Part.EVENT), None)
+    picked = [] if first is None else [first]  # not a reaction
     for i in alone:
         if i in picked:
             continue
@@ -812,7 +812,7 @@ def _highlights(
         picked.append(i)
         if len(picked) == 3:
             break
-    lead, rest = (picked[:1], picked[1:]) if first else ([], picked)
+    lead, rest = (picked[:1], picked[1:]) if first is not None else ([], picked)
     rest.sort(key=lambda i: (part(sentences[i].text, year), -scores[i], i))
     return [
         CitedText(sentences[i].text, _citations(i, sentences, similarity)) for i in [*lead, *rest]
