@@ -80,13 +80,15 @@ MISSES = 5  # nearest same-language misses per story
 FOREIGN = 3  # nearest other-language misses per story (by shared names)
 
 
-def label_path(stream: str, half: str) -> Path:
-    return LABELS / f"{stream}-{half}.tsv"
+def label_path(stream: str, half: str, second: bool = False) -> Path:
+    """The gold of one half, or with `second` the same articles labelled again by a second
+    labeller who never saw the first labels (`labels/second/`: their agreement)."""
+    return (LABELS / "second" if second else LABELS) / f"{stream}-{half}.tsv"
 
 
-def read_labels(stream: str, half: str) -> dict[str, tuple[str, str]]:
+def read_labels(stream: str, half: str, second: bool = False) -> dict[str, tuple[str, str]]:
     """id -> (event, thread) from the committed labels of one half (empty when none yet)."""
-    path = label_path(stream, half)
+    path = label_path(stream, half, second)
     if not path.is_file():
         return {}
     labels: dict[str, tuple[str, str]] = {}
@@ -236,10 +238,15 @@ def check(stream: str) -> int:
     for half in ("tune", "report"):
         try:
             labels = read_labels(stream, half)
+            second = read_labels(stream, half, second=True)
         except ValueError as exc:
             print(exc, file=sys.stderr)
             status = 1
             continue
+        if second and set(second) != set(labels):
+            print(f"{stream}-{half}: the second labels cover other articles than the first "
+                  f"({len(set(second) ^ set(labels))} differ)", file=sys.stderr)  # fmt: skip
+            status = 1
         unknown = [a for a in labels if a not in items]
         wrong_half = [
             a for a in labels if a in items and window.half(items[a]["published"][:10]) != half
@@ -250,6 +257,8 @@ def check(stream: str) -> int:
                 status = 1
         known = {a: v for a, v in labels.items() if a in items}
         print(f"{stream}-{half}: {_coverage(known, items)}")
+        if second:
+            print(f"{stream}-{half}, second labeller: {_coverage(second, items)}")
     return status
 
 

@@ -36,6 +36,11 @@ single pass with its threshold chosen on the tune half's thread labels (0.05-0.9
 a coarser grouping, so it may join at lower similarity); beside it, our stories scored as
 threads (no thread links), which says what the thread pass adds.
 
+A human peer: where `bench/labels/second/` holds the half's articles labelled again by a second
+labeller who never saw the first labels, that labelling is scored against ours like a system
+(BCubed, blobs, threads: how far two labellers agree, the ceiling a target can ask for), and
+storywire is scored against it too (how much of our figure is the first labeller's taste).
+
 Also printed per stream: the story-size histogram, the share of multi-outlet stories, the front
 page (top 20 by importance) at 18:00 UTC on five days with each story's headline and member
 titles, and articles per second end to end (the replay's wall time, embedding included; with
@@ -50,7 +55,7 @@ import argparse
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,12 +88,14 @@ FRONT_PAGE_SIZE = 20
 BLOB_SIZE, BLOB_SHARE = 5, 0.10
 # HDBSCAN clusters the main model's vectors (`--model`), which the results name.
 STORYWIRE, TFIDF, HDB = "storywire", "TF-IDF single pass", "HDBSCAN"
+# The same articles labelled again, blind (bench/labels/second/): how far two labellers agree.
+SECOND = "second labeller"
 
 
 # ----------------------------------------------------------------------------------- metrics
 
 
-def bcubed(predicted: dict[str, object], gold: dict[str, str]) -> dict[str, float]:
+def bcubed(predicted: Mapping[str, object], gold: dict[str, str]) -> dict[str, float]:
     ids = sorted(gold)
     if not ids:
         return {"P": 0.0, "R": 0.0, "F1": 0.0}
@@ -113,7 +120,7 @@ def cross_language_recall(
     return (round(together / pairs, 4) if pairs else None), pairs
 
 
-def blobs(predicted: dict[str, object], gold: dict[str, str]) -> list[dict[str, Any]]:
+def blobs(predicted: Mapping[str, object], gold: dict[str, str]) -> list[dict[str, Any]]:
     """Stories of BLOB_SIZE+ labelled members with more than BLOB_SHARE from other events."""
     members: defaultdict[object, list[str]] = defaultdict(list)
     for article in sorted(gold):
@@ -162,6 +169,8 @@ def run_stream(name: str, write: bool, cache: bool, model: str = MINILM_NAME) ->
     language = {r["id"]: r["language"] for r in raw}
     halves = {half: read_events(name, half) for half in ("tune", "report")}
     threads = {half: read_threads(name, half) for half in ("tune", "report")}
+    second_events = {half: read_events(name, half, second=True) for half in ("tune", "report")}
+    second_threads = {half: read_threads(name, half, second=True) for half in ("tune", "report")}
 
     inner = default_embedder(model)
     inner.embed(["warm up"])
@@ -236,17 +245,37 @@ def run_stream(name: str, write: bool, cache: bool, model: str = MINILM_NAME) ->
         for peer, found in peers.items():
             entry[peer] = {**bcubed(found["labels"], gold), "choice": found["choice"]}
             entry[f"{peer} cross_language"] = cross_language_recall(found["labels"], gold, language)
+        if second := second_events[half]:
+            entry[SECOND] = agreement(second, gold, second_threads[half], threads[half])
+            entry[f"{STORYWIRE} against {SECOND}"] = agreement(
+                story, second, thread, second_threads[half]
+            )
         result["halves"][half] = entry
     return result
 
 
-def read_events(name: str, half: str) -> dict[str, str]:
-    return {article: event for article, (event, _) in read_labels(name, half).items()}
-
-
-def read_threads(name: str, half: str) -> dict[str, str]:
+def agreement(
+    events: Mapping[str, object],
+    gold: dict[str, str],
+    threads: Mapping[str, object],
+    thread_gold: dict[str, str],
+) -> dict[str, Any]:
+    """One grouping scored against a gold: stories (or a labeller's events), blobs, threads."""
     return {
-        article: thread or event for article, (event, thread) in read_labels(name, half).items()
+        **bcubed(events, gold),
+        "blobs": len(blobs(events, gold)),
+        "threads": bcubed(threads, thread_gold)["F1"],
+    }
+
+
+def read_events(name: str, half: str, second: bool = False) -> dict[str, str]:
+    return {article: event for article, (event, _) in read_labels(name, half, second).items()}
+
+
+def read_threads(name: str, half: str, second: bool = False) -> dict[str, str]:
+    return {
+        article: thread or event
+        for article, (event, thread) in read_labels(name, half, second).items()
     }
 
 
@@ -334,6 +363,15 @@ def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
               f"F1 {threads['F1']:.3f}; {TFIDF} as threads F1 {peer['F1']:.3f} (chosen on "
               f"tune: {peer['choice']})  storywire/peer {threads['F1'] / peer['F1']:.3f}; "
               f"our stories without thread links F1 {alone['F1']:.3f}")  # fmt: skip
+        if SECOND in entry:
+            human, ours_b = entry[SECOND], entry[f"{STORYWIRE} against {SECOND}"]
+            ratio = ours["F1"] / human["F1"]
+            print(f"     {SECOND} against ours: BCubed P {human['P']:.3f} R {human['R']:.3f} "
+                  f"F1 {human['F1']:.3f}, blobs {human['blobs']}, threads F1 "
+                  f"{human['threads']:.3f}  storywire/labeller {ratio:.3f}")  # fmt: skip
+            print(f"     storywire against the {SECOND}: BCubed P {ours_b['P']:.3f} R "
+                  f"{ours_b['R']:.3f} F1 {ours_b['F1']:.3f}, blobs {ours_b['blobs']}, threads "
+                  f"F1 {ours_b['threads']:.3f}")  # fmt: skip
     if pages:
         for when, page in result["front_pages"].items():
             print(f"   front page at {when}:")
