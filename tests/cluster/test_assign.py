@@ -75,17 +75,27 @@ def test_syndicated_copies_always_share_a_story() -> None:
 
 
 def test_look_alike_event_with_other_names_stays_apart() -> None:
+    """Two reports (articles, not feed items: a feed item this close to a member would be a
+    paraphrase of it) of two earthquakes: the names gate keeps them apart."""
     clusterer = StoryClusterer()
     first = clusterer.assign(
-        _article(1, 1, QUAKE + " teravale solen school", "teravale calveria solen vantes #6.4 #9")
+        replace(
+            _article(
+                1, 1, QUAKE + " teravale solen school", "teravale calveria solen vantes #6.4 #9"
+            ),
+            words=400,
+        )
     )
     other = clusterer.assign(
-        _article(
-            2,
-            1,
-            "earthquake magnitude struck tsunami warning islands ferries greyhaven injured",
-            "ormsby greyhaven oduya tsunami #5.9 #3",
-            hours=30,
+        replace(
+            _article(
+                2,
+                1,
+                "earthquake magnitude struck tsunami warning islands ferries greyhaven injured",
+                "ormsby greyhaven oduya tsunami #5.9 #3",
+                hours=30,
+            ),
+            words=400,
         )
     )
     assert other.created and other.story_id != first.story_id
@@ -588,6 +598,30 @@ def test_a_topic_story_does_not_absorb_a_new_event_on_its_topic() -> None:
     new_match = _between(topic, _vector(299), 0.55)
     decision = clusterer.assign(_item(99, new_match, words, "World Cup", hours=5))
     assert decision.created
+
+
+def test_a_feed_item_that_paraphrases_a_member_joins_at_a_lower_story_score() -> None:
+    """Two outlets' headlines of one report in other words: no word or name in common, so
+    the story score is only the dense part, under the threshold; a cosine of 0.8 or more to
+    a member is what lets it in. Without the rule, or for a long article, it starts a story."""
+    report = _vector(100)
+    first = _item(1, _between(report, _vector(201), 0.1), "roof collapses during mass", "", 0)
+    paraphrase = _between(report, _vector(202), 0.15)
+    assert float(first.vector @ paraphrase) >= 0.8
+
+    def arrival(config: ClusterConfig, words: str) -> tuple[int, assign.Decision]:
+        clusterer = StoryClusterer(config)
+        story = clusterer.assign(first).story_id
+        return story, clusterer.assign(_item(2, paraphrase, words, "", 1))
+
+    story, joined = arrival(ClusterConfig(), "church caves in killing nine")
+    assert joined.story_id == story and joined.reason == JoinReason.SIMILAR_COVERAGE
+    assert joined.score is not None and joined.score < ClusterConfig().threshold
+    story, alone = arrival(ClusterConfig(paraphrase_similarity=1.01), "church caves in killing")
+    assert alone.created
+    long_words = " ".join(f"word{k}" for k in range(90))
+    story, long = arrival(ClusterConfig(), long_words)
+    assert long.created
 
 
 def test_the_member_check_leaves_long_articles_to_the_story_score() -> None:

@@ -74,6 +74,12 @@ class ClusterConfig:
         0.6, "the member cosine for a sparse article whose story score reaches named_score"
     )
     named_score: float = _knob(0.45, "story score from which member_similarity_named applies")
+    paraphrase_similarity: float = _knob(
+        0.8, "cosine to one of the story's latest members that makes a sparse article a paraphrase"
+    )
+    paraphrase_threshold: float = _knob(
+        0.1, "story score a paraphrase needs to join (in place of threshold)"
+    )
     member_window: int = _knob(30, "latest members of a story the member check looks at")
     thread_threshold: float = _knob(0.2, "story score at which a story joins an earlier thread")
     thread_cohesion: float = _knob(
