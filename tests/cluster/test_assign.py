@@ -101,6 +101,29 @@ def test_look_alike_event_with_other_names_stays_apart() -> None:
     assert other.created and other.story_id != first.story_id
 
 
+def test_a_look_alike_feed_item_that_is_no_paraphrase_stays_apart() -> None:
+    """The same two earthquakes as feed items whose vectors are close (the topic) but under
+    `paraphrase_similarity`: the names gate and the threshold keep them apart."""
+    clusterer = StoryClusterer()
+    quake = _article(
+        1, 1, QUAKE + " teravale solen school", "teravale calveria solen vantes #6.4 #9"
+    )
+    first = clusterer.assign(quake)
+    look_alike = replace(
+        _article(
+            2,
+            1,
+            "earthquake magnitude struck tsunami warning islands ferries greyhaven injured",
+            "ormsby greyhaven oduya tsunami #5.9 #3",
+            hours=30,
+        ),
+        vector=_vector(2, noise=0.8, base=1),
+    )
+    assert 0.7 <= float(quake.vector @ look_alike.vector) < ClusterConfig().paraphrase_similarity
+    other = clusterer.assign(look_alike)
+    assert other.created and other.story_id != first.story_id
+
+
 def test_other_languages_join_only_on_shared_names_and_numbers() -> None:
     clusterer = StoryClusterer()
     english = clusterer.assign(_article(1, 1, QUAKE, "teravale calveria solen vantes #6.4"))
@@ -617,10 +640,9 @@ def test_a_feed_item_that_paraphrases_a_member_joins_at_a_lower_story_score() ->
     story, joined = arrival(ClusterConfig(), "church caves in killing nine")
     assert joined.story_id == story and joined.reason == JoinReason.SIMILAR_COVERAGE
     assert joined.score is not None and joined.score < ClusterConfig().threshold
-    story, alone = arrival(ClusterConfig(paraphrase_similarity=1.01), "church caves in killing")
+    _, alone = arrival(ClusterConfig(paraphrase_similarity=1.01), "church caves in killing")
     assert alone.created
-    long_words = " ".join(f"word{k}" for k in range(90))
-    story, long = arrival(ClusterConfig(), long_words)
+    _, long = arrival(ClusterConfig(), " ".join(f"word{k}" for k in range(90)))
     assert long.created
 
 
