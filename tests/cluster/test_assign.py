@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -775,6 +776,76 @@ def test_a_saga_in_two_languages_is_threaded_by_its_multilingual_vectors() -> No
     unrelated = [_bridged(n, 40 + n, other, "Bolzano", "it", 2, 25 + n / 10) for n in range(6, 8)]
     stories = {clusterer.assign(article).story_id for article in unrelated}
     assert len(stories) == 1 and clusterer.thread_links(stories) == []
+
+
+def _strike(config: ClusterConfig) -> tuple[StoryClusterer, int]:
+    """A story of two reports of a strike, with multilingual vectors; and its id."""
+    clusterer = StoryClusterer(config, bridge_dim=512)
+    words = "strike walkout nurses picket hospitals"
+    stories = {
+        clusterer.assign(_bridged(n, 1, words, "Kaiser", "en", 1, n)).story_id for n in (1, 2)
+    }
+    assert len(stories) == 1
+    return clusterer, stories.pop()
+
+
+def test_a_sagas_next_story_in_other_words_is_threaded_by_its_multilingual_centroid() -> None:
+    """The strike and, a day later, the deal that ends it: one saga, in other words and names
+    and with unrelated main vectors, so the story score is near nothing. Their multilingual
+    centroids are close, which links them; without `thread_bridge_similarity` they stay
+    apart."""
+    for similarity, linked in ((ClusterConfig().thread_bridge_similarity, True), (math.inf, False)):
+        clusterer, strike = _strike(ClusterConfig(thread_bridge_similarity=similarity))
+        deal = clusterer.assign(
+            _bridged(3, 2, "contract agreement ratified vote", "Oakland", "en", 1, 24)
+        )
+        assert deal.created
+        links = clusterer.thread_links({deal.story_id})
+        assert links == ([(deal.story_id, strike)] if linked else [])
+
+
+@pytest.mark.parametrize(
+    ("similarity", "linked"), [(ClusterConfig().thread_bridge_similarity, False), (0.5, True)]
+)
+def test_a_story_only_halfway_to_a_sagas_multilingual_centroid_is_not_threaded(
+    similarity: float, linked: bool
+) -> None:
+    """A story whose multilingual vector is halfway between the strike and another event
+    (cosine 0.54 to the strike's centroid) and that shares nothing else with it is not linked;
+    with the bar lowered to 0.5 it would be."""
+    clusterer, strike = _strike(ClusterConfig(thread_bridge_similarity=similarity))
+    bridge = _between(_bridge(1, seed=4), _bridge(5, seed=4), 0.6)
+    centroid = clusterer.stories[strike].bridge_centroid
+    assert centroid is not None and float(bridge @ centroid) == pytest.approx(0.54, abs=0.01)
+    halfway = _article(4, 3, "election ballots count turnout", "Ormsby", hours=25)
+    other = clusterer.assign(replace(halfway, bridge=bridge))
+    assert other.created
+    assert clusterer.thread_links({other.story_id}) == (
+        [(other.story_id, strike)] if linked else []
+    )
+
+
+@pytest.mark.parametrize(("names", "linked"), [("Mestre Venice", True), ("Ormsby", False)])
+def test_a_sagas_story_in_a_language_none_of_its_stories_share_is_threaded(
+    names: str, linked: bool
+) -> None:
+    """The bus crash's stories are English and Italian; a Russian story of the inquiry shares
+    no language with them, so the multilingual centroids compare them, against the stricter
+    `thread_bridge_threshold`. Halfway close (cosine under `thread_bridge_similarity`), it
+    joins when it names the crash's places, and not when it names nothing of the saga."""
+    clusterer, story, _ = _saga()
+    crash = clusterer.stories[story].bridge_centroid
+    assert crash is not None
+    bridge = _between(_bridge(1, seed=7), _bridge(6, seed=7), 0.6)
+    assert 0.3 < float(bridge @ crash) < ClusterConfig().thread_bridge_similarity
+    russian = replace(
+        _article(7, 40, "следствие водитель автобус", names, hours=30, language="ru"),
+        bridge=bridge,
+    )
+    inquiry = clusterer.assign(russian)
+    assert inquiry.created
+    links = clusterer.thread_links({inquiry.story_id})
+    assert links == ([(inquiry.story_id, story)] if linked else [])
 
 
 def test_a_story_the_main_model_cannot_read_finds_its_saga_by_its_multilingual_centroid() -> None:

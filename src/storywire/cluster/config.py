@@ -86,6 +86,12 @@ class ClusterConfig:
         0.1, "mean story score a story needs against the latest stories of the thread it joins"
     )
     thread_recent: int = _knob(6, "latest stories of a thread that thread_cohesion looks at")
+    thread_bridge_threshold: float = _knob(
+        0.35, "thread_threshold for stories in no common language (multilingual vectors)"
+    )
+    thread_bridge_similarity: float = _knob(
+        0.6, "multilingual centroid cosine at which a story joins an earlier thread at any score"
+    )
 
 
 def config_table() -> str:
