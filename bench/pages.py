@@ -10,7 +10,8 @@ time) go through `storywire.cluster.replay.replay` with `write=True`: the servic
 writer included, in rounds of 30 minutes of publication time. At each `--at` moment (UTC) the
 top `--top` stories of the front page (`repo.list_stories`) are printed as the story page builds
 them (`web.views.story_view`): headline, highlights (*), story sentences (|) with the article
-ids they cite, and the sources, numbered as on the page. `--grep` prints only the stories whose
+ids they cite, the thread's stories just before and after it (~), and the sources, numbered as
+on the page. `--grep` prints only the stories whose
 headline or text holds a word, among the first 500. With `--cache` the vectors come from
 `bench/stream.py --cache`'s files and are never written back; nothing here is a figure, only
 pages to read (docs/writing.md says what to look for: superseded figures, repeats, previews,
@@ -43,6 +44,11 @@ def print_page(view: StoryView, articles: int, outlets: int, shown_sources: int)
         print(f"  * {item.text} {list(item.citations)}")
     for item in revision.story if revision else []:
         print(f"  | {item.text} {list(item.citations)}")
+    if view.thread is not None:
+        earlier, later = view.thread.around(view.story.id)
+        for label, cards in (("earlier in the thread", earlier), ("later in the thread", later)):
+            for card in cards:
+                print(f"  ~ {label}: [{card.story.id}] {card.story.headline}")
     for source in sorted(view.sources.values(), key=lambda s: s.number)[:shown_sources]:
         when = f"{source.article.published_at:%m-%d %H:%M}" if source.article.published_at else "?"
         print(f"    [{source.number}] {source.outlet} {when} {source.article.language}: "
