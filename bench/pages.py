@@ -11,11 +11,10 @@ writer included, in rounds of 30 minutes of publication time. At each `--at` mom
 top `--top` stories of the front page (`repo.list_stories`) are printed as the story page builds
 them (`web.views.story_view`): headline, highlights (*), story sentences (|) with the article
 ids they cite, the thread's stories just before and after it (~), and the sources, numbered as
-on the page. `--grep` prints only the stories whose
-headline or text holds a word, among the first 500. With `--cache` the vectors come from
-`bench/stream.py --cache`'s files and are never written back; nothing here is a figure, only
-pages to read (docs/writing.md says what to look for: superseded figures, repeats, previews,
-headlines that are not the event).
+on the page. `--grep` prints only the stories whose headline or text holds a word, among the
+first 500. With `--cache` the vectors come from `bench/stream.py --cache`'s files and are never
+written back; nothing here is a figure, only pages to read (docs/writing.md says what to look
+for: superseded figures, repeats, previews, headlines that are not the event).
 """
 
 from __future__ import annotations

@@ -613,8 +613,9 @@ class StoryClusterer:
         """How far each of `others` is past the bar for `story` to join its thread (negative:
         short of it). The story score counts against `thread_threshold` where the two share a
         language, and against the stricter `thread_bridge_threshold` where they share none
-        (it then reads the multilingual centroids, `_readings`); two stories with no
-        multilingual centroids and no common language can't be compared. The multilingual
+        (`_readings` then compares their multilingual centroids where either story is in a
+        language the main model can't read); two stories with no multilingual centroids and
+        no common language can't be compared. The multilingual
         cosine alone counts too, against `thread_bridge_similarity`: two headlines of one
         saga put in other words share few of the words and names the story score counts (a
         health workers' strike and its end, a state election's campaign and its count).
