@@ -615,28 +615,22 @@ class StoryClusterer:
         language, and against the stricter `thread_bridge_threshold` where they share none
         (`_readings` then compares their multilingual centroids where either story is in a
         language the main model can't read); two stories with no multilingual centroids and
-        no common language can't be compared. The multilingual
-        cosine alone counts too, against `thread_bridge_similarity`: two headlines of one
-        saga put in other words share few of the words and names the story score counts (a
-        health workers' strike and its end, a state election's campaign and its count).
-        On the tune weeks: thread F1 0.840 -> 0.854 on newsapi, 0.834 -> 0.845 on gn24
-        (bench/README.md, eleventh session)."""
+        no common language can't be compared. The multilingual cosine alone counts too,
+        against `thread_bridge_similarity`: two headlines of one saga put in other words
+        share few of the words and names the story score counts (a health workers' strike
+        and its end, a state election's campaign and its count). On the tune weeks: thread
+        F1 0.840 -> 0.854 on newsapi, 0.834 -> 0.845 on gn24 (bench/README.md, eleventh
+        session)."""
         config = self.config
         margins = []
         for other, score in zip(others, self._story_scores(story, others), strict=True):
-            bridged = story.bridge_centroid is not None and other.bridge_centroid is not None
-            if set(other.languages) & set(story.languages):
-                margin = score - config.thread_threshold
-            elif bridged:
-                margin = score - config.thread_bridge_threshold
-            else:
+            shared = bool(set(other.languages) & set(story.languages))
+            bridge = self._bridge_cosine(story, other)  # 0 where either has no such centroid
+            if not shared and (story.bridge_centroid is None or other.bridge_centroid is None):
                 margins.append(-math.inf)
                 continue
-            if bridged:
-                margin = max(
-                    margin, self._bridge_cosine(story, other) - config.thread_bridge_similarity
-                )
-            margins.append(margin)
+            bar = config.thread_threshold if shared else config.thread_bridge_threshold
+            margins.append(max(score - bar, bridge - config.thread_bridge_similarity))
         return margins
 
     def _thread_candidates(self, story: StoryState) -> list[int]:
