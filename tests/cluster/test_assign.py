@@ -20,6 +20,7 @@ from storywire.cluster.assign import (
 from storywire.cluster.config import ClusterConfig
 from storywire.cluster.index import CentroidIndex
 from storywire.models import JoinReason
+from storywire.nlp.features import headline_fixtures
 from storywire.stories.importance import Coverage, front_rank, importance
 
 T0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
@@ -346,6 +347,51 @@ def test_stories_whose_headlines_name_other_days_do_not_merge() -> None:
 
     assert stories(("10-4", "10-6")).merge_pass() == []
     assert stories(("10-4", "10-4")).merge_pass() == [(2, 1)]
+
+
+GUIDE = "how to watch live stream online free kick-off channel group match cup"
+
+
+def _guide(article_id: int, headline: str, hours: float = 0) -> ArticleFeatures:
+    """One outlet's watch guide: the same words and vector for every match, only the sides
+    its headline names differ."""
+    guide = _article(article_id, 1, GUIDE, "cup", hours=hours)
+    return replace(guide, fixtures=headline_fixtures(headline))
+
+
+def test_a_series_guides_to_other_matches_are_other_stories() -> None:
+    """A watch guide to each match repeats the series' words; the sides its headline names
+    tell the matches apart. A live page of one of the matches joins that match's story, and a
+    piece that names no fixture may join either."""
+    clusterer = StoryClusterer()
+    first = clusterer.assign(_guide(1, "How to watch Norland vs. Calveria online", 0))
+    second = clusterer.assign(_guide(2, "How to watch South Teravale vs. Solen online", 20))
+    assert second.created and second.story_id != first.story_id
+    live = clusterer.assign(_guide(3, "Calveria v Norland LIVE: the group match", 21))
+    assert live.story_id == first.story_id and not live.created
+    unnamed = clusterer.assign(_guide(4, "How to watch every group match online", 22))
+    assert unnamed.story_id in (first.story_id, second.story_id)
+    plain = StoryClusterer()  # the same guides with the sides left out of their headlines
+    first = plain.assign(_article(1, 1, GUIDE, "cup"))
+    assert plain.assign(_article(2, 1, GUIDE, "cup", hours=20)).story_id == first.story_id
+
+
+def test_stories_whose_headlines_name_other_fixtures_do_not_merge() -> None:
+    def stories(headlines: tuple[str, str]) -> StoryClusterer:
+        clusterer = StoryClusterer(ClusterConfig(merge_threshold=0.3))
+        for story, headline in zip((1, 2), headlines, strict=True):
+            members = [_guide(10 * story + n, headline, n) for n in range(2)]
+            clusterer.restore(story, members, dormant=False)
+        return clusterer
+
+    assert stories(("Norland vs Calveria", "Solen vs Teravale")).merge_pass() == []
+    assert stories(("Norland vs Calveria", "Calveria v Norland")).merge_pass() == [(2, 1)]
+
+
+def test_the_clusterer_reads_the_fixtures_of_the_headline() -> None:
+    vector = np.zeros(4, dtype=np.float32)
+    guide = article_features(1, "How to watch Norland vs. Calveria online", "", vector)
+    assert guide.fixtures == headline_fixtures("Norland v Calveria")
 
 
 def test_dormant_story_is_revived_or_followed_up() -> None:

@@ -11,11 +11,13 @@ import pytest
 from storywire.cluster.assign import article_features
 from storywire.nlp.features import (
     DocumentFrequencies,
+    Fixture,
     bridge_text,
     embedding_text,
     entities,
     headline_core,
     headline_dates,
+    headline_fixtures,
     rubrics,
     segmented,
     without_rubrics,
@@ -98,6 +100,43 @@ def test_a_date_inside_a_headline_stays(title: str) -> None:
 )
 def test_the_days_a_headline_names(title: str, days: set[str]) -> None:
     assert headline_dates(title) == days
+
+
+def _fixture(left: str, right: str) -> Fixture:
+    return Fixture(frozenset(left.split()), frozenset(right.split()))
+
+
+@pytest.mark.parametrize(
+    ("title", "fixtures"),
+    [
+        (
+            "Where to stream South Teravale vs. Norland tonight for free",
+            {_fixture("south teravale", "norland")},
+        ),
+        ("Calveria v Norland LIVE: group stage latest", {_fixture("calveria", "norland")}),
+        ("Cup 2026: Norland vs Calveria – line-ups, kick-off", {_fixture("norland", "calveria")}),
+        (
+            "Predictions: Norland vs Calveria, Solen vs Teravale and more",
+            {_fixture("norland", "calveria"), _fixture("solen", "teravale")},
+        ),
+        ("Kestria v. Marlow ruling upheld on appeal", {_fixture("kestria", "marlow")}),
+        ("Calveria football vs. Norland: live updates", set()),  # a side in lower case
+        ("Krona slides past 100 vs dollar", set()),
+        ("Phone 8 vs. Phone 7: which to buy", set()),  # the sides share a word: one product line
+        ("Premier en VS bespreken handel met Norland", set()),  # Dutch: the United States
+        ("Norland versus the world", set()),
+    ],
+)
+def test_the_fixtures_a_headline_names(title: str, fixtures: set[Fixture]) -> None:
+    assert headline_fixtures(title) == fixtures
+
+
+def test_a_fixture_meets_the_same_sides_named_otherwise_or_the_other_way_round() -> None:
+    (guide,) = headline_fixtures("How to watch Norland United vs. Calveria online")
+    (live,) = headline_fixtures("Calveria v Norland United XI: team news")
+    (other,) = headline_fixtures("How to watch Norland United vs. Solen online")
+    assert guide.meets(live) and live.meets(guide)
+    assert not guide.meets(other)  # one side in common is another match
 
 
 def test_the_clusterer_reads_the_days_of_the_headline_not_of_its_stamp() -> None:

@@ -31,9 +31,11 @@ from storywire.models import JoinReason
 from storywire.nlp.embed import Vectors
 from storywire.nlp.features import (
     DocumentFrequencies,
+    Fixture,
     entities,
     headline_core,
     headline_dates,
+    headline_fixtures,
     terms,
     tfidf_vector,
 )
@@ -52,6 +54,7 @@ class ArticleFeatures:
     words: int = 0  # headline and text
     bridge: Vectors | None = None  # the multilingual vector, compared across languages
     dates: frozenset[str] = frozenset()  # the days its headline names (`headline_dates`)
+    fixtures: frozenset[Fixture] = frozenset()  # "A vs. B" (`headline_fixtures`)
 
 
 # One string object for each word and name, shared by every article's features that use it. A
@@ -97,6 +100,7 @@ def article_features(
         words=len(body.split()),
         bridge=bridge,
         dates=headline_dates(title),
+        fixtures=headline_fixtures(title),
     )
 
 
@@ -149,6 +153,7 @@ class StoryState:
     entities: Counter[str] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
     dates: set[str] = field(default_factory=set)  # the days its members' headlines name
+    fixtures: set[Fixture] = field(default_factory=set)  # the fixtures they name
     members: list[int] = field(default_factory=list)
     # The members' features, for the split pass and the member check; emptied when the story
     # goes dormant.
@@ -195,6 +200,7 @@ class StoryState:
         if article.language:
             self.languages[article.language] += 1
         self.dates |= article.dates
+        self.fixtures |= article.fixtures
         self.members.append(article.id)
         self.articles.append(article)
         if article.published is not None:
@@ -214,6 +220,7 @@ class StoryState:
         self.entities.update(other.entities)
         self.languages.update(other.languages)
         self.dates |= other.dates
+        self.fixtures |= other.fixtures
         self.members.extend(other.members)
         self.articles.extend(other.articles)
         times = [t for t in (self.first_seen, other.first_seen) if t]
@@ -402,7 +409,7 @@ class StoryClusterer:
         for story, dot in zip(candidates, lexical, strict=True):
             match = self._score(article, names, story, dot / (story.terms_norm or 1.0))
             margin = match.score - match.bar
-            if margin >= 0 and _other_days(article.dates, story.dates):
+            if margin >= 0 and _other_editions(article.dates, article.fixtures, story):
                 continue
             if margin >= 0 and active and not self._near_a_member(article, story, match.score):
                 continue
@@ -769,7 +776,7 @@ class StoryClusterer:
         precision 0.895 -> 0.907, cross-language recall 0.256 -> 0.285)."""
         if len(b.members) == 1 < len(a.members):
             a, b, names = b, a, self._entity_weights(b.entities)
-        if _other_days(a.dates, b.dates):
+        if _other_editions(a.dates, a.fixtures, b):
             return False
         if _no_common_language(a, b):
             bridge = self._bridge_cosine(a, b)
@@ -1046,6 +1053,25 @@ def _other_days(dates: Set[str], story_dates: Set[str]) -> bool:
     day, and its editions are different events. newsapi's tune week: BCubed precision 0.887
     -> 0.895, F1 0.774 -> 0.779 (bench/README.md); gn24's headlines name few days."""
     return bool(dates) and bool(story_dates) and not dates & story_dates
+
+
+def _other_fixtures(fixtures: Set[Fixture], story_fixtures: Set[Fixture]) -> bool:
+    """Whether headlines name fixtures ("A vs. B") and the story's headlines name only others:
+    an outlet's series of match previews, live pages and watch guides repeats its words for
+    every match. gn24's fortnight: Mashable's guides to 43 World Cup matches were one story
+    (bench/README.md)."""
+    return (
+        bool(fixtures)
+        and bool(story_fixtures)
+        and not any(mine.meets(theirs) for mine in fixtures for theirs in story_fixtures)
+    )
+
+
+def _other_editions(dates: Set[str], fixtures: Set[Fixture], story: StoryState) -> bool:
+    """Whether headlines that name these days and fixtures are another edition of a series
+    than the story's: they name other days (`_other_days`) or other fixtures
+    (`_other_fixtures`)."""
+    return _other_days(dates, story.dates) or _other_fixtures(fixtures, story.fixtures)
 
 
 def _overlap(names: dict[str, float], story: Counter[str]) -> float:
