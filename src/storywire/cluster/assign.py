@@ -115,12 +115,25 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberCosines:
+    """A feed item's largest cosine to a story's latest members: `alike` among those it is
+    compared with in its own reading (its language, by the main model where that reads it, else
+    by the multilingual vectors), `other` among the rest, by the multilingual vectors; None
+    where the story has no such member."""
+
+    alike: float | None
+    other: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
-    """An article's score for a story, the threshold it must reach, and why it would join."""
+    """An article's score for a story, the threshold it must reach, and why it would join;
+    with the member cosines where scoring needed them (the member check reads them again)."""
 
     score: float
     bar: float
     reason: JoinReason
+    members: MemberCosines | None = None
 
 
 NO_MATCH = Match(0.0, math.inf, JoinReason.NEW_STORY)
@@ -411,14 +424,22 @@ class StoryClusterer:
             margin = match.score - match.bar
             if margin >= 0 and _other_editions(article.dates, article.fixtures, story):
                 continue
-            if margin >= 0 and active and not self._near_a_member(article, story, match.score):
+            if (
+                margin >= 0
+                and active
+                and not self._near_a_member(article, story, match.score, match.members)
+            ):
                 continue
             if margin > best_match.score - best_match.bar:
                 best, best_match = story, match
         return best, best_match
 
     def _near_a_member(
-        self, article: ArticleFeatures, story: StoryState, score: float = 0.0
+        self,
+        article: ArticleFeatures,
+        story: StoryState,
+        score: float = 0.0,
+        cosines: MemberCosines | None = None,
     ) -> bool:
         """Whether a feed item (a headline and a line or two) is close to one of the story's
         latest members, not only to its centroid.
@@ -431,32 +452,43 @@ class StoryClusterer:
         outlet words the event its own way. Longer articles carry enough words for the story
         score alone. A member is compared by the main model only where both are in one language
         that it reads, otherwise by the multilingual vectors, against bars of their own (a story
-        may hold several languages); an item with no member it can be compared with passes."""
+        may hold several languages); an item with no member it can be compared with passes.
+        `cosines`: the item's `_member_cosines` for the story, where already known."""
         if article.words >= self.config.sparse_words:
             return True
         config = self.config
-        members = story.articles[-config.member_window :]
-        main = self._reading(article) is None
-        alike, other = [], []
-        for member in members:
-            if main and (member.language == article.language or not member.language):
-                alike.append(member.vector)
-            elif member.bridge is not None and article.bridge is not None:
-                other.append(member.bridge)
-        if not alike and not other:
+        found = cosines or self._member_cosines(article, story)
+        if found.alike is None and found.other is None:
             return True
         named = score >= config.named_score
-        if alike:
-            bar = config.member_similarity_named if named else config.member_similarity
-            if float((np.stack(alike) @ article.vector).max()) >= bar:
-                return True
-        if other and article.bridge is not None:
-            bar = (
-                config.bridge_member_similarity_named if named else config.bridge_member_similarity
-            )
-            if float((np.stack(other) @ article.bridge).max()) >= bar:
-                return True
-        return False
+        main_bar = config.member_similarity_named if named else config.member_similarity
+        bridge_bar = (
+            config.bridge_member_similarity_named if named else config.bridge_member_similarity
+        )
+        alike_bar = main_bar if self._reading(article) is None else bridge_bar
+        return (found.alike is not None and found.alike >= alike_bar) or (
+            found.other is not None and found.other >= bridge_bar
+        )
+
+    def _member_cosines(self, article: ArticleFeatures, story: StoryState) -> MemberCosines:
+        """The item's largest cosines to the story's `member_window` latest members, as
+        `MemberCosines` sorts them: by the main model to members in its language (or in
+        none) where the main model reads it, else by the multilingual vectors to members in its
+        language; by the multilingual vectors to the others."""
+        own = self._reading(article)
+        alike, other = [], []
+        for member in story.articles[-self.config.member_window :]:
+            if own is None and (member.language == article.language or not member.language):
+                alike.append(member.vector)
+            elif own is not None and member.language == article.language:
+                if member.bridge is not None:
+                    alike.append(member.bridge)
+            elif member.bridge is not None and article.bridge is not None:
+                other.append(member.bridge)
+        return MemberCosines(
+            _largest_cosine(alike, article.vector if own is None else own),
+            _largest_cosine(other, article.bridge),
+        )
 
     def _score(
         self, article: ArticleFeatures, names: dict[str, float], story: StoryState, lexical: float
@@ -478,12 +510,15 @@ class StoryClusterer:
             else:
                 dense = float(np.dot(article.vector, story.centroid))
             score = self._combined(dense, lexical, _overlap(names, story.entities)) * recency
-            bar = self.config.threshold
-            if score >= self.config.paraphrase_threshold and self._paraphrases_a_member(
-                article, story
+            bar, members = self.config.threshold, None
+            if (
+                score >= self.config.paraphrase_threshold
+                and article.words < self.config.sparse_words
             ):
-                bar = self.config.paraphrase_threshold
-            return Match(score, bar, JoinReason.SIMILAR_COVERAGE)
+                members = self._member_cosines(article, story)
+                if _paraphrases_a_member(members, self.config):
+                    bar = self.config.paraphrase_threshold
+            return Match(score, bar, JoinReason.SIMILAR_COVERAGE, members)
         tests = [NO_MATCH]
         shared = sum(1 for name in article.entities if name in story.entities)
         if shared >= self.config.cross_lingual_entities:
@@ -496,29 +531,6 @@ class StoryClusterer:
             score = self._combined(bridge, bridge, _overlap(names, story.entities)) * recency
             tests.append(Match(score, self.config.bridge_threshold, JoinReason.OTHER_LANGUAGE))
         return max(tests, key=lambda match: match.score - match.bar)
-
-    def _paraphrases_a_member(self, article: ArticleFeatures, story: StoryState) -> bool:
-        """Whether a feed item says what one of the story's latest members in its language
-        says, in other words: a dense cosine of `paraphrase_similarity` or more. Such an item
-        joins at a lower story score: two outlets' headlines of one report often share few
-        of the words and names that the story score counts. Names don't gate it: of the
-        labelled English pairs this close with no name in common, 11 on the tune weeks report
-        one event and none two (21 and 3 on the report weeks). On the tune weeks: newsapi
-        0.787 -> 0.796 BCubed F1, gn24 0.878 -> 0.879, precision not lower on either
-        (bench/README.md)."""
-        if article.words >= self.config.sparse_words:
-            return False
-        own = self._reading(article)
-        vector = article.vector if own is None else own
-        members = [
-            member.vector if own is None else member.bridge
-            for member in story.articles[-self.config.member_window :]
-            if member.language == article.language or (own is None and not member.language)
-        ]
-        alike = [member for member in members if member is not None]
-        if not alike:
-            return False
-        return float((np.stack(alike) @ vector).max()) >= self.config.paraphrase_similarity
 
     def _reading(self, article: ArticleFeatures) -> Vectors | None:
         """The multilingual vector of an article in a language the main model can't read
@@ -1072,6 +1084,24 @@ def _other_editions(dates: Set[str], fixtures: Set[Fixture], story: StoryState) 
     than the story's: they name other days (`_other_days`) or other fixtures
     (`_other_fixtures`)."""
     return _other_days(dates, story.dates) or _other_fixtures(fixtures, story.fixtures)
+
+
+def _paraphrases_a_member(members: MemberCosines, config: ClusterConfig) -> bool:
+    """Whether a feed item says what one of the story's latest members in its language says,
+    in other words: a cosine of `paraphrase_similarity` or more (`members.alike`). Such an item
+    joins at a lower story score: two outlets' headlines of one report often share few of the
+    words and names that the story score counts. Names don't gate it: of the labelled English
+    pairs this close with no name in common, 11 on the tune weeks report one event and none
+    two (21 and 3 on the report weeks). On the tune weeks: newsapi 0.787 -> 0.796 BCubed F1,
+    gn24 0.878 -> 0.879, precision not lower on either (bench/README.md)."""
+    return members.alike is not None and members.alike >= config.paraphrase_similarity
+
+
+def _largest_cosine(vectors: list[Vectors], vector: Vectors | None) -> float | None:
+    """The largest dot product of `vector` with `vectors` (unit vectors: their cosine)."""
+    if not vectors or vector is None:
+        return None
+    return float((np.stack(vectors) @ vector).max())
 
 
 def _overlap(names: dict[str, float], story: Counter[str]) -> float:
