@@ -51,8 +51,10 @@ def load_stream(name: str, first_day: str, last_day: str) -> list[dict[str, Any]
 
 
 def stream_items(raw: list[dict[str, Any]]) -> list[Any]:
-    """The stream's items as `storywire.cluster.replay.StreamItem`s (the language is left for
-    the service to identify, as it would from a feed)."""
+    """The stream's items as `storywire.cluster.replay.StreamItem`s. The stream's language
+    (the language its collector asked for) stands for what the item's feed declares: the
+    service identifies the language from the text, and the declared one wins only where the
+    text can't tell."""
     from storywire.cluster.replay import StreamItem
     from storywire.timestamps import parse_timestamp
 
@@ -64,6 +66,7 @@ def stream_items(raw: list[dict[str, Any]]) -> list[Any]:
             published=parse_timestamp(r["published"]),
             source=r["source"],
             url=r["url"],
+            language=r["language"],
         )
         for r in raw
     ]

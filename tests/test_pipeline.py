@@ -295,6 +295,29 @@ def test_an_unfetchable_page_keeps_the_feed_text(sessions: db.Sessions, bad_serv
     assert article.error and "unreachable-page" in article.error
 
 
+# A headline the language model reads as Nigerian Pidgin (probability 0.61), in a feed that
+# may declare its language; the item's page can't be fetched.
+_GUIDE_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Guides</title>
+<language>en-gb</language>
+<item><title>How to watch Norland vs. Calveria online for free</title>
+<link>http://127.0.0.1:9/unreachable-guide</link>
+<pubDate>Mon, 02 Nov 2026 08:00:00 GMT</pubDate></item></channel></rss>"""
+
+
+@pytest.mark.parametrize(
+    ("feed", "language"),
+    [(_GUIDE_FEED, "en"), (_GUIDE_FEED.replace(b"<language>en-gb</language>", b""), "pcm")],
+)
+def test_a_feed_items_headline_takes_the_language_its_feed_declares(
+    sessions: db.Sessions, bad_server: str, feed: bytes, language: str
+) -> None:
+    _Misbehaving.extra["/guides.xml"] = ("application/rss+xml", feed)
+    _subscribe(sessions, [f"{bad_server}/guides.xml"])
+    asyncio.run(_pipeline(sessions).fetch_round())
+    [article] = _all_articles(sessions)
+    assert article.text_source is TextSource.FEED and article.language == language
+
+
 def test_a_date_in_the_future_becomes_the_fetch_time(
     sessions: db.Sessions, bad_server: str
 ) -> None:

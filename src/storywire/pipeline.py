@@ -234,15 +234,18 @@ class Pipeline:
         """New entries become articles at stage FETCHED, with the feed's title and summary."""
         new: list[Article] = []
         for entry in parsed.entries:  # each with a web link: sources.feeds.linked_entries
-            stored, created = self.store_entry(feed, entry)
+            stored, created = self.store_entry(feed, entry, parsed.language)
             if created:
                 new.append(stored)
         return new
 
-    def store_entry(self, feed: Feed, entry: FeedEntry) -> tuple[Article, bool]:
+    def store_entry(
+        self, feed: Feed, entry: FeedEntry, language: str | None = None
+    ) -> tuple[Article, bool]:
         """One feed entry as an article at stage FETCHED (or the article its URL already is),
-        claimed by this process, which fetches its page next."""
-        article = article_from_entry(entry, feed, self.now())
+        claimed by this process, which fetches its page next; `language`: what the feed
+        declares."""
+        article = article_from_entry(entry, feed, self.now(), language)
         with db.transaction(self.sessions) as session:
             return repo.add_article(session, article, claim=self._lease().until)
 

@@ -94,6 +94,7 @@ def cluster(
                         published=parse_timestamp(row.get("published")),
                         source=str(row["source"]) if row.get("source") else None,
                         url=str(row["url"]) if row.get("url") else None,
+                        language=str(row["language"]) if row.get("language") else None,
                     )
                 )
             except (ValueError, KeyError, TypeError) as exc:

@@ -84,7 +84,9 @@ def replay(
             clock[0] = end
             for index in batch:
                 item = items[index]
-                article, created = pipeline.store_entry(feeds[item.source or ""], _entry(item))
+                article, created = pipeline.store_entry(
+                    feeds[item.source or ""], _entry(item), item.language
+                )
                 if created:
                     article = pipeline.finish_from_feed(article)
                 article_of[index] = article.id

@@ -66,7 +66,11 @@ def prepare_document(document: RawDocument, now: datetime) -> NewArticle:
     return article
 
 
-def article_from_entry(entry: FeedEntry, feed: Feed, now: datetime) -> NewArticle:
+def article_from_entry(
+    entry: FeedEntry, feed: Feed, now: datetime, language: str | None = None
+) -> NewArticle:
+    """The entry as an article to store; `language` is what the feed declares, which the
+    article keeps until its text is identified (`without_page`, or its page's)."""
     url = entry.url or ""
     return NewArticle(
         url=url,
@@ -80,6 +84,7 @@ def article_from_entry(entry: FeedEntry, feed: Feed, now: datetime) -> NewArticl
         published_at=not_in_future(entry.published, now),
         updated_at=not_in_future(entry.updated, now),
         fetched_at=now,
+        language=language,
         section=entry.categories[0] if entry.categories else None,
         image_url=http_url(entry.image),
         stage=Stage.FETCHED,
@@ -89,8 +94,9 @@ def article_from_entry(entry: FeedEntry, feed: Feed, now: datetime) -> NewArticl
 
 def without_page(article: A) -> A:
     """An article whose text did not come from its page (feed summary, given text): its
-    language and kind come from what we have, the URL, title and section included."""
-    language = identify_language(f"{article.title}. {article.text}")
+    language and kind come from what we have, the URL, title and section included; the
+    language its feed declared (`article.language`, if any) wins where the text can't tell."""
+    language = identify_language(f"{article.title}. {article.text}", article.language)
     kind, reason = classify_kind(
         url=article.url,
         title=article.title,
