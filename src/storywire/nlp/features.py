@@ -198,6 +198,8 @@ _VERSUS = re.compile(r"(?<=\S)\s+(?:vs\.?|v\.?|versus)\s+(?=\S)")
 # Where a side's words stop: punctuation or a segment mark ("Brazil vs Haiti: World Cup 2026").
 _SIDE_END = re.compile(r"[:|,;!?()\[\]\"“”«»]|\s[-–—]\s")
 FIXTURE_SIDE_WORDS = 3  # the capitalised words next to "vs" that name a side, at most
+FIXTURE_SIDE_CHARS = 120  # how far from its "vs" a side's words are looked for
+MAX_FIXTURES = 8  # fixtures read from one headline: a title of hundreds is no headline
 # Words that say what the page is, not who plays, though a headline writes them in capitals
 # ("Norland v Calveria LIVE"): a side stops at one. Two live pages of other matches with one
 # team in common met on "live" (newsapi's tune week).
@@ -231,9 +233,11 @@ def headline_fixtures(title: str) -> frozenset[Fixture]:
     for every match, and only the sides tell its editions apart: 43 of Mashable's guides to
     different World Cup matches made one story of gn24's fortnight."""
     found = set()
-    for mark in _VERSUS.finditer(title):
-        left = _side(_SIDE_END.split(title[: mark.start()])[-1].split()[::-1])
-        right = _side(_SIDE_END.split(title[mark.end() :])[0].split())
+    for mark in itertools.islice(_VERSUS.finditer(title), MAX_FIXTURES):
+        before = title[max(0, mark.start() - FIXTURE_SIDE_CHARS) : mark.start()]
+        after = title[mark.end() : mark.end() + FIXTURE_SIDE_CHARS]
+        left = _side(_SIDE_END.split(before)[-1].split()[::-1])
+        right = _side(_SIDE_END.split(after)[0].split())
         if left and right and not left & right:
             found.add(Fixture(left, right))
     return frozenset(found)
