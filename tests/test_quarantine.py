@@ -202,10 +202,12 @@ def test_a_feed_whose_items_trip_a_bug_fails_alone(
     make = articles_module.article_from_entry
     hostile = newsroom.feed_url("meridian-herald")
 
-    def buggy(entry: FeedEntry, feed: Feed, now: datetime) -> NewArticle:
+    def buggy(
+        entry: FeedEntry, feed: Feed, now: datetime, language: str | None = None
+    ) -> NewArticle:
         if feed.url == hostile:
             raise KeyError("a bug met on this feed's items")
-        return make(entry, feed, now)
+        return make(entry, feed, now, language)
 
     monkeypatch.setattr(pipeline_module, "article_from_entry", buggy)
     report, _ = asyncio.run(Pipeline(sessions, POLICY).run_round())
