@@ -610,6 +610,7 @@ class StoryClusterer:
                 and other.id != story.id
                 and other.first_seen is not None
                 and other.first_seen < story.first_seen
+                and _comparable(story, other)
             ]
             scored = sorted(
                 zip(self._thread_margins(story, others), (o.id for o in others), strict=True),
@@ -633,21 +634,17 @@ class StoryClusterer:
         short of it). The story score counts against `thread_threshold` where the two share a
         language, and against the stricter `thread_bridge_threshold` where they share none
         (`_readings` then compares their multilingual centroids where either story is in a
-        language the main model can't read); two stories with no multilingual centroids and
-        no common language can't be compared. The multilingual cosine alone counts too,
-        against `thread_bridge_similarity`: two headlines of one saga put in other words
-        share few of the words and names the story score counts (a health workers' strike
-        and its end, a state election's campaign and its count). On the tune weeks: thread
-        F1 0.840 -> 0.854 on newsapi, 0.834 -> 0.845 on gn24 (bench/README.md, eleventh
-        session)."""
+        language the main model can't read; `_comparable` says which stories can be compared
+        at all). The multilingual cosine alone counts too, against `thread_bridge_similarity`:
+        two headlines of one saga put in other words share few of the words and names the story
+        score counts (a health workers' strike and its end, a state election's campaign and its
+        count). On the tune weeks: thread F1 0.840 -> 0.854 on newsapi, 0.834 -> 0.845 on gn24
+        (bench/README.md, eleventh session)."""
         config = self.config
         margins = []
         for other, score in zip(others, self._story_scores(story, others), strict=True):
-            shared = bool(set(other.languages) & set(story.languages))
             bridge = self._bridge_cosine(story, other)  # 0 where either has no such centroid
-            if not shared and (story.bridge_centroid is None or other.bridge_centroid is None):
-                margins.append(-math.inf)
-                continue
+            shared = _share_a_language(story, other)
             bar = config.thread_threshold if shared else config.thread_bridge_threshold
             margins.append(max(score - bar, bridge - config.thread_bridge_similarity))
         return margins
@@ -692,8 +689,7 @@ class StoryClusterer:
         held = [
             other
             for key in self.threads.members(other_id) - own
-            if (other := self.stories.get(key)) is not None
-            and set(other.languages) & set(story.languages)
+            if (other := self.stories.get(key)) is not None and _share_a_language(other, story)
         ]
         recent = sorted(held, key=lambda s: (s.last_seen or story.first_seen, s.id))
         recent = recent[-self.config.thread_recent :]
@@ -1146,9 +1142,21 @@ def _same_language(article: ArticleFeatures, story: StoryState) -> bool:
     return not article.language or not story.languages or article.language in story.languages
 
 
+def _share_a_language(a: StoryState, b: StoryState) -> bool:
+    return bool(set(a.languages) & set(b.languages))
+
+
+def _comparable(a: StoryState, b: StoryState) -> bool:
+    """Whether two stories can be scored for a thread: they share a language, or both have
+    multilingual centroids."""
+    return _share_a_language(a, b) or (
+        a.bridge_centroid is not None and b.bridge_centroid is not None
+    )
+
+
 def _no_common_language(a: StoryState, b: StoryState) -> bool:
     """Whether two stories have no language in common."""
-    return bool(a.languages and b.languages and not set(a.languages) & set(b.languages))
+    return bool(a.languages and b.languages) and not _share_a_language(a, b)
 
 
 def _plus(total: Vectors | None, vector: Vectors) -> Vectors:
