@@ -108,6 +108,21 @@ def read_labels(stream: str, half: str, second: bool = False) -> dict[str, tuple
     return labels
 
 
+def read_links(stream: str) -> list[tuple[str, str]]:
+    """The sampled thread links of a stream (`labels/links-<stream>.tsv`): pairs of articles,
+    the first of each of two stories that a replay linked into one thread. Their labels in the
+    halves say whether the link joined one saga."""
+    path = LABELS / f"links-{stream}.tsv"
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        rows = [r for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
+    for number, row in enumerate(rows, start=1):
+        if len(row) != 2:
+            raise ValueError(f"{path}: link {number}: want two ids; got {row!r}")
+    return [(a, b) for a, b in rows]
+
+
 # ----------------------------------------------------------------------------------- sheets
 
 
@@ -259,6 +274,17 @@ def check(stream: str) -> int:
         print(f"{stream}-{half}: {_coverage(known, items)}")
         if second:
             print(f"{stream}-{half}, second labeller: {_coverage(second, items)}")
+    try:
+        links = read_links(stream)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    halves = {**read_labels(stream, "tune"), **read_labels(stream, "report")}
+    unlabelled = [pair for pair in links if not all(a in halves for a in pair)]
+    if unlabelled:
+        print(f"{stream}: {len(unlabelled)} sampled links with an unlabelled end: "
+              f"{unlabelled[:3]}", file=sys.stderr)  # fmt: skip
+        status = 1
     return status
 
 

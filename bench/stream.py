@@ -27,6 +27,11 @@ Metrics, over the labelled articles of a half:
   than the story's main one;
 - threads: BCubed F1 of the system's threads against the labelled ones (an event without a
   thread is a thread of its own).
+- sampled thread links (`bench/labels/links-<stream>.tsv`): pairs of articles whose stories
+  one replay (3e6a633) linked into a thread, both labelled; how many the labels put in one
+  saga, how many the run keeps in one thread, and how many of those are one saga. The sample
+  comes from one version's links, so it measures what a change does to those links, not the
+  precision of a new version's own.
 
 Peers, on the same items in the same time order, with their constant chosen on the tune half
 and reported on both: TF-IDF single pass (`TfidfVectorizer(sublinear_tf=True)` over headline
@@ -71,7 +76,7 @@ from harness import (
     save_results,
     stream_items,
 )
-from label import WINDOWS, read_labels
+from label import WINDOWS, read_labels, read_links
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from storywire.cluster.replay import StreamItem, replay
@@ -118,6 +123,22 @@ def cross_language_recall(
                     pairs += 1
                     together += predicted[a] == predicted[b]
     return (round(together / pairs, 4) if pairs else None), pairs
+
+
+def sampled_links(
+    thread: Mapping[str, object], gold: dict[str, str], links: Sequence[tuple[str, str]]
+) -> dict[str, int]:
+    """How a run's threads treat the sampled links whose two ends are labelled in `gold`
+    (thread labels): how many pairs the labels put in one saga, how many the run leaves in one
+    thread, and how many of those the labels put in one saga."""
+    pairs = [(a, b) for a, b in links if a in gold and b in gold]
+    kept = [(a, b) for a, b in pairs if thread[a] == thread[b]]
+    return {
+        "pairs": len(pairs),
+        "one saga": sum(gold[a] == gold[b] for a, b in pairs),
+        "kept": len(kept),
+        "kept one saga": sum(gold[a] == gold[b] for a, b in kept),
+    }
 
 
 def blobs(predicted: Mapping[str, object], gold: dict[str, str]) -> list[dict[str, Any]]:
@@ -171,6 +192,7 @@ def run_stream(name: str, write: bool, cache: bool, model: str = MINILM_NAME) ->
     threads = {half: read_threads(name, half) for half in ("tune", "report")}
     second_events = {half: read_events(name, half, second=True) for half in ("tune", "report")}
     second_threads = {half: read_threads(name, half, second=True) for half in ("tune", "report")}
+    links = read_links(name)
 
     inner = default_embedder(model)
     inner.embed(["warm up"])
@@ -241,6 +263,8 @@ def run_stream(name: str, write: bool, cache: bool, model: str = MINILM_NAME) ->
                 **bcubed(thread_peer["labels"], threads[half]),
                 "choice": thread_peer["choice"],
             },
+            "sampled links": sampled_links(thread, threads[half], links),
+            f"sampled links {TFIDF}": sampled_links(thread_peer["labels"], threads[half], links),
         }
         for peer, found in peers.items():
             entry[peer] = {**bcubed(found["labels"], gold), "choice": found["choice"]}
@@ -363,6 +387,12 @@ def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
               f"F1 {threads['F1']:.3f}; {TFIDF} as threads F1 {peer['F1']:.3f} (chosen on "
               f"tune: {peer['choice']})  storywire/peer {threads['F1'] / peer['F1']:.3f}; "
               f"our stories without thread links F1 {alone['F1']:.3f}")  # fmt: skip
+        ours_l, peer_l = entry["sampled links"], entry[f"sampled links {TFIDF}"]
+        if ours_l["pairs"]:
+            print(f"     sampled thread links: {ours_l['pairs']} pairs, {ours_l['one saga']} one "
+                  f"saga by the labels; storywire keeps {ours_l['kept']} in one thread "
+                  f"({ours_l['kept one saga']} one saga), {TFIDF} as threads "
+                  f"{peer_l['kept']} ({peer_l['kept one saga']})")  # fmt: skip
         if SECOND in entry:
             human, ours_b = entry[SECOND], entry[f"{STORYWIRE} against {SECOND}"]
             ratio = ours["F1"] / human["F1"]
