@@ -318,6 +318,37 @@ def test_a_feed_items_headline_takes_the_language_its_feed_declares(
     assert article.text_source is TextSource.FEED and article.language == language
 
 
+# A page without a `lang` attribute whose text the language model can't place (it calls this
+# Dutch operator's timetable Uzbek, probability 0.02), in a feed that may declare Dutch.
+_TIMETABLE_PAGE = (
+    b"<html><head><title>Zomerdienst tram</title></head><body><article><h1>Zomerdienst tram"
+    b"</h1><p>Tram Norland-Calveria: 06:10, 07:40, 09:15, 10:45, 12:15, 13:45, 15:15, 16:45, "
+    b"18:15, 19:45. Teravale-Brisa: 06:45, 08:20, 10:05, 11:50, 13:35, 15:20, 17:05, 18:50. "
+    b"Corlan-Ostmark: 07:05, 08:50, 10:35, 12:20.</p></article></body></html>"
+)
+_TIMETABLE_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Tram</title>
+<language>nl-NL</language>
+<item><title>Zomerdienst tram</title><link>/timetable</link>
+<pubDate>Mon, 02 Nov 2026 08:00:00 GMT</pubDate></item></channel></rss>"""
+
+
+@pytest.mark.parametrize(
+    ("feed", "language"),
+    [(_TIMETABLE_FEED, "nl"), (_TIMETABLE_FEED.replace(b"<language>nl-NL</language>", b""), "uz")],
+)
+def test_a_page_without_a_language_takes_the_one_its_feed_declares(
+    sessions: db.Sessions, bad_server: str, feed: bytes, language: str
+) -> None:
+    """The page path dropped the feed's language: only the page's `lang` counted, so a page
+    without one took the model's guess however unsure it was."""
+    _Misbehaving.extra["/timetable.xml"] = ("application/rss+xml", feed)
+    _Misbehaving.extra["/timetable"] = ("text/html; charset=utf-8", _TIMETABLE_PAGE)
+    _subscribe(sessions, [f"{bad_server}/timetable.xml"])
+    asyncio.run(_pipeline(sessions).fetch_round())
+    [article] = _all_articles(sessions)
+    assert article.text_source is TextSource.PAGE and article.language == language
+
+
 def test_a_date_in_the_future_becomes_the_fetch_time(
     sessions: db.Sessions, bad_server: str
 ) -> None:

@@ -285,7 +285,7 @@ class Pipeline:
     async def _fetch_and_dedupe(self, fetcher: Fetcher, article: Article) -> None:
         try:
             page = await fetcher.fetch_page(article.url)
-            extracted = await self.extractor.extract(page.text(), page.final_url)
+            extracted = await self.extractor.extract(page.text(), page.final_url, article.language)
         except (FetchError, ExtractError) as exc:
             metrics.PAGES.labels(metrics.failure(exc)).inc()
             log.info("keeping the feed's text", extra={"url": article.url, "error": str(exc)})

@@ -98,3 +98,17 @@ def test_the_limit_a_page_met_is_its_error_reason_for_the_metrics() -> None:
             asyncio.run(pool.extract("<html><body><p>Hi</p></body></html>", "https://a.example/"))
     assert metrics.failure(slow.value) == "timeout"
     assert metrics.failure(empty.value) == "no_article"
+
+
+def test_a_worker_gets_the_language_the_feed_declares() -> None:
+    """The page has no `lang`; the feed's declared language reaches the worker process."""
+    timetable = (
+        "<html><body><article><h1>Zomerdienst</h1><p>Tram Norland-Calveria: 06:10, 07:40, 09:15, "
+        "10:45, 12:15, 13:45, 15:15, 16:45, 18:15, 19:45. Teravale-Brisa: 06:45, 08:20, 10:05, "
+        "11:50, 13:35, 15:20, 17:05, 18:50. Corlan-Ostmark: 07:05, 08:50, 10:35, 12:20.</p>"
+        "</article></body></html>"
+    )
+    with ExtractionPool(1, timeout=30.0) as pool:
+        assert asyncio.run(pool.extract(GOOD, "https://news.example/q", "nl")).language == "en"
+        found = asyncio.run(pool.extract(timetable, "https://news.example/t", "nl"))
+        assert found.language == "nl"

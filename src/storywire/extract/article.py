@@ -67,8 +67,11 @@ class PageMeta:
     types: tuple[str, ...]
 
 
-def extract_article(html: str, url: str) -> ExtractedArticle:
-    """The main text and metadata of an article page; ExtractError when there is no article."""
+def extract_article(html: str, url: str, declared_language: str | None = None) -> ExtractedArticle:
+    """The main text and metadata of an article page; ExtractError when there is no article.
+    `declared_language`: what the article's feed declares, which stands in for the page's
+    own `lang` where the page has none (the model is unsure of a timetable or a results list,
+    and a feed item's text keeps its feed's language in the same case)."""
     if not html.strip():
         raise ExtractError(f"{url}: empty page")
     # One parse, by trafilatura's own loader, serves our metadata reading and its extraction.
@@ -112,7 +115,7 @@ def extract_article(html: str, url: str) -> ExtractedArticle:
     title = storable(meta.title or fallback.title or "")
     authors = meta.authors or _split_authors(fallback.author)
     section = meta.section or fallback.section
-    language = identify_language(text, meta.language)
+    language = identify_language(text, meta.language or declared_language)
     kind, reason = classify_kind(
         url=url,
         title=title,

@@ -55,10 +55,13 @@ class Extraction:
             self._pool.close()
             self._pool = None
 
-    async def extract(self, html: str, url: str) -> ExtractedArticle:
+    async def extract(
+        self, html: str, url: str, declared_language: str | None = None
+    ) -> ExtractedArticle:
+        """`extract_article` of the page, in a worker where there are any."""
         if self._pool is None:
-            return extract_article(html, url)
-        return await self._pool.extract(html, url)
+            return extract_article(html, url, declared_language)
+        return await self._pool.extract(html, url, declared_language)
 
 
 class ExtractionPool:
@@ -80,8 +83,12 @@ class ExtractionPool:
         self._pool.stop()  # type: ignore[no-untyped-call]
         self._pool.join()
 
-    async def extract(self, html: str, url: str) -> ExtractedArticle:
-        future = self._pool.schedule(extract_article, args=(html, url), timeout=self.timeout)
+    async def extract(
+        self, html: str, url: str, declared_language: str | None = None
+    ) -> ExtractedArticle:
+        future = self._pool.schedule(
+            extract_article, args=(html, url, declared_language), timeout=self.timeout
+        )
         try:
             return await asyncio.wrap_future(future)
         except FutureTimeout as exc:
