@@ -850,6 +850,26 @@ def test_a_sagas_next_story_in_other_words_is_threaded_by_its_multilingual_centr
         assert links == ([(deal.story_id, strike)] if linked else [])
 
 
+@pytest.mark.parametrize(("event", "linked"), [(1, True), (2, False)])
+def test_a_story_of_the_same_names_whose_headlines_say_other_things_is_not_threaded(
+    event: int, linked: bool
+) -> None:
+    """Two stories that share the trial's words and names clear the story score; when their
+    multilingual centroids say the headlines are unrelated (another `event`: cosine near 0,
+    under `thread_bridge_floor`), no link is made. With the floor at -1 it would be."""
+    trial = "trial court jury testimony prosecutors defence judge fraud"
+    for floor in (ClusterConfig().thread_bridge_floor, -1.0):
+        clusterer = StoryClusterer(ClusterConfig(thread_bridge_floor=floor), bridge_dim=512)
+        opening = clusterer.assign(_bridged(1, 1, trial + " opening", "Halvorsen", "en", 1, 0))
+        clusterer.assign(_bridged(2, 1, trial + " witness", "Halvorsen", "en", 1, 2))
+        later = _bridged(3, 7, trial + " verdict sentence", "Halvorsen", "en", event, 96)
+        verdict = clusterer.assign(later)
+        assert verdict.created
+        links = clusterer.thread_links({verdict.story_id})
+        expected = [(verdict.story_id, opening.story_id)] if linked or floor < 0 else []
+        assert links == expected
+
+
 @pytest.mark.parametrize(
     ("similarity", "linked"), [(ClusterConfig().thread_bridge_similarity, False), (0.5, True)]
 )

@@ -92,6 +92,10 @@ class ClusterConfig:
     thread_bridge_similarity: float = _knob(
         0.6, "multilingual centroid cosine at which a story joins an earlier thread at any score"
     )
+    thread_bridge_floor: float = _knob(
+        0.35,
+        "multilingual centroid cosine below which a story never joins an earlier story's thread",
+    )
 
 
 def config_table() -> str:
