@@ -3,6 +3,7 @@ scored against labels we made (`bench/labels/`), next to two peers in the same r
 
     .venv/bin/python bench/stream.py                   # both streams, a few minutes each
     .venv/bin/python bench/stream.py --streams gn24 --no-write --cache   # a quick check
+    .venv/bin/python bench/stream.py --no-write --cache --set thread_bridge_floor=0.3
 
 Streams (`../shared/data/streams/`, read at run time): gn24, 2026-06-08 to 2026-06-21 (about
 8,300 items of 21 outlets, headline and standfirst), and newsapi, 2023-10-01 to 2023-10-14
@@ -13,7 +14,8 @@ Protocol. `storywire.cluster.replay.replay` carries every item through the stage
 round runs when a page can't be read (feed-item cleaning, language and kind, dedupe), then the
 story stages (embedding, assignment, the merge and split passes, and the writer unless
 `--no-write`), in rounds of 30 minutes of publication time, with the default
-`ClusterConfig()`. Nothing here tunes anything.
+`ClusterConfig()`, or with the numeric knobs `--set` names changed: a variant's figures from
+the committed command, to compare with the defaults'. Nothing here tunes anything.
 
 Gold. `bench/labels/<stream>-{tune,report}.tsv`: events and threads of the labelled articles,
 by half. The first week is the tune half (constants are chosen on it), the second the report
@@ -61,7 +63,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -79,6 +81,7 @@ from harness import (
 from label import WINDOWS, read_labels, read_links
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from storywire.cluster.config import ClusterConfig
 from storywire.cluster.replay import StreamItem, replay
 from storywire.nlp.embed import MINILM_NAME, USE_NAME, default_bridge, default_embedder
 from storywire.nlp.features import embedding_text
@@ -182,7 +185,16 @@ def tuned(
 # ----------------------------------------------------------------------------------- running
 
 
-def run_stream(name: str, write: bool, cache: bool, model: str = MINILM_NAME) -> dict[str, Any]:
+def run_stream(
+    name: str,
+    write: bool,
+    cache: bool,
+    model: str = MINILM_NAME,
+    settings: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """One stream replayed and scored; `settings`: `ClusterConfig` knobs other than their
+    defaults (a variant to compare with the defaults' figures, never a tuning run)."""
+    config = replace(ClusterConfig(), **(settings or {}))
     window = WINDOWS[name]
     raw = load_stream(name, window.first, window.last)
     items = stream_items(raw)
@@ -210,7 +222,9 @@ def run_stream(name: str, write: bool, cache: bool, model: str = MINILM_NAME) ->
             pages[due[-1].isoformat()] = read_front_page(sessions)
 
     started = time.perf_counter()
-    replayed = replay(items, embedder, write=write, after_round=front_page, bridge=lambda: bridge)
+    replayed = replay(
+        items, embedder, config, write=write, after_round=front_page, bridge=lambda: bridge
+    )
     seconds = time.perf_counter() - started
     story = {item: s for item, s, _ in replayed.rows}
     thread = {item: t for item, _, t in replayed.rows}
@@ -240,6 +254,7 @@ def run_stream(name: str, write: bool, cache: bool, model: str = MINILM_NAME) ->
         "tfidf_articles_per_s": round(len(items) / peer_seconds, 1),
         "cached_vectors": cache,
         "model": model,
+        "settings": dict(settings or {}),
         "writer": write,
         "report": {k: v for k, v in asdict(replayed.report).items() if k != "touched"},
         "sizes": size_histogram(story),
@@ -359,6 +374,8 @@ def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
           f"{' (cached vectors: not a speed result)' if result['cached_vectors'] else ''}, "
           f"writer {'on' if result['writer'] else 'off'}; TF-IDF single pass in memory (no "
           f"storage): {result['tfidf_articles_per_s']} articles/s")  # fmt: skip
+    if result["settings"]:
+        print(f"   settings other than the defaults: {result['settings']}")
     print(f"   story sizes: {result['sizes']}; multi-outlet share of 2+ stories: "
           f"{result['multi_outlet_share']}")  # fmt: skip
     for half, entry in result["halves"].items():
@@ -412,6 +429,22 @@ def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
                     print(f"           - {member}")
 
 
+def knob_settings(pairs: Sequence[str]) -> dict[str, float]:
+    """`KNOB=VALUE` pairs as `ClusterConfig` settings, each a number of its knob's type."""
+    knobs = {knob.name: knob.default for knob in fields(ClusterConfig)}
+    settings: dict[str, float] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        default = knobs.get(name)
+        if not isinstance(default, int | float) or isinstance(default, bool):
+            raise ValueError(f"--set {pair}: not a numeric ClusterConfig knob")
+        try:
+            settings[name] = type(default)(value)
+        except ValueError:
+            raise ValueError(f"--set {pair}: {value!r} is not a {type(default).__name__}") from None
+    return settings
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--streams", nargs="+", choices=sorted(WINDOWS), default=sorted(WINDOWS))
@@ -419,13 +452,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", action="store_true", help="reuse vectors (development only)")
     parser.add_argument("--pages", action="store_true", help="print the front pages")
     parser.add_argument("--model", choices=(MINILM_NAME, USE_NAME), default=MINILM_NAME)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KNOB=VALUE",
+        help="a numeric ClusterConfig knob other than its default, to compare a variant",
+    )
     args = parser.parse_args(argv)
+    try:
+        settings = knob_settings(args.set)
+    except ValueError as exc:
+        parser.error(str(exc))
     paths = [STREAMS / f"{s}.jsonl.gz" for s in args.streams]
     if data_missing(paths, "the real streams"):
         return 2
     results = {}
     for name in args.streams:
-        results[name] = run_stream(name, not args.no_write, args.cache, args.model)
+        results[name] = run_stream(name, not args.no_write, args.cache, args.model, settings)
         print_stream(name, results[name], args.pages)
     save_results(RESULTS_DIR / "stream.json", results)
     return 0
