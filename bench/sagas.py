@@ -69,8 +69,9 @@ HALVES = ("tune", "report")
 def features(
     items: Sequence[StreamItem], embedder: CachedEmbedder, bridge: CachedEmbedder
 ) -> dict[str, ArticleFeatures]:
-    """Each item's features as the clusterer builds them, from the cleaned feed item the
-    replay stores (so the vectors are the replay's, from the same cache)."""
+    """Each item's features as the clusterer builds them, from the cleaned feed item, with the
+    replay's models and vector cache. The headline is the feed's: the dedupe stage's rubric
+    stripping (an outlet's running "LIVE |") is not redone here."""
     texts = [(clean_description(i.title), clean_description(i.text)) for i in items]
     vectors = embedder.embed([embedding_text(t, x) for t, x in texts])
     bridges = bridge.embed([bridge_text(t, x) for t, x in texts])
