@@ -113,3 +113,19 @@ class CachedEmbedder:
             if keys
             else np.zeros((0, self.dim), np.float32)
         )
+
+
+def stream_models(
+    stream: str, cache: bool, main: Any = None, write: bool = True
+) -> tuple[CachedEmbedder, CachedEmbedder]:
+    """The two models a replay of `stream` embeds with: `main` (MiniLM unless given) and the
+    multilingual bridge, each remembering its vectors. With `cache`, in the files
+    `bench/stream.py --cache` writes (`stream-<stream>[-<model>].npz` and its `-bridge` twin
+    under bench/results/cache); `write=False` reads them and never writes back."""
+    from storywire.nlp.embed import MINILM_NAME, default_bridge, default_embedder
+
+    main = main or default_embedder()
+    suffix = "" if main.name == MINILM_NAME else f"-{main.name}"
+    path = RESULTS_DIR / "cache" / f"stream-{stream}{suffix}.npz" if cache else None
+    bridge_path = path.with_name(f"{path.stem}-bridge.npz") if path else None
+    return CachedEmbedder(main, path, write), CachedEmbedder(default_bridge(), bridge_path, write)

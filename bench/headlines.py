@@ -45,17 +45,16 @@ import numpy as np
 from harness import (
     RESULTS_DIR,
     STREAMS,
-    CachedEmbedder,
     data_missing,
     load_stream,
     save_results,
     stream_items,
+    stream_models,
 )
 from label import LABELS, WINDOWS, read_labels
 from sqlalchemy import select
 
 from storywire.cluster.replay import replay
-from storywire.nlp.embed import default_bridge, default_embedder
 from storywire.store import db, repo, tables
 from storywire.stories.writing import source_article
 from storywire.timestamps import parse_timestamp
@@ -151,9 +150,7 @@ def headlines(
     items = stream_items(list(raw))
     wanted = {a for m in cases for a in m.members}
     url_of = {i.id: i.url for i in items if i.id in wanted}
-    path = RESULTS_DIR / "cache" / f"stream-{stream}.npz" if cache else None
-    embedder = CachedEmbedder(default_embedder(), path, write=False)
-    bridge = CachedEmbedder(default_bridge(), path and path.with_name(f"{path.stem}-bridge.npz"))
+    embedder, bridge = stream_models(stream, cache, write=False)
     writer = ExtractiveWriter(embedder)
     due = sorted(cases, key=lambda m: m.at)
     chosen: dict[tuple[str, str], dict[str, str]] = {}

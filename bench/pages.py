@@ -24,10 +24,15 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
-from harness import RESULTS_DIR, STREAMS, CachedEmbedder, data_missing, load_stream, stream_items
+from harness import (
+    STREAMS,
+    data_missing,
+    load_stream,
+    stream_items,
+    stream_models,
+)
 
 from storywire.cluster.replay import replay
-from storywire.nlp.embed import default_bridge, default_embedder
 from storywire.store import db, repo
 from storywire.web.views import StoryView, story_view
 
@@ -68,10 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if data_missing([STREAMS / f"{args.stream}.jsonl.gz"], "the real streams"):
         return 2
     items = stream_items(load_stream(args.stream, args.first, args.last))
-    path = RESULTS_DIR / "cache" / f"stream-{args.stream}.npz" if args.cache else None
-    bridge_path = path and path.with_name(f"{path.stem}-bridge.npz")
-    embedder = CachedEmbedder(default_embedder(), path, write=False)
-    bridge = CachedEmbedder(default_bridge(), bridge_path, write=False)
+    embedder, bridge = stream_models(args.stream, args.cache, write=False)
     moments = sorted(datetime.fromisoformat(f"{t}+00:00") for t in args.at)
     printed: set[datetime] = set()
 

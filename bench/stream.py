@@ -72,18 +72,18 @@ from clustering import hdbscan, score, single_pass
 from harness import (
     RESULTS_DIR,
     STREAMS,
-    CachedEmbedder,
     data_missing,
     load_stream,
     save_results,
     stream_items,
+    stream_models,
 )
 from label import WINDOWS, read_labels, read_links
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from storywire.cluster.config import ClusterConfig
 from storywire.cluster.replay import StreamItem, replay
-from storywire.nlp.embed import MINILM_NAME, USE_NAME, default_bridge, default_embedder
+from storywire.nlp.embed import MINILM_NAME, USE_NAME, default_embedder
 from storywire.nlp.features import embedding_text
 from storywire.store import db, repo
 
@@ -209,10 +209,7 @@ def run_stream(
     inner = default_embedder(model)
     inner.embed(["warm up"])
     # In memory, so the peers reuse the replay's vectors; in a file only with --cache.
-    suffix = "" if model == MINILM_NAME else f"-{model}"
-    path = RESULTS_DIR / "cache" / f"stream-{name}{suffix}.npz" if cache else None
-    embedder = CachedEmbedder(inner, path)
-    bridge = CachedEmbedder(default_bridge(), path and path.with_name(f"{path.stem}-bridge.npz"))
+    embedder, bridge = stream_models(name, cache, inner)
     pages: dict[str, list[dict[str, Any]]] = {}
     page_times = front_page_times(window.first, window.last)
 
