@@ -13,9 +13,10 @@ Protocol. The same replay as `bench/stream.py` (`storywire.cluster.replay.replay
 default `ClusterConfig()`). Each labelled pair of articles that share a story is a case; it is
 positive when the labels put both in one event. Per half (`bench/labels/`):
 - ROC AUC of each signal: dense cosine (MiniLM; the multilingual vectors where either article
-  is not in English), TF-IDF cosine over headline and text (document frequencies of the whole
-  fortnight), names overlap (cosine of the rarity-weighted names and numbers the clusterer
-  extracts), and closeness in time (minus the hours apart);
+  is not in English), TF-IDF cosine of the words the clusterer reads in headline and text, names
+  overlap (the same cosine over the names and numbers it extracts), both weighted as it weighs
+  them (`tfidf_vector`) with document frequencies of the whole fortnight, and closeness in time
+  (-log(1 + hours apart));
 - a logistic regression over all four fitted on the tune half's pairs, its AUC on both halves:
   what the signals tell together;
 - a re-cut: every story of 8 or more articles is clustered again by average linkage on
@@ -30,8 +31,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -45,6 +47,7 @@ from harness import (
     load_stream,
     save_results,
     stream_items,
+    stream_models,
 )
 from label import WINDOWS
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -55,8 +58,12 @@ from stream import THRESHOLDS, bcubed, read_events, tfidf_gram, tuned
 
 from storywire.cluster.assign import ArticleFeatures, article_features
 from storywire.cluster.replay import StreamItem, replay
-from storywire.nlp.embed import default_bridge, default_embedder
-from storywire.nlp.features import bridge_text, embedding_text
+from storywire.nlp.features import (
+    DocumentFrequencies,
+    bridge_text,
+    embedding_text,
+    tfidf_vector,
+)
 from storywire.sources.feeds import clean_description
 
 SIGNALS = ("dense cosine", "TF-IDF cosine", "names overlap", "closeness in time")
@@ -81,44 +88,46 @@ def features(
             title,
             text,
             vectors[k],
-            item.published,
-            item.language,
-            item.source,
-            None,
-            bridges[k],
+            published=item.published,
+            language=item.language,
+            outlet=item.source,
+            bridge=bridges[k],
         )
         for k, (item, (title, text)) in enumerate(zip(items, texts, strict=True))
     }
 
 
-class Weights:
-    """Unit TF-IDF vectors of terms and of names, document frequencies over the fortnight."""
+class Signals:
+    """The four signals of a pair of articles. Words and names are weighted as the clusterer
+    weighs them (`tfidf_vector`: sublinear TF-IDF, unit length), with document frequencies
+    over the fortnight, each article's vectors computed once."""
 
     def __init__(self, found: Mapping[str, ArticleFeatures]) -> None:
-        self.n = len(found)
-        self.terms: Counter[str] = Counter()
-        self.names: Counter[str] = Counter()
+        terms, names = DocumentFrequencies(), DocumentFrequencies()
         for f in found.values():
-            self.terms.update(set(f.terms))
-            self.names.update(set(f.entities))
+            terms.add(f.terms)
+            names.add(f.entities)
+        self.found = found
+        self.terms = {a: tfidf_vector(f.terms, terms) for a, f in found.items()}
+        self.names = {a: tfidf_vector(f.entities, names) for a, f in found.items()}
 
-    def unit(self, counts: Counter[str], df: Counter[str]) -> dict[str, float]:
-        v = {w: n * math.log((self.n + 1) / (df[w] + 1)) for w, n in counts.items()}
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-        return {w: x / norm for w, x in v.items()}
-
-    def signals(self, a: ArticleFeatures, b: ArticleFeatures) -> list[float]:
-        def cos(x: dict[str, float], y: dict[str, float]) -> float:
-            return sum(v * y.get(w, 0.0) for w, v in x.items())
-
-        assert a.published is not None and b.published is not None
-        hours = abs((a.published - b.published).total_seconds()) / 3600
+    def of(self, a: str, b: str) -> list[float]:
+        first, second = self.found[a], self.found[b]
         return [
-            _dense(a, b),
-            cos(self.unit(a.terms, self.terms), self.unit(b.terms, self.terms)),
-            cos(self.unit(a.entities, self.names), self.unit(b.entities, self.names)),
-            -hours,
+            _dense(first, second),
+            _cosine(self.terms[a], self.terms[b]),
+            _cosine(self.names[a], self.names[b]),
+            -math.log1p(_days_apart(first, second) * 24),
         ]
+
+
+def _cosine(x: dict[str, float], y: dict[str, float]) -> float:
+    return sum(v * y.get(w, 0.0) for w, v in x.items())
+
+
+def _days_apart(a: ArticleFeatures, b: ArticleFeatures) -> float:
+    assert a.published is not None and b.published is not None
+    return abs((a.published - b.published).total_seconds()) / 86400
 
 
 def _dense(a: ArticleFeatures, b: ArticleFeatures) -> float:
@@ -140,47 +149,56 @@ def pairs(
     return cases, [int(gold[a] == gold[b]) for a, b in cases]
 
 
-def recut(
-    story: Mapping[str, int], found: Mapping[str, ArticleFeatures], lam: float, cut: float
-) -> dict[str, object]:
-    """Every story of RECUT_MIN+ articles clustered again by average linkage."""
-    members: defaultdict[int, list[str]] = defaultdict(list)
-    for article, s in story.items():
-        members[s].append(article)
-    out: dict[str, object] = dict(story)
-    for s, own in members.items():
-        own = [a for a in own if a in found]
-        if len(own) < RECUT_MIN:
-            continue
-        f = [found[a] for a in own]
-        similarity = np.array([[_dense(x, y) for y in f] for x in f])
-        hours = np.array([x.published.timestamp() / 3600 for x in f if x.published])
-        similarity -= lam * np.log1p(np.abs(hours[:, None] - hours[None, :]) / 24)
-        distance = np.clip(1.0 - similarity, 0.0, None)
-        np.fill_diagonal(distance, 0.0)
-        tree = linkage(squareform(distance, checks=False), method="average")
-        for article, part in zip(own, fcluster(tree, 1.0 - cut, criterion="distance"), strict=True):
-            out[article] = (s, int(part))
-    return out
+@dataclass(frozen=True)
+class Recut:
+    """The stories of RECUT_MIN+ articles, with their members' pairwise cosines and log days
+    apart, computed once for the whole grid."""
+
+    story: Mapping[str, int]
+    parts: list[tuple[int, list[str], np.ndarray, np.ndarray]]
+
+    @classmethod
+    def of(cls, story: Mapping[str, int], found: Mapping[str, ArticleFeatures]) -> Recut:
+        members: defaultdict[int, list[str]] = defaultdict(list)
+        for article, s in story.items():
+            if article in found:
+                members[s].append(article)
+        parts = []
+        for s, own in members.items():
+            if len(own) >= RECUT_MIN:
+                f = [found[a] for a in own]
+                cosine = np.array([[_dense(x, y) for y in f] for x in f])
+                gaps = np.log1p(np.array([[_days_apart(x, y) for y in f] for x in f]))
+                parts.append((s, own, cosine, gaps))
+        return cls(story, parts)
+
+    def at(self, lam: float, cut: float) -> dict[str, object]:
+        """Each story cut by average linkage on cosine - lam * log(1 + days apart), at `cut`."""
+        out: dict[str, object] = dict(self.story)
+        for s, own, cosine, gaps in self.parts:
+            distance = np.clip(1.0 - (cosine - lam * gaps), 0.0, None)
+            np.fill_diagonal(distance, 0.0)
+            tree = linkage(squareform(distance, checks=False), method="average")
+            labels = fcluster(tree, 1.0 - cut, criterion="distance")
+            for article, part in zip(own, labels, strict=True):
+                out[article] = (s, int(part))
+        return out
 
 
 def run(name: str, cache: bool) -> dict[str, Any]:
     window = WINDOWS[name]
     items = stream_items(load_stream(name, window.first, window.last))
-    path = RESULTS_DIR / "cache" / f"stream-{name}.npz" if cache else None
-    embedder = CachedEmbedder(default_embedder(), path)
-    bridge = CachedEmbedder(default_bridge(), path and path.with_name(f"{path.stem}-bridge.npz"))
+    embedder, bridge = stream_models(name, cache)
     story = {item: s for item, s, _ in replay(items, embedder, bridge=lambda: bridge).rows}
     found = features(items, embedder, bridge)
-    weights = Weights(found)
+    signals = Signals(found)
     gold = {half: read_events(name, half) for half in HALVES}
     cases = {half: pairs(story, gold[half], found) for half in HALVES}
-    x = {h: np.array([weights.signals(found[a], found[b]) for a, b in cases[h][0]]) for h in HALVES}
+    x = {h: np.array([signals.of(a, b) for a, b in cases[h][0]]) for h in HALVES}
     y = {h: np.array(cases[h][1]) for h in HALVES}
-    for h in HALVES:
-        x[h][:, 3] = -np.log1p(-x[h][:, 3])  # hours apart on a log scale, negated
     model = LogisticRegression(max_iter=2000).fit(x["tune"], y["tune"])
-    grid = {(lam, cut): recut(story, found, lam, cut) for lam in LAMBDAS for cut in CUTS}
+    recut = Recut.of(story, found)
+    grid = {(lam, cut): recut.at(lam, cut) for lam in LAMBDAS for cut in CUTS}
     chosen = max(grid, key=lambda c: (bcubed(grid[c], gold["tune"])["F1"], -c[0], -c[1]))
     ids = [i.id for i in items]
     order = sorted(range(len(items)), key=lambda k: (items[k].published, k))
