@@ -311,10 +311,7 @@ _GUIDE_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Guides
 def test_a_feed_items_headline_takes_the_language_its_feed_declares(
     sessions: db.Sessions, bad_server: str, feed: bytes, language: str
 ) -> None:
-    _Misbehaving.extra["/guides.xml"] = ("application/rss+xml", feed)
-    _subscribe(sessions, [f"{bad_server}/guides.xml"])
-    asyncio.run(_pipeline(sessions).fetch_round())
-    [article] = _all_articles(sessions)
+    article = _the_feeds_one_article(sessions, bad_server, "/guides.xml", feed)
     assert article.text_source is TextSource.FEED and article.language == language
 
 
@@ -341,12 +338,20 @@ def test_a_page_without_a_language_takes_the_one_its_feed_declares(
 ) -> None:
     """The page path dropped the feed's language: only the page's `lang` counted, so a page
     without one took the model's guess however unsure it was."""
-    _Misbehaving.extra["/timetable.xml"] = ("application/rss+xml", feed)
     _Misbehaving.extra["/timetable"] = ("text/html; charset=utf-8", _TIMETABLE_PAGE)
-    _subscribe(sessions, [f"{bad_server}/timetable.xml"])
+    article = _the_feeds_one_article(sessions, bad_server, "/timetable.xml", feed)
+    assert article.text_source is TextSource.PAGE and article.language == language
+
+
+def _the_feeds_one_article(
+    sessions: db.Sessions, bad_server: str, path: str, feed: bytes
+) -> Article:
+    """The one article a fetch round stores from the RSS `feed`, served at `path`."""
+    _Misbehaving.extra[path] = ("application/rss+xml", feed)
+    _subscribe(sessions, [f"{bad_server}{path}"])
     asyncio.run(_pipeline(sessions).fetch_round())
     [article] = _all_articles(sessions)
-    assert article.text_source is TextSource.PAGE and article.language == language
+    return article
 
 
 def test_a_date_in_the_future_becomes_the_fetch_time(
