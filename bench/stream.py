@@ -3,7 +3,8 @@ scored against labels we made (`bench/labels/`), next to two peers in the same r
 
     .venv/bin/python bench/stream.py                   # both streams, a few minutes each
     .venv/bin/python bench/stream.py --streams gn24 --no-write --cache   # a quick check
-    .venv/bin/python bench/stream.py --no-write --cache --set thread_bridge_floor=0.3
+    .venv/bin/python bench/stream.py --no-write --cache --set thread_bridge_floor=0.3 \
+        --against bench/results/stream-defaults.json   # a copy of an earlier run's results
 
 Streams (`../shared/data/streams/`, read at run time): gn24, 2026-06-08 to 2026-06-21 (about
 8,300 items of 21 outlets, headline and standfirst), and newsapi, 2023-10-01 to 2023-10-14
@@ -35,6 +36,15 @@ Metrics, over the labelled articles of a half:
   comes from one version's links, so it measures what a change does to those links, not the
   precision of a new version's own.
 
+Intervals. Each F1 is printed with its 95% interval over 1,000 resamples of the half's labelled
+events, drawn with replacement (`clustering.event_bootstrap`: an event's articles stay
+together, so one saga of 300 articles counts as one draw), and each storywire/peer ratio with
+the interval of the ratio over the same draws: a lead whose interval holds 1.0 is one the
+labels do not bear out. `--against RESULTS`, an earlier run's stream.json (it keeps where each
+labelled article went), prints this run's F1 minus that run's, stories and threads per half,
+with the interval of the difference over draws shared by both runs: how to tell whether a
+variant (`--set`) or a change of code moved anything the labels can see.
+
 Peers, on the same items in the same time order, with their constant chosen on the tune half
 and reported on both: TF-IDF single pass (`TfidfVectorizer(sublinear_tf=True)` over headline
 and text, join the most cosine-similar centroid at >= t) and HDBSCAN over the same MiniLM
@@ -49,26 +59,34 @@ labeller who never saw the first labels, that labelling is scored against ours l
 storywire is scored against it too (how much of our figure is the first labeller's taste).
 
 Also printed per stream: the story-size histogram, the share of multi-outlet stories, the front
-page (top 20 by importance) at 18:00 UTC on five days with each story's headline and member
-titles, and articles per second end to end (the replay's wall time, embedding included; with
-`--cache` the vectors come from a file and the speed is not a result), beside the TF-IDF
-single pass peer's articles/s at its chosen threshold (vectorising included, in memory with no
-storage, so a ceiling rather than a like-for-like figure).
+page (the reader's: top 20 featured stories by importance) at 18:00 UTC on five days with each
+story's headline, thread and member titles, and how many of each page's stories the largest
+thread holds (one saga filling the page), and articles per second end to end (the replay's
+wall time, embedding included; with `--cache` the vectors come from a file and the speed is
+not a result), beside the TF-IDF single pass peer's articles/s at its chosen threshold
+(vectorising included, in memory with no storage, so a ceiling rather than a like-for-like
+figure). `--profile N` runs the replay under cProfile and prints its N costliest functions by
+cumulative time: where the time goes, not a speed (the profiler slows the replay down).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import json
+import pstats
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, fields, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from clustering import hdbscan, score, single_pass
+from clustering import event_bootstrap, hdbscan, score, single_pass
 from harness import (
     RESULTS_DIR,
     STREAMS,
@@ -109,6 +127,25 @@ def bcubed(predicted: Mapping[str, object], gold: dict[str, str]) -> dict[str, f
         return {"P": 0.0, "R": 0.0, "F1": 0.0}
     result = score([predicted[i] for i in ids], [gold[i] for i in ids])
     return {"P": result.bcubed_p, "R": result.bcubed_r, "F1": result.bcubed_f1}
+
+
+def intervals(systems: Mapping[str, Mapping[str, object]], gold: dict[str, str]) -> dict[str, Any]:
+    """95% intervals of each system's BCubed F1 over resamples of the labelled events, and of
+    storywire's F1 over each other system's (a ratio whose interval excludes 1.0 is a lead or a
+    lag the labels bear out). The first system is storywire."""
+    ids = sorted(gold)
+    draws = event_bootstrap(
+        {name: [found[i] for i in ids] for name, found in systems.items()}, [gold[i] for i in ids]
+    )
+    ours = draws[next(iter(systems))]
+
+    def interval(values: np.ndarray) -> list[float]:
+        return [round(float(v), 3) for v in np.percentile(values, (2.5, 97.5))]
+
+    return {
+        "F1": {name: interval(values) for name, values in draws.items()},
+        "ratio": {name: interval(ours / values) for name, values in list(draws.items())[1:]},
+    }
 
 
 def cross_language_recall(
@@ -191,9 +228,11 @@ def run_stream(
     cache: bool,
     model: str = MINILM_NAME,
     settings: Mapping[str, float] | None = None,
+    profile: int = 0,
 ) -> dict[str, Any]:
     """One stream replayed and scored; `settings`: `ClusterConfig` knobs other than their
-    defaults (a variant to compare with the defaults' figures, never a tuning run)."""
+    defaults (a variant to compare with the defaults' figures, never a tuning run); `profile`:
+    print that many of the replay's functions by cumulative time (cProfile)."""
     config = replace(ClusterConfig(), **(settings or {}))
     window = WINDOWS[name]
     raw = load_stream(name, window.first, window.last)
@@ -218,11 +257,15 @@ def run_stream(
         if due:
             pages[due[-1].isoformat()] = read_front_page(sessions)
 
+    profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
-    replayed = replay(
-        items, embedder, config, write=write, after_round=front_page, bridge=lambda: bridge
-    )
+    with profiler or nullcontext():
+        replayed = replay(
+            items, embedder, config, write=write, after_round=front_page, bridge=lambda: bridge
+        )
     seconds = time.perf_counter() - started
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(profile)
     story = {item: s for item, s, _ in replayed.rows}
     thread = {item: t for item, _, t in replayed.rows}
 
@@ -250,6 +293,7 @@ def run_stream(
         "articles_per_s": round(len(items) / seconds, 1),
         "tfidf_articles_per_s": round(len(items) / peer_seconds, 1),
         "cached_vectors": cache,
+        "profiled": bool(profile),
         "model": model,
         "settings": dict(settings or {}),
         "writer": write,
@@ -281,13 +325,53 @@ def run_stream(
         for peer, found in peers.items():
             entry[peer] = {**bcubed(found["labels"], gold), "choice": found["choice"]}
             entry[f"{peer} cross_language"] = cross_language_recall(found["labels"], gold, language)
+        entry["intervals"] = intervals(
+            {STORYWIRE: story, **{peer: found["labels"] for peer, found in peers.items()}}, gold
+        )
+        entry["thread intervals"] = intervals(
+            {STORYWIRE: thread, TFIDF: thread_peer["labels"]}, threads[half]
+        )
         if second := second_events[half]:
             entry[SECOND] = agreement(second, gold, second_threads[half], threads[half])
             entry[f"{STORYWIRE} against {SECOND}"] = agreement(
                 story, second, thread, second_threads[half]
             )
+        # Where each labelled article went, for `--against` to compare a later run with this.
+        entry["groups"] = {
+            "stories": {i: story[i] for i in gold},
+            "threads": {i: thread[i] for i in threads[half]},
+        }
         result["halves"][half] = entry
     return result
+
+
+def against(name: str, result: dict[str, Any], earlier: dict[str, Any]) -> dict[str, Any]:
+    """This run's F1 minus an earlier run's on the same labels, with a 95% interval over
+    resamples of the labelled events that pairs the two runs (the same draws for both): a
+    variant's lead over the defaults is borne out by the labels when its interval excludes 0."""
+    found: dict[str, dict[str, Any]] = {}
+    for half, entry in result["halves"].items():
+        before = earlier.get("halves", {}).get(half, {}).get("groups")
+        if not before:
+            continue
+        gold = {"stories": read_events(name, half), "threads": read_threads(name, half)}
+        for level in ("stories", "threads"):
+            ids = sorted(set(gold[level]) & set(before[level]))
+            draws = event_bootstrap(
+                {
+                    "now": [entry["groups"][level][i] for i in ids],
+                    "then": [before[level][i] for i in ids],
+                },
+                [gold[level][i] for i in ids],
+            )
+            change = draws["now"] - draws["then"]
+            low, high = np.percentile(change, (2.5, 97.5))
+            found.setdefault(half, {})[level] = {
+                "now": bcubed(entry["groups"][level], {i: gold[level][i] for i in ids})["F1"],
+                "then": bcubed(before[level], {i: gold[level][i] for i in ids})["F1"],
+                "interval": [round(float(low), 4), round(float(high), 4)],
+            }
+    return found
 
 
 def agreement(
@@ -324,15 +408,19 @@ def front_page_times(first: str, last: str) -> list[datetime]:
 
 
 def read_front_page(sessions: db.Sessions) -> list[dict[str, Any]]:
+    """The reader's front page (featured stories by importance), each story with its thread:
+    the smallest id among the thread's live stories."""
     with db.transaction(sessions) as session:
-        rows = repo.list_stories(session, limit=FRONT_PAGE_SIZE)
+        rows = repo.list_stories(session, limit=FRONT_PAGE_SIZE, featured=True)
         names = repo.outlet_names(session)
         page = []
         for row in rows:
             members = [a for a, _ in repo.story_articles(session, row.story.id)]
+            thread = min(story.id for story in repo.thread_stories(session, row.story))
             page.append(
                 {
                     "story": row.story.id,
+                    "thread": thread,
                     "headline": row.story.headline,
                     "outlets": row.outlet_count,
                     "articles": row.article_count,
@@ -368,13 +456,20 @@ def multi_outlet_share(story: dict[str, int], source: dict[str, str | None]) -> 
 def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
     print(f"\n== {name}: {result['items']} items, {result['outlets']} outlets, "
           f"{result['rounds']} rounds, {result['articles_per_s']} articles/s end to end"
-          f"{' (cached vectors: not a speed result)' if result['cached_vectors'] else ''}, "
+          f"{' (cached vectors: not a speed result)' if result['cached_vectors'] else ''}"
+          f"{' (under cProfile: not a speed result)' if result.get('profiled') else ''}, "
           f"writer {'on' if result['writer'] else 'off'}; TF-IDF single pass in memory (no "
           f"storage): {result['tfidf_articles_per_s']} articles/s")  # fmt: skip
     if result["settings"]:
         print(f"   settings other than the defaults: {result['settings']}")
     print(f"   story sizes: {result['sizes']}; multi-outlet share of 2+ stories: "
           f"{result['multi_outlet_share']}")  # fmt: skip
+    largest = [
+        max(Counter(row["thread"] for row in page).values(), default=0)
+        for page in result["front_pages"].values()
+    ]
+    print(f"   front pages (top {FRONT_PAGE_SIZE} featured stories at 18:00 on "
+          f"{len(largest)} days): the largest thread holds {largest} of their stories")  # fmt: skip
     for half, entry in result["halves"].items():
         ours = entry[STORYWIRE]
         print(f"   [{half} half] {entry['labelled']} labelled articles, {entry['events']} events")
@@ -383,9 +478,14 @@ def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
             label = f"{HDB} {result['model']}" if system == HDB else system
             choice = f" (chosen on tune: {scores['choice']})" if "choice" in scores else ""
             ratio = ours["F1"] / scores["F1"] if scores["F1"] else float("nan")
+            low, high = entry["intervals"]["F1"][system]
+            versus = (
+                ""
+                if system == STORYWIRE
+                else f"  storywire/peer {ratio:.3f} {_interval(entry['intervals'], system)}"
+            )
             print(f"     {label:<30} BCubed P {scores['P']:.3f} R {scores['R']:.3f} "
-                  f"F1 {scores['F1']:.3f}{choice}"
-                  f"{'' if system == STORYWIRE else f'  storywire/peer {ratio:.3f}'}")  # fmt: skip
+                  f"F1 {scores['F1']:.3f} [{low:.3f}, {high:.3f}]{choice}{versus}")  # fmt: skip
         recall, pairs = entry["cross_language"]
         print(f"     cross-language recall {recall} over {pairs} pairs "
               f"(TF-IDF {entry[f'{TFIDF} cross_language'][0]}, "
@@ -397,9 +497,12 @@ def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
             entry["threads unlinked"],
             entry[f"threads {TFIDF}"],
         )
+        low, high = entry["thread intervals"]["F1"][STORYWIRE]
         print(f"     threads BCubed P {threads['P']:.3f} R {threads['R']:.3f} "
-              f"F1 {threads['F1']:.3f}; {TFIDF} as threads F1 {peer['F1']:.3f} (chosen on "
-              f"tune: {peer['choice']})  storywire/peer {threads['F1'] / peer['F1']:.3f}; "
+              f"F1 {threads['F1']:.3f} [{low:.3f}, {high:.3f}]; {TFIDF} as threads F1 "
+              f"{peer['F1']:.3f} (chosen on tune: {peer['choice']})  storywire/peer "
+              f"{threads['F1'] / peer['F1']:.3f} "
+              f"{_interval(entry['thread intervals'], TFIDF)}; "
               f"our stories without thread links F1 {alone['F1']:.3f}")  # fmt: skip
         ours_l, peer_l = entry["sampled links"], entry[f"sampled links {TFIDF}"]
         if ours_l["pairs"]:
@@ -420,10 +523,24 @@ def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
         for when, page in result["front_pages"].items():
             print(f"   front page at {when}:")
             for rank, row in enumerate(page, start=1):
-                print(f"     {rank:>2}. [{row['outlets']} outlets, {row['articles']} articles] "
-                      f"{row['headline']}")  # fmt: skip
+                print(f"     {rank:>2}. [{row['outlets']} outlets, {row['articles']} articles, "
+                      f"thread {row['thread']}] {row['headline']}")  # fmt: skip
                 for member in row["members"]:
                     print(f"           - {member}")
+
+
+def print_against(changes: dict[str, Any], path: Path) -> None:
+    print(f"   against {path} (this run minus that one, BCubed F1, 95% interval):")
+    for half, levels in changes.items():
+        for level, change in levels.items():
+            low, high = change["interval"]
+            print(f"     [{half} half] {level}: {change['now']:.3f} - {change['then']:.3f} = "
+                  f"{change['now'] - change['then']:+.3f} [{low:+.3f}, {high:+.3f}]")  # fmt: skip
+
+
+def _interval(intervals: dict[str, Any], peer: str) -> str:
+    low, high = intervals["ratio"][peer]
+    return f"[{low:.3f}, {high:.3f}]"
 
 
 def knob_settings(pairs: Sequence[str]) -> dict[str, float]:
@@ -456,6 +573,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="KNOB=VALUE",
         help="a numeric ClusterConfig knob other than its default, to compare a variant",
     )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the replay's N costliest functions (cProfile, cumulative time)",
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="RESULTS",
+        help="an earlier run's stream.json: print this run's F1 minus its, with an interval",
+    )
     args = parser.parse_args(argv)
     try:
         settings = knob_settings(args.set)
@@ -464,10 +594,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = [STREAMS / f"{s}.jsonl.gz" for s in args.streams]
     if data_missing(paths, "the real streams"):
         return 2
+    earlier = json.loads(args.against.read_text(encoding="utf-8")) if args.against else {}
     results = {}
     for name in args.streams:
-        results[name] = run_stream(name, not args.no_write, args.cache, args.model, settings)
+        results[name] = run_stream(
+            name, not args.no_write, args.cache, args.model, settings, args.profile
+        )
         print_stream(name, results[name], args.pages)
+        if name in earlier:
+            results[name]["against"] = against(name, results[name], earlier[name])
+            print_against(results[name]["against"], args.against)
     save_results(RESULTS_DIR / "stream.json", results)
     return 0
 
