@@ -413,10 +413,11 @@ def read_front_page(sessions: db.Sessions) -> list[dict[str, Any]]:
     with db.transaction(sessions) as session:
         rows = repo.list_stories(session, limit=FRONT_PAGE_SIZE, featured=True)
         names = repo.outlet_names(session)
+        threads = repo.story_threads(session)
         page = []
         for row in rows:
             members = [a for a, _ in repo.story_articles(session, row.story.id)]
-            thread = min(story.id for story in repo.thread_stories(session, row.story))
+            thread = threads.get(row.story.id, row.story.id)
             page.append(
                 {
                     "story": row.story.id,
