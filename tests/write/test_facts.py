@@ -9,6 +9,7 @@ from storywire.write.facts import (
     current_figures,
     each_fact_once,
     figures,
+    gives_current_figure,
     measures,
     out_of_date,
     repeated_pairs,
@@ -227,3 +228,19 @@ def test_a_measure_issued_and_a_measure_lifted_are_two_facts() -> None:
     assert not restates(content(issued), content(lifted))
     again = "The disaster management office issued the tsunami warning for the coast at 14:29."
     assert restates(content(issued), content(again))
+
+
+def test_a_title_that_gives_the_current_toll_is_lifted_over_a_side_report() -> None:
+    """A headline that gives the coverage's current figure says where the story is now: it wins
+    over a follow-up on the story's edge that is a little more central (by less than the lift)."""
+    from storywire.write.extractive import CURRENT_FIGURE_LIFT, _headline_quality
+
+    current = {"dead": "23"}
+    toll = "State of emergency declared as quake death toll climbs to 23"
+    rescue = "Rescue team at work in quake-hit Teravale"
+    assert gives_current_figure(toll, current)
+    assert not gives_current_figure(rescue, current)
+    assert not gives_current_figure("Nine dead as earthquake strikes", current)
+    lifted = _headline_quality(toll, 0.45, current_figure=gives_current_figure(toll, current))
+    central = 0.45 + CURRENT_FIGURE_LIFT / 2
+    assert lifted > _headline_quality(rescue, central, current_figure=False)

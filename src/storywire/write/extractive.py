@@ -29,7 +29,13 @@ from storywire.nlp.embed import Embedder, Vectors
 from storywire.nlp.features import DocumentFrequencies, entities, terms, without_rubrics
 from storywire.nlp.sentences import split_sentences
 from storywire.nlp.subjectivity import subjectivity
-from storywire.write.facts import content, current_figures, figures, out_of_date, restates
+from storywire.write.facts import (
+    content,
+    current_figures,
+    gives_current_figure,
+    out_of_date,
+    restates,
+)
 from storywire.write.narrative import Part, narrative_order, part
 
 _DATELINE = re.compile(
@@ -448,7 +454,7 @@ class ExtractiveWriter:
         vectors = self._embed(titles)
         centrality = headline_centrality(
             vectors, self._embed([article_headline(a) for a in latest])
-        ) + CURRENT_FIGURE_LIFT * np.array([gives_current_figure(t, current or {}) for t in titles])
+        )
         times = [a.published for a in titled]
         newest = max((t for t in times if t is not None), default=None)
 
@@ -461,16 +467,16 @@ class ExtractiveWriter:
         ranked = sorted(
             range(len(titles)),
             key=lambda i: (
-                -_headline_quality(titles[i], float(centrality[i]), freshness(i)),
+                -_headline_quality(
+                    titles[i],
+                    float(centrality[i]),
+                    freshness(i),
+                    gives_current_figure(titles[i], current or {}),
+                ),
                 titles[i],
             ),
         )
         return titles[ranked[0]]
-
-
-def gives_current_figure(title: str, current: dict[str, str]) -> bool:
-    """Whether the title gives the coverage's current figure for something counted."""
-    return any(current.get(kind) in values for kind, values in figures(title).items())
 
 
 def headline_centrality(titles: Vectors, latest: Vectors) -> np.ndarray:
@@ -517,8 +523,11 @@ def latest_coverage(
     return recent if recent and len(outlets) >= 2 else list(articles)
 
 
-def _headline_quality(title: str, centrality: float, freshness: float = 1.0) -> float:
-    """Centrality, a small lift for fresh titles (halved a day), and penalties for titles that
+def _headline_quality(
+    title: str, centrality: float, freshness: float = 1.0, current_figure: bool = False
+) -> float:
+    """Centrality, a small lift for fresh titles (halved a day) and for one that gives a tally's
+    current figure (`CURRENT_FIGURE_LIFT`), and penalties for titles that
     shout, run long, ask, announce an explainer, preview an event or run live, present a
     feature or a side piece, speak in the author's voice or run to several sentences ("GTA VI
     pre-orders open June 25. Rockstar revealed the cover art. No price yet.", a standfirst in
@@ -529,7 +538,7 @@ def _headline_quality(title: str, centrality: float, freshness: float = 1.0) -> 
     penalty += 0.3 * bool(_PREVIEW.search(title) or _LIVE_BLOG.search(title))
     penalty += 0.3 * bool(_FEATURE.search(title))
     penalty += 0.3 * (len(split_sentences(title)) > 1)
-    return centrality + 0.1 * freshness - penalty
+    return centrality + 0.1 * freshness + CURRENT_FIGURE_LIFT * current_figure - penalty
 
 
 def story_texts(articles: Sequence[SourceArticle]) -> list[SourceArticle]:

@@ -217,6 +217,11 @@ def out_of_date(text: str, current: dict[str, str]) -> bool:
     ) or any(current.get(kind) == LIFTED and state == IN_FORCE for kind, state in measures(text))
 
 
+def gives_current_figure(text: str, current: dict[str, str]) -> bool:
+    """Whether the sentence gives the coverage's current figure for something counted."""
+    return any(current.get(kind) in values for kind, values in figures(text).items())
+
+
 # Measures coverage reports in force and then lifted: kind -> its names. "Apple Watch", an
 # "emergency meeting" or "emergency services" name none.
 _MEASURES = {
