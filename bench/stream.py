@@ -59,9 +59,10 @@ labeller who never saw the first labels, that labelling is scored against ours l
 storywire is scored against it too (how much of our figure is the first labeller's taste).
 
 Also printed per stream: the story-size histogram, the share of multi-outlet stories, the front
-page (the reader's: top 20 featured stories by importance) at 18:00 UTC on five days with each
-story's headline, thread and member titles, and how many of each page's stories the largest
-thread holds (one saga filling the page), and articles per second end to end (the replay's
+page (the reader's: top 20 stories by importance, at most two of a thread) at 18:00 UTC on
+five days with each story's headline, thread and member titles, how many of each page's
+stories the largest thread holds, and how many of the top 20 featured stories it would hold
+without that cap (one saga filling the page), and articles per second end to end (the replay's
 wall time, embedding included; with `--cache` the vectors come from a file and the speed is
 not a result), beside the TF-IDF single pass peer's articles/s at its chosen threshold
 (vectorising included, in memory with no storage, so a ceiling rather than a like-for-like
@@ -104,6 +105,7 @@ from storywire.cluster.replay import StreamItem, replay
 from storywire.nlp.embed import MINILM_NAME, USE_NAME, default_embedder
 from storywire.nlp.features import embedding_text
 from storywire.store import db, repo
+from storywire.web.views import FRONT_PAGE_PER_THREAD, story_cards
 
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(2, 19))
 # A thread is coarser than a story, so the thread peer may also join at lower similarities.
@@ -249,7 +251,7 @@ def run_stream(
     inner.embed(["warm up"])
     # In memory, so the peers reuse the replay's vectors; in a file only with --cache.
     embedder, bridge = stream_models(name, cache, inner)
-    pages: dict[str, list[dict[str, Any]]] = {}
+    pages: dict[str, dict[str, Any]] = {}
     page_times = front_page_times(window.first, window.last)
 
     def front_page(sessions: db.Sessions, now: datetime) -> None:
@@ -407,28 +409,31 @@ def front_page_times(first: str, last: str) -> list[datetime]:
     return [start + timedelta(days=round(k * step)) for k in range(FRONT_PAGE_DAYS)]
 
 
-def read_front_page(sessions: db.Sessions) -> list[dict[str, Any]]:
-    """The reader's front page (featured stories by importance), each story with its thread:
-    the smallest id among the thread's live stories."""
+def read_front_page(sessions: db.Sessions) -> dict[str, Any]:
+    """The reader's front page (its top stories, at most FRONT_PAGE_PER_THREAD of a thread),
+    each story with its thread (the smallest id among the thread's live stories), and how
+    many of the top featured stories the largest thread would hold without that cap."""
     with db.transaction(sessions) as session:
-        rows = repo.list_stories(session, limit=FRONT_PAGE_SIZE, featured=True)
+        found, _ = story_cards(session, order=repo.Order.TOP, limit=FRONT_PAGE_SIZE)
         names = repo.outlet_names(session)
+        uncapped = repo.list_stories(session, limit=FRONT_PAGE_SIZE, featured=True)
         threads = repo.story_threads(session)
-        page = []
-        for row in rows:
-            members = [a for a, _ in repo.story_articles(session, row.story.id)]
-            thread = threads.get(row.story.id, row.story.id)
-            page.append(
+        rows = []
+        for card in found:
+            members = [a for a, _ in repo.story_articles(session, card.story.id)]
+            rows.append(
                 {
-                    "story": row.story.id,
-                    "thread": thread,
-                    "headline": row.story.headline,
-                    "outlets": row.outlet_count,
-                    "articles": row.article_count,
+                    "story": card.story.id,
+                    "thread": card.thread_id or card.story.id,
+                    "thread_stories": card.thread_size,
+                    "headline": card.story.headline,
+                    "outlets": card.outlets,
+                    "articles": card.articles,
                     "members": [f"{names.get(a.outlet_id, '?')}: {a.title}" for a in members[:8]],
                 }
             )
-    return page
+    held = Counter(threads.get(row.story.id, row.story.id) for row in uncapped)
+    return {"stories": rows, "uncapped_largest": max(held.values(), default=0)}
 
 
 def size_histogram(story: dict[str, int]) -> dict[str, int]:
@@ -466,11 +471,14 @@ def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
     print(f"   story sizes: {result['sizes']}; multi-outlet share of 2+ stories: "
           f"{result['multi_outlet_share']}")  # fmt: skip
     largest = [
-        max(Counter(row["thread"] for row in page).values(), default=0)
+        max(Counter(row["thread"] for row in page["stories"]).values(), default=0)
         for page in result["front_pages"].values()
     ]
-    print(f"   front pages (top {FRONT_PAGE_SIZE} featured stories at 18:00 on "
-          f"{len(largest)} days): the largest thread holds {largest} of their stories")  # fmt: skip
+    uncapped = [page["uncapped_largest"] for page in result["front_pages"].values()]
+    print(f"   front pages (the reader's top {FRONT_PAGE_SIZE} at 18:00 on {len(largest)} days): "
+          f"the largest thread holds {largest} of their stories; {uncapped} of the top "
+          f"{FRONT_PAGE_SIZE} featured stories without the cap of {FRONT_PAGE_PER_THREAD} "
+          "a thread")  # fmt: skip
     for half, entry in result["halves"].items():
         ours = entry[STORYWIRE]
         print(f"   [{half} half] {entry['labelled']} labelled articles, {entry['events']} events")
@@ -523,9 +531,10 @@ def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
     if pages:
         for when, page in result["front_pages"].items():
             print(f"   front page at {when}:")
-            for rank, row in enumerate(page, start=1):
+            for rank, row in enumerate(page["stories"], start=1):
                 print(f"     {rank:>2}. [{row['outlets']} outlets, {row['articles']} articles, "
-                      f"thread {row['thread']}] {row['headline']}")  # fmt: skip
+                      f"thread {row['thread']} of {row['thread_stories']} stories] "
+                      f"{row['headline']}")  # fmt: skip
                 for member in row["members"]:
                     print(f"           - {member}")
 

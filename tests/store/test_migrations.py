@@ -11,7 +11,7 @@ from sqlalchemy import Engine, inspect, text
 
 from storywire.errors import SchemaOutdatedError
 from storywire.ingest.dedupe import fingerprint
-from storywire.models import JoinReason, Membership, NewArticle, NewStory
+from storywire.models import JoinReason, LinkKind, Membership, NewArticle, NewStory
 from storywire.nlp.embed import MINILM_NAME, USE_NAME
 from storywire.store import db, repo
 from storywire.store.tables import FTS_OBJECTS, Base
@@ -212,3 +212,56 @@ def test_an_article_keeps_a_vector_per_model_and_the_downgrade_keeps_the_main_on
         rows = connection.execute(text("SELECT model, vector FROM article_vectors"))
         assert [(row[0], bytes(row[1])) for row in rows] == [(MINILM_NAME, b"main")]
     db.upgrade(engine)
+
+
+def test_0014_fills_each_storys_thread_from_the_links_and_merges_stored(
+    empty_database_url: str, engines: Callable[[str], Engine]
+) -> None:
+    """A store from before 0014 has links and merges but no thread column: the upgrade gives
+    every story of a thread the thread's smallest id, as the repository keeps it from then on."""
+    engine = engines(empty_database_url)
+    db.upgrade(engine)
+    when = datetime(2026, 12, 1, tzinfo=UTC)
+    with db.connect(empty_database_url) as sessions, db.transaction(sessions) as session:
+        ids = [
+            repo.add_story(
+                session, NewStory(slug=f"s{n}", headline="S", published_at=when, updated_at=when)
+            ).id
+            for n in range(6)
+        ]
+        repo.link_stories(session, ids[3], ids[1], LinkKind.SAME_THREAD, when)
+        repo.link_stories(session, ids[1], ids[4], LinkKind.FOLLOW_UP, when)
+        repo.move_memberships(session, ids[0], ids[4], when)
+        repo.link_stories(session, ids[5], ids[2], LinkKind.RELATED_EVENT, when)
+        threads = repo.story_threads(session)
+
+    def stored() -> dict[int, int | None]:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, thread_id FROM stories ORDER BY id"))
+            return {row[0]: row[1] for row in rows}
+
+    kept = stored()
+    assert kept == {
+        ids[0]: ids[0],
+        ids[1]: ids[0],
+        ids[2]: ids[2],
+        ids[3]: ids[0],
+        ids[4]: ids[0],
+        ids[5]: ids[2],
+    }
+    db.downgrade(engine, "0013")
+    db.upgrade(engine)
+    assert stored() == kept
+    with db.connect(empty_database_url) as sessions, db.transaction(sessions) as session:
+        assert (
+            repo.story_threads(session)
+            == threads
+            == {
+                ids[0]: ids[1],
+                ids[1]: ids[1],
+                ids[3]: ids[1],
+                ids[4]: ids[1],
+                ids[2]: ids[2],
+                ids[5]: ids[2],
+            }
+        )

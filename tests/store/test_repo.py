@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -323,8 +325,8 @@ def test_topics_with_one_slug_are_stored_once(sessions: db.Sessions) -> None:
 
 def test_threads_reach_through_merged_stories_to_a_live_story(sessions: db.Sessions) -> None:
     """Story 2 was linked to story 1, then story 1 merged into story 3: the thread holds 2 and
-    3, and its id is a story a reader can open, not the merged one; walking from a story (what
-    its page does) finds the same."""
+    3, and its id is a story a reader can open, not the merged one; reading it from a story
+    (what its page does) finds the same."""
     with db.transaction(sessions) as session:
         ids = [
             repo.add_story(
@@ -340,14 +342,97 @@ def test_threads_reach_through_merged_stories_to_a_live_story(sessions: db.Sessi
         repo.save_story(session, story)
         threads = repo.story_threads(session)
         walked = {
-            key: [s.id for s in repo.thread_stories(session, repo.get_story(session, key))]
+            key: repo.thread_stories(session, repo.get_story(session, key))
             for key in (second, third, alone)
         }
     assert threads[second] == threads[third] == min(second, third)
     assert threads.get(alone, alone) == alone
-    # Walked from one story, as a page does: the same thread, live stories only.
-    assert walked[second] == walked[third] == sorted([second, third])
-    assert walked[alone] == [alone]
+    # Read from one story, as a page does: the same thread, live stories only.
+    for key in (second, third):
+        thread_id, stories = walked[key]
+        assert thread_id == min(second, third)
+        assert [story.id for story in stories] == sorted([second, third])
+    assert walked[alone][0] == alone and [s.id for s in walked[alone][1]] == [alone]
+
+
+def _components(pairs: list[tuple[int, int]], stories: list[int]) -> dict[int, set[int]]:
+    """Each story's connected component over `pairs`, by breadth-first search."""
+    near: dict[int, set[int]] = {story: set() for story in stories}
+    for a, b in pairs:
+        near[a].add(b)
+        near[b].add(a)
+    found: dict[int, set[int]] = {}
+    for story in stories:
+        if story in found:
+            continue
+        component, frontier = {story}, [story]
+        while frontier:
+            frontier = [n for s in frontier for n in near[s] if n not in component]
+            component |= set(frontier)
+        found.update((member, component) for member in component)
+    return found
+
+
+def test_the_stored_thread_is_the_component_of_links_and_merges(sessions: db.Sessions) -> None:
+    """Links of every kind and merges, made in a random order, leave each story holding the
+    smallest id of its connected component: the same threads a search over the links finds,
+    named by their smallest live story, with the live stories counted per thread."""
+    chance = random.Random(7)
+    with db.transaction(sessions) as session:
+        ids = [
+            repo.add_story(
+                session, NewStory(slug=f"c{n}", headline=f"C{n}", published_at=T0, updated_at=T0)
+            ).id
+            for n in range(30)
+        ]
+        pairs: list[tuple[int, int]] = []
+        merged: set[int] = set()
+        for _ in range(24):
+            a, b = chance.sample(ids, 2)
+            if chance.random() < 0.2 and a not in merged and b not in merged:
+                repo.move_memberships(session, a, b, T0)
+                merged.add(a)
+            else:
+                repo.link_stories(session, a, b, chance.choice(list(LinkKind)), T0)
+            pairs.append((a, b))
+        threads = repo.story_threads(session)
+        sizes = repo.thread_sizes(session, ids)
+    components = _components(pairs, ids)
+    for story in ids:
+        component = components[story]
+        live = component - merged
+        if len(component) == 1 or not live:
+            assert story not in threads and story not in sizes
+            continue
+        assert threads[story] == min(live)
+        if story not in merged:
+            assert sizes[story] == (min(live), len(live))
+
+
+def test_a_listing_keeps_two_stories_of_a_thread_however_far_down_the_rest_is(
+    sessions: db.Sessions,
+) -> None:
+    """A thread of 100 stories outranks three others: a listing capped at two a thread reads
+    past the whole saga to find them, and its pages skip the same stories."""
+    with db.transaction(sessions) as session:
+
+        def story(slug: str, rank: float) -> int:
+            new = NewStory(slug=slug, headline=slug, published_at=T0, updated_at=T0)
+            return repo.add_story(session, replace(new, front_rank=rank)).id
+
+        saga = [story(f"saga{n}", 1000.0 - n) for n in range(100)]
+        others = [story(f"other{n}", 10.0 - n) for n in range(3)]
+        for earlier, later in pairwise(saga):
+            repo.link_stories(session, later, earlier, LinkKind.SAME_THREAD, T0)
+
+        def listed(limit: int, offset: int = 0) -> list[int]:
+            found = repo.list_stories(session, limit=limit, offset=offset, per_thread=2)
+            return [s.story.id for s in found]
+
+        assert listed(3) == [saga[0], saga[1], others[0]]
+        assert listed(3, offset=3) == others[1:]
+        assert listed(50) == saga[:2] + others
+        assert len(repo.list_stories(session, limit=50)) == 50
 
 
 def test_values_longer_than_their_columns_are_cut_or_dropped_not_refused(

@@ -9,6 +9,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -334,6 +335,59 @@ def test_threads_show_on_story_pages_in_the_api_and_as_feeds(sessions: db.Sessio
     feed = feedparser.parse(_get(sessions, f"/feeds/threads/{ids[1]}.atom").content)
     assert [e.title for e in feed.entries] == [f"Saga part {n}" for n in (5, 3, 2, 1)]
     assert _get(sessions, f"/feeds/threads/{alone.id}.json").status_code == 404
+
+
+def test_a_saga_takes_two_places_on_the_front_page_with_a_link_to_the_rest(
+    sessions: db.Sessions,
+) -> None:
+    """Five stories of one thread outrank everything else: the top listing (page, API, feed)
+    shows the thread's two most important, each with a link to the other four, and pages on
+    to the rest of the news; the latest listing and the thread page show all five."""
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    with db.transaction(sessions) as session:
+        saga = [
+            story_with_two_outlets(session, f"war{n}", f"War day {n}", now + timedelta(hours=n))
+            for n in range(5)
+        ]
+        others = [
+            story_with_two_outlets(session, f"other{n}", f"Other event {n}", now) for n in range(3)
+        ]
+        for n, story in enumerate(saga):
+            repo.save_story(session, replace(story, front_rank=100.0 + n))
+        for n, story in enumerate(others):
+            repo.save_story(session, replace(story, front_rank=50.0 + n))
+        for earlier, later in pairwise(saga):
+            repo.link_stories(session, later.id, earlier.id, LinkKind.SAME_THREAD, now)
+    thread = saga[0].id
+
+    home = _get(sessions, "/").text
+    assert [n for n in range(5) if f"War day {n}</a>" in home] == [3, 4]
+    assert all(f"Other event {n}</a>" in home for n in range(3))
+    assert home.count(f'href="/threads/{thread}">4 more in this thread</a>') == 2
+    assert home.count("more in this thread") == 2
+
+    top = _get(sessions, "/api/v1/stories?limit=4").json()
+    assert [s["slug"] for s in top["stories"]] == ["war4", "war3", "other2", "other1"]
+    assert top["more"]
+    assert (top["stories"][0]["thread"], top["stories"][0]["thread_stories"]) == (thread, 5)
+    assert (top["stories"][2]["thread"], top["stories"][2]["thread_stories"]) == (None, 1)
+    rest = _get(sessions, "/api/v1/stories?limit=4&offset=4").json()
+    assert [s["slug"] for s in rest["stories"]] == ["other0"] and not rest["more"]
+    assert _get(sessions, "/api/v1/stories/war0").json()["thread_stories"] == 5
+
+    latest = _get(sessions, "/api/v1/stories?tab=latest&limit=20").json()["stories"]
+    assert sorted(s["slug"] for s in latest if s["slug"].startswith("war")) == [
+        f"war{n}" for n in range(5)
+    ]
+    feed = feedparser.parse(_get(sessions, "/feeds/top.atom").content)
+    assert [e.title for e in feed.entries] == [
+        "War day 4",
+        "War day 3",
+        "Other event 2",
+        "Other event 1",
+        "Other event 0",
+    ]
+    assert all(f"War day {n}</a>" in _get(sessions, f"/threads/{thread}").text for n in range(5))
 
 
 def test_the_public_feeds_page_shows_no_credentials(sessions: db.Sessions) -> None:

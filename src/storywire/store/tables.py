@@ -196,6 +196,9 @@ class StoryRow(Base):
     # No foreign key: stories and revisions would reference each other in a cycle.
     current_revision_id: Mapped[int | None] = mapped_column(Integer)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
+    # The smallest story id of this story's thread (links and merges); NULL for a story in
+    # none. Kept by the repository (repo.stories.join_threads), never written by callers.
+    thread_id: Mapped[int | None] = mapped_column(Integer)
     search_text: Mapped[str] = mapped_column(Text, default="")
     # Kept by the repository on every membership change, so listing pages never count rows.
     article_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -209,6 +212,7 @@ class StoryRow(Base):
         Index("ix_stories_front_rank", "front_rank"),
         Index("ix_stories_category", "category"),
         Index("ix_stories_merged_into_id", "merged_into_id"),
+        Index("ix_stories_thread_id", "thread_id"),
     )
 
 

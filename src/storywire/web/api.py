@@ -41,6 +41,16 @@ class StoryOut(BaseModel):
     outlets: int
     articles: int
     first_highlight: str
+    thread: int | None = Field(
+        default=None,
+        description="The thread (ongoing saga) this story belongs to, at /api/v1/threads/{id}; "
+        "null when it is in none",
+    )
+    thread_stories: int = Field(
+        default=1,
+        description="Stories in that thread, this one included; the top listing shows at most "
+        "two stories of one thread",
+    )
 
 
 class StoryList(BaseModel):
@@ -94,10 +104,6 @@ class StoryDetail(StoryOut):
     revisions: list[RevisionOut]
     topics: list[TopicOut]
     related: list[StoryOut] = Field(description="Stories linked to this one directly")
-    thread: int | None = Field(
-        description="The thread (ongoing saga) this story belongs to, at /api/v1/threads/{id}; "
-        "null when it is in none"
-    )
 
 
 class ThreadOut(BaseModel):
@@ -146,7 +152,14 @@ class FeedPatch(BaseModel):
     disabled: StrictBool | None = None
 
 
-def _story_out(story: Story, outlets: int, articles: int, first: str) -> StoryOut:
+def _story_out(
+    story: Story,
+    outlets: int,
+    articles: int,
+    first: str,
+    thread: int | None = None,
+    thread_stories: int = 1,
+) -> StoryOut:
     return StoryOut(
         id=story.id,
         slug=story.slug,
@@ -159,11 +172,20 @@ def _story_out(story: Story, outlets: int, articles: int, first: str) -> StoryOu
         outlets=outlets,
         articles=articles,
         first_highlight=first,
+        thread=thread,
+        thread_stories=thread_stories,
     )
 
 
 def _card_out(card: Card) -> StoryOut:
-    return _story_out(card.story, card.outlets, card.articles, card.first_highlight)
+    return _story_out(
+        card.story,
+        card.outlets,
+        card.articles,
+        card.first_highlight,
+        card.thread_id,
+        card.thread_size,
+    )
 
 
 def _article_out(
@@ -192,6 +214,8 @@ def _detail(view: StoryView, related: list[Card]) -> StoryDetail:
             len(view.outlets),
             len(sources),
             revision.highlights[0].text if revision and revision.highlights else "",
+            view.thread.id if view.thread else None,
+            view.thread.size if view.thread else 1,
         ).model_dump(),
         highlights=[
             CitedOut(text=h.text, citations=list(h.citations))
@@ -218,7 +242,6 @@ def _detail(view: StoryView, related: list[Card]) -> StoryDetail:
         ],
         topics=[TopicOut(slug=t.slug, name=t.name) for t in view.topics],
         related=[_card_out(card) for card in related],
-        thread=view.thread.id if view.thread else None,
     )
 
 

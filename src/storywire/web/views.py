@@ -33,14 +33,18 @@ class Card:
     summary: str
     outlets: int
     articles: int
+    thread_id: int | None = None  # the story's thread, at /threads/{id}, when it is in one
+    thread_size: int = 1  # the thread's live stories, this one included
 
 
 def cards(session: db.Session, summaries: list[StorySummary]) -> list[Card]:
     current = repo.current_revisions(session, [s.story for s in summaries])
+    threads = repo.thread_sizes(session, [s.story.id for s in summaries])
     made = []
     for summary in summaries:
         revision = current.get(summary.story.id)
         highlights = [h.text for h in revision.highlights] if revision else []
+        thread_id, thread_size = threads.get(summary.story.id, (None, 1))
         made.append(
             Card(
                 story=summary.story,
@@ -48,9 +52,16 @@ def cards(session: db.Session, summaries: list[StorySummary]) -> list[Card]:
                 summary=" ".join(highlights),
                 outlets=summary.outlet_count,
                 articles=summary.article_count,
+                thread_id=thread_id,
+                thread_size=thread_size,
             )
         )
     return made
+
+
+# Stories of one thread that a front-page listing (top stories, overall or in a section)
+# shows: a war or a trial gets its two most important stories, and a link to the rest.
+FRONT_PAGE_PER_THREAD = 2
 
 
 def story_cards(
@@ -64,8 +75,11 @@ def story_cards(
     outlet: str | None = None,
 ) -> tuple[list[Card], bool]:
     """A page of featured stories and whether there is another; unknown outlets raise
-    NotFoundError. Topic and outlet pages list every story, featured or not."""
+    NotFoundError. Topic and outlet pages list every story, featured or not. Top stories
+    show at most FRONT_PAGE_PER_THREAD of a thread; latest stories, topic and outlet pages
+    show every one (a reader who opens a topic or asks for the latest wants them all)."""
     outlet_id = repo.get_outlet(session, outlet).id if outlet else None
+    featured = topic is None and outlet is None
     rows = repo.list_stories(
         session,
         limit=limit + 1,
@@ -74,7 +88,8 @@ def story_cards(
         category=category,
         topic=topic,
         outlet_id=outlet_id,
-        featured=topic is None and outlet is None,
+        featured=featured,
+        per_thread=FRONT_PAGE_PER_THREAD if featured and order is repo.Order.TOP else None,
     )
     return cards(session, rows[:limit]), len(rows) > limit
 
@@ -166,6 +181,11 @@ class Thread:
     id: int
     cards: list[Card]
 
+    @property
+    def size(self) -> int:
+        """Its live stories: more than `cards` holds past repo.THREAD_LIMIT."""
+        return max(len(self.cards), self.cards[0].thread_size)
+
     def around(self, story_id: int) -> tuple[list[Card], list[Card]]:
         """The thread's stories just before and just after one of them, for its page."""
         at = next(i for i, card in enumerate(self.cards) if card.story.id == story_id)
@@ -175,13 +195,10 @@ class Thread:
 
 
 def _thread(session: db.Session, story: Story) -> Thread | None:
-    stories = repo.thread_stories(session, story)
+    thread_id, stories = repo.thread_stories(session, story)
     if len(stories) < 2:
         return None
-    return Thread(
-        id=min(s.id for s in stories),
-        cards=cards(session, repo.story_summaries(session, stories)),
-    )
+    return Thread(id=thread_id, cards=cards(session, repo.story_summaries(session, stories)))
 
 
 def thread_view(session: db.Session, key: str) -> Thread:

@@ -80,6 +80,7 @@ from storywire.store.repo.stories import (
     categories,
     get_story,
     is_id,
+    join_threads,
     last_story_id,
     link_stories,
     linked_pairs,
@@ -97,6 +98,7 @@ from storywire.store.repo.stories import (
     story_of_article,
     story_summaries,
     story_threads,
+    thread_sizes,
     thread_stories,
 )
 from storywire.store.repo.topics import get_topic, list_topics, save_topics, story_topics
@@ -140,6 +142,7 @@ __all__ = [
     "get_story",
     "get_topic",
     "is_id",
+    "join_threads",
     "last_story_id",
     "latest_article_time",
     "latest_fetch_time",
@@ -185,6 +188,7 @@ __all__ = [
     "story_summaries",
     "story_threads",
     "story_topics",
+    "thread_sizes",
     "thread_stories",
     "upsert_outlet",
     "vectors",
