@@ -62,7 +62,7 @@ Also printed per stream: the story-size histogram, the share of multi-outlet sto
 page (the reader's: top 20 stories by importance, at most two of a thread) at 18:00 UTC on
 five days with each story's headline, thread and member titles, how many of each page's
 stories the largest thread holds, and how many of the top 20 featured stories it would hold
-without that cap (one saga filling the page), and articles per second end to end (the replay's
+without that cap (one saga filling the page; `--pages` lists the stories the cap left off), and articles per second end to end (the replay's
 wall time, embedding included; with `--cache` the vectors come from a file and the speed is
 not a result), beside the TF-IDF single pass peer's articles/s at its chosen threshold
 (vectorising included, in memory with no storage, so a ceiling rather than a like-for-like
@@ -411,8 +411,10 @@ def front_page_times(first: str, last: str) -> list[datetime]:
 
 def read_front_page(sessions: db.Sessions) -> dict[str, Any]:
     """The reader's front page (its top stories, at most FRONT_PAGE_PER_THREAD of a thread),
-    each story with its thread (the smallest id among the thread's live stories), and how
-    many of the top featured stories the largest thread would hold without that cap."""
+    each story with its thread (the smallest id among the thread's live stories), how many
+    of the top featured stories the largest thread would hold without that cap, and the
+    stories among those that the cap leaves off the page (to read whether their thread is
+    one saga)."""
     with db.transaction(sessions) as session:
         found, _ = story_cards(session, order=repo.Order.TOP, limit=FRONT_PAGE_SIZE)
         names = repo.outlet_names(session)
@@ -433,7 +435,17 @@ def read_front_page(sessions: db.Sessions) -> dict[str, Any]:
                 }
             )
     held = Counter(threads.get(row.story.id, row.story.id) for row in uncapped)
-    return {"stories": rows, "uncapped_largest": max(held.values(), default=0)}
+    shown = {row["story"] for row in rows}
+    hidden = [
+        {
+            "story": row.story.id,
+            "thread": threads.get(row.story.id, row.story.id),
+            "headline": row.story.headline,
+        }
+        for row in uncapped
+        if row.story.id not in shown
+    ]
+    return {"stories": rows, "uncapped_largest": max(held.values(), default=0), "hidden": hidden}
 
 
 def size_histogram(story: dict[str, int]) -> dict[str, int]:
@@ -537,6 +549,8 @@ def print_stream(name: str, result: dict[str, Any], pages: bool) -> None:
                       f"{row['headline']}")  # fmt: skip
                 for member in row["members"]:
                     print(f"           - {member}")
+            for row in page["hidden"]:
+                print(f"     left off by the cap (thread {row['thread']}): {row['headline']}")
 
 
 def print_against(changes: dict[str, Any], path: Path) -> None:

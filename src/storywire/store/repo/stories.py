@@ -216,7 +216,7 @@ def _first_of_each_thread(session: Session, query: Any, per_thread: int, wanted:
     10,000 stories on SQLite, against 0.9 ms this way."""
     kept: list[Any] = []
     shown: dict[int, int] = {}
-    read, batch = 0, wanted + 20
+    read, batch = 0, wanted + wanted // 2
     while len(kept) < wanted:
         rows = read_rows(session, query.limit(batch).offset(read))
         for row in rows:
