@@ -62,12 +62,13 @@ Also printed per stream: the story-size histogram, the share of multi-outlet sto
 page (the reader's: top 20 stories by importance, at most two of a thread) at 18:00 UTC on
 five days with each story's headline, thread and member titles, how many of each page's
 stories the largest thread holds, and how many of the top 20 featured stories it would hold
-without that cap (one saga filling the page; `--pages` lists the stories the cap left off), and articles per second end to end (the replay's
-wall time, embedding included; with `--cache` the vectors come from a file and the speed is
-not a result), beside the TF-IDF single pass peer's articles/s at its chosen threshold
-(vectorising included, in memory with no storage, so a ceiling rather than a like-for-like
-figure). `--profile N` runs the replay under cProfile and prints its N costliest functions by
-cumulative time: where the time goes, not a speed (the profiler slows the replay down).
+without that cap (one saga filling the page; `--pages` lists the stories the cap left off),
+and articles per second end to end (the replay's wall time, embedding included; with `--cache`
+the vectors come from a file and the speed is not a result), beside the TF-IDF single pass
+peer's articles/s at its chosen threshold (vectorising included, in memory with no storage,
+so a ceiling rather than a like-for-like figure). `--profile N` runs the replay under
+cProfile and prints its N costliest functions by cumulative time: where the time goes, not a
+speed (the profiler slows the replay down).
 """
 
 from __future__ import annotations
