@@ -420,7 +420,8 @@ def read_front_page(sessions: db.Sessions) -> dict[str, Any]:
         found, _ = story_cards(session, order=repo.Order.TOP, limit=FRONT_PAGE_SIZE)
         names = repo.outlet_names(session)
         uncapped = repo.list_stories(session, limit=FRONT_PAGE_SIZE, featured=True)
-        threads = repo.story_threads(session)
+        sizes = repo.thread_sizes(session, [row.story.id for row in uncapped])
+        threads = {story: thread for story, (thread, _) in sizes.items()}
         rows = []
         for card in found:
             members = [a for a, _ in repo.story_articles(session, card.story.id)]

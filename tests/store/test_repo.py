@@ -31,6 +31,7 @@ from storywire.models import (
     StoryStatus,
 )
 from storywire.store import db, repo
+from storywire.store.repo import stories as stories_module
 
 T0 = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 
@@ -440,6 +441,33 @@ def test_a_listing_keeps_two_stories_of_a_thread_however_far_down_the_rest_is(
         assert listed(3, offset=3) == others[1:]
         assert listed(50) == saga[:2] + others
         assert len(repo.list_stories(session, limit=50)) == 50
+
+
+def test_a_thread_past_its_limit_shows_the_stories_around_the_one_read(
+    sessions: db.Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A saga longer than THREAD_LIMIT (4 here) is shown as the 4 stories around the story
+    whose page reads it, oldest first, and keeps its own id, whichever story reads it."""
+    monkeypatch.setattr(stories_module, "THREAD_LIMIT", 4)
+    with db.transaction(sessions) as session:
+        saga = [
+            repo.add_story(
+                session,
+                NewStory(
+                    slug=f"long{n}",
+                    headline=f"L{n}",
+                    published_at=T0 + timedelta(hours=n),
+                    updated_at=T0 + timedelta(hours=n),
+                ),
+            )
+            for n in range(10)
+        ]
+        for earlier, later in pairwise(saga):
+            repo.link_stories(session, later.id, earlier.id, LinkKind.SAME_THREAD, T0)
+        ids = [story.id for story in saga]
+        for at, window in ((0, ids[0:4]), (7, ids[5:9]), (9, ids[6:10])):
+            thread_id, shown = repo.thread_stories(session, saga[at])
+            assert (thread_id, [story.id for story in shown]) == (ids[0], window)
 
 
 def test_values_longer_than_their_columns_are_cut_or_dropped_not_refused(

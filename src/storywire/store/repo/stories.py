@@ -212,8 +212,8 @@ def list_stories(
 def _first_of_each_thread(session: Session, query: Any, per_thread: int, wanted: int) -> list[Any]:
     """The first `wanted` rows of an ordered listing, leaving out a thread's stories past its
     first `per_thread`. Read in growing batches down the listing's index: a window function
-    over every story (SQL's way) ranked the whole store on each page view: 35-42 ms for
-    10,000 stories on SQLite, against 0.9 ms this way."""
+    over every story (SQL's way) ranked the whole store on each page view, some forty times
+    slower on 10,000 stories in SQLite (bench/README.md, sixteenth session)."""
     kept: list[Any] = []
     shown: dict[int, int] = {}
     read, batch = 0, wanted + wanted // 2
@@ -556,7 +556,7 @@ def thread_stories(session: Session, story: Story) -> tuple[int, list[Story]]:
     if len(ids) < 2:
         return story.id, [story]
     if len(ids) > THREAD_LIMIT:
-        at = ids.index(story.id) if story.id in ids else 0
+        at = ids.index(story.id)
         start = max(0, min(at - THREAD_LIMIT // 2, len(ids) - THREAD_LIMIT))
         shown = ids[start : start + THREAD_LIMIT]
     else:
