@@ -8,13 +8,14 @@ story pages printed as a reader gets them, at the moments asked for.
 The days from FIRST to LAST (inclusive) of the stream (`../shared/data/streams/`, read at run
 time) go through `storywire.cluster.replay.replay` with `write=True`: the service's stages, the
 writer included, in rounds of 30 minutes of publication time. At each `--at` moment (UTC) the
-top `--top` stories of the front page (`repo.list_stories`) are printed as the story page builds
-them (`web.views.story_view`): headline, highlights (*), story sentences (|) with the article
-ids they cite, the thread's stories just before and after it (~), and the sources, numbered as
-on the page. `--grep` prints only the stories whose headline or text holds a word, among the
-first 500. With `--cache` the vectors come from `bench/stream.py --cache`'s files and are never
-written back; nothing here is a figure, only pages to read (docs/writing.md says what to look
-for: superseded figures, repeats, previews, headlines that are not the event).
+top `--top` stories of the reader's front page (`web.views.story_cards`: featured, at most two
+of a thread) are printed as the story page builds them (`web.views.story_view`): headline,
+highlights (*), story sentences (|) with the article ids they cite, the thread's stories just
+before and after it (~), and the sources, numbered as on the page. `--grep` prints only the
+stories whose headline or text holds a word, among the first 500. With `--cache` the vectors
+come from `bench/stream.py --cache`'s files and are never written back; nothing here is a
+figure, only pages to read (docs/writing.md says what to look for: superseded figures, repeats,
+previews, headlines that are not the event).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from harness import (
 )
 
 from storywire.cluster.replay import replay
+from storywire.models import StorySummary
 from storywire.store import db, repo
-from storywire.web.views import StoryView, story_view
+from storywire.web.views import StoryView, story_cards, story_view
 
 SEARCHED = 500  # stories `--grep` looks through
 
@@ -84,7 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         printed.update(due)
         print(f"\n######## front page at {now:%Y-%m-%d %H:%M} UTC")
         with db.transaction(sessions) as session:
-            rows = repo.list_stories(session, limit=SEARCHED if args.grep else args.top)
+            if args.grep:
+                rows = repo.list_stories(session, limit=SEARCHED)
+            else:  # the reader's front page: featured, at most two stories of a thread
+                found, _ = story_cards(session, order=repo.Order.TOP, limit=args.top)
+                rows = [StorySummary(c.story, c.articles, c.outlets) for c in found]
             for row in rows:
                 view = story_view(session, str(row.story.id))
                 told = " ".join(item.text for item in view.revision.story) if view.revision else ""
