@@ -7,13 +7,14 @@ import json
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
@@ -32,7 +33,8 @@ from storywire.models import (
     Stage,
     TextSource,
 )
-from storywire.nlp.embed import Embedder
+from storywire.nlp.embed import Embedder, default_embedder
+from storywire.nlp.features import embedding_text
 from storywire.pipeline import Pipeline, together
 from storywire.sources.fetch import Fetcher, FetchPolicy
 from storywire.sources.schedule import SchedulePolicy
@@ -802,3 +804,41 @@ def test_a_backlog_is_assigned_a_part_at_a_time_with_the_same_stories(
         db.upgrade(engine)
     with db.connect(url) as factory:
         assert stories(factory) == whole and len(whole) > 7
+
+
+class _Watched:
+    """The real embedder, noting which thread embedded each text."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.calls: list[tuple[str, str]] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += [(threading.current_thread().name, text) for text in texts]
+        return self.inner.embed(texts)
+
+
+def test_each_article_starts_embedding_once_deduplicated_and_keeps_that_vector(
+    sessions: db.Sessions, newsroom: Newsroom
+) -> None:
+    """Embedding overlaps the round (nlp/embed.py, `EmbedAhead`): by the time the round has
+    fetched and deduplicated its articles their vectors are under way, the embed stage embeds
+    none of them again, and the stored vectors are the ones a plain embedding gives."""
+    watched = _Watched(default_embedder())
+    _subscribe(
+        sessions, [newsroom.feed_url("civic-observer"), newsroom.feed_url("meridian-herald")]
+    )
+    pipeline = _pipeline(sessions, embedder=lambda: watched)
+    asyncio.run(pipeline.fetch_round())
+    articles = [a for a in _all_articles(sessions) if a.stage is Stage.DEDUPED]
+    assert len(articles) > 5
+    texts = [embedding_text(a.matched_title, a.text) for a in articles]
+    ahead = [text for thread, text in watched.calls if thread.startswith("embed-ahead")]
+    assert sorted(ahead) == sorted(set(texts)) and len(watched.calls) == len(ahead)
+    assert pipeline.stories.detect(write=False).embedded == len(articles)
+    assert len(watched.calls) == len(ahead)
+    with db.transaction(sessions) as session:
+        stored = repo.vectors(session, [a.id for a in articles], watched.name)
+    plain = default_embedder().embed(texts)
+    for article, vector in zip(articles, plain, strict=True):
+        assert np.array_equal(np.frombuffer(stored[article.id], dtype=np.float32), vector)

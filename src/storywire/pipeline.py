@@ -87,10 +87,12 @@ class Pipeline:
         claim_lease: float = 300.0,
         shared: bool = False,
         bridge: Callable[[], Embedder | None] = default_bridge,
+        ahead_threads: int | None = None,
     ) -> None:
         """`shared`: other processes (`storywire worker`) work on this database too. A process
         that is not shared is the only one, so at each round it frees the claims a killed run
-        left, rather than waiting `claim_lease` seconds for them to lapse."""
+        left, rather than waiting `claim_lease` seconds for them to lapse. `ahead_threads`:
+        see `StoryDetector`."""
         self.sessions = sessions
         self.policy = policy
         self.transport = transport
@@ -101,7 +103,13 @@ class Pipeline:
         self.claim_lease = claim_lease
         self.shared = shared
         self.stories = StoryDetector(
-            sessions, embedder, cluster_config, writer, claim_lease, bridge=bridge
+            sessions,
+            embedder,
+            cluster_config,
+            writer,
+            claim_lease,
+            bridge=bridge,
+            ahead_threads=ahead_threads,
         )
         self.imports = Importer(sessions, now, claim_lease)
 
@@ -303,8 +311,11 @@ class Pipeline:
         return self._dedupe(without_page(replace(article, text_source=TextSource.FEED)))
 
     def _dedupe(self, article: Article) -> Article:
+        """Dedupe, then start embedding: the vector is computed while the round goes on."""
         with db.transaction(self.sessions) as session:
-            return dedupe_article(session, article)
+            article = dedupe_article(session, article)
+        self.stories.embed_ahead(article)
+        return article
 
 
 async def together(jobs: Iterable[Awaitable[None]]) -> None:

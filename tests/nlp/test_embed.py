@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from storywire.errors import ConfigError
 from storywire.nlp.embed import (
     ArticleModels,
+    EmbedAhead,
     MiniLMEmbedder,
     USEEmbedder,
     _packaged_files,
@@ -179,3 +181,72 @@ def test_each_model_embeds_its_own_text_of_an_article() -> None:
     assert set(vectors) == {"main", "bridge"} and vectors["main"].shape == (1, 2)
     assert main.texts == [embedding_text(*article)] and bridge.texts == [bridge_text(*article)]
     assert set(ArticleModels(main).embed([article])) == {"main"}
+
+
+def test_vectors_started_ahead_are_the_ones_the_embed_stage_makes(cache: Path) -> None:
+    """The embed stage takes the vectors `EmbedAhead` started and embeds only the rest, with
+    the same rows, in the articles' order, as embedding them all at once."""
+    model = MiniLMEmbedder(cache_dir=cache)
+    articles = [(text.split(",")[0], text) for text in TEXTS]
+    ahead = EmbedAhead(threads=2)
+    for title, text in articles[1::2]:
+        ahead.start(model, title, text)
+    started = ahead.take(articles)
+    assert set(started) == set(articles[1::2])
+    found = ArticleModels(model).embed(articles, started)[model.name]
+    assert np.array_equal(found, ArticleModels(model).embed(articles)[model.name])
+    assert ahead.take(articles) == {}
+
+
+class _Gate:
+    """A model that holds every text until the test lets it through, counting texts."""
+
+    name, dim = "gate", 2
+
+    def __init__(self) -> None:
+        self.open, self.texts = threading.Event(), list[str]()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.open.wait(10)
+        self.texts += texts
+        return np.ones((len(texts), self.dim), dtype=np.float32)
+
+
+def test_started_vectors_are_bounded_and_forgotten_when_no_stage_takes_them() -> None:
+    """Past `limit` texts an article waits for the embed stage; what no stage took (another
+    worker embedded it) is cancelled, so a backlog never piles up in memory."""
+    gate = _Gate()
+    ahead = EmbedAhead(threads=1, limit=3)
+    for n in range(5):
+        ahead.start(gate, f"Headline {n}", "A lead.")
+    ahead.start(gate, "Headline 0", "A lead.")
+    assert len(ahead.take([(f"Headline {n}", "A lead.") for n in range(5)])) == 3
+    for n in range(3, 6):
+        ahead.start(gate, f"Headline {n}", "A lead.")
+    ahead.forget()
+    gate.open.set()
+    assert ahead.take([(f"Headline {n}", "A lead.") for n in range(6)]) == {}
+    ahead.start(gate, "Headline 9", "A lead.")
+    last = ahead.take([("Headline 9", "A lead.")])[("Headline 9", "A lead.")]
+    assert last.result().shape == (1, 2)
+    # One thread, in order: the three taken ran, the three forgotten never did.
+    assert [text.split()[1] for text in gate.texts] == ["0", "1", "2", "9"]
+    off = EmbedAhead(threads=0)
+    off.start(gate, "Headline 10", "A lead.")
+    assert off.take([("Headline 10", "A lead.")]) == {} and len(gate.texts) == 4
+
+
+def test_a_started_text_that_fails_fails_where_the_embed_stage_reads_it() -> None:
+    """A text the model fails on raises in the embed stage, as it would have there, so the
+    stage's own retry of each article alone (and its quarantine) still applies."""
+
+    class Failing(_Gate):
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            raise ValueError("bad text")
+
+    model = Failing()
+    ahead = EmbedAhead(threads=1)
+    ahead.start(model, "Headline", "A lead.")
+    started = ahead.take([("Headline", "A lead.")])
+    with pytest.raises(ValueError, match="bad text"):
+        ArticleModels(model).embed([("Headline", "A lead.")], started)

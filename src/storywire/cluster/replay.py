@@ -62,10 +62,12 @@ def replay(
     every: timedelta = ROUND,
     after_round: Callable[[db.Sessions, datetime], None] | None = None,
     bridge: Callable[[], Embedder | None] = default_bridge,
+    ahead_threads: int | None = None,
 ) -> Replayed:
     """Replay `items` in time order (input order breaks ties), a round per `every` of
     publication time; the writer runs after each round only when `write` is set.
-    `after_round` sees the database and the clock after every round (a front page then)."""
+    `after_round` sees the database and the clock after every round (a front page then);
+    `ahead_threads`: see `StoryDetector` (0 to time the replay without embedding ahead)."""
     with _scratch_database() as sessions:
         clock = [datetime.now(UTC)]
         pipeline = Pipeline(
@@ -75,6 +77,7 @@ def replay(
             embedder=lambda: embedder,
             cluster_config=config,
             bridge=bridge,
+            ahead_threads=ahead_threads,
         )
         feeds = _feeds(sessions, items)
         article_of: dict[int, int] = {}

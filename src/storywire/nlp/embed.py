@@ -19,8 +19,9 @@ import importlib.util
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -309,12 +310,76 @@ class ArticleModels:
     main: Embedder
     bridge: Embedder | None = None
 
-    def embed(self, articles: Sequence[tuple[str, str]]) -> dict[str, Vectors]:
-        """Vectors of (title, text) pairs, by model name, a row per article."""
-        found = {self.main.name: self.main.embed([embedding_text(t, x) for t, x in articles])}
+    def embed(
+        self,
+        articles: Sequence[tuple[str, str]],
+        started: Mapping[tuple[str, str], Future[Vectors]] | None = None,
+    ) -> dict[str, Vectors]:
+        """Vectors of (title, text) pairs, by model name, a row per article. `started`: main
+        vectors already under way (`EmbedAhead`), by pair; the others are embedded here, after
+        the bridge's, which run while the started ones finish."""
+        started = started or {}
+        found = {}
         if self.bridge is not None:
             found[self.bridge.name] = self.bridge.embed([bridge_text(t, x) for t, x in articles])
-        return found
+        main = np.zeros((len(articles), self.main.dim), dtype=np.float32)
+        rest = [row for row, pair in enumerate(articles) if pair not in started]
+        if rest:
+            main[rest] = self.main.embed([embedding_text(*articles[row]) for row in rest])
+        for row, pair in enumerate(articles):
+            if pair in started:
+                main[row] = started[pair].result()[0]
+        return {self.main.name: main, **found}
+
+
+class EmbedAhead:
+    """Main-model vectors started as soon as an article is deduplicated, in background
+    threads, so that embedding runs while the round goes on (fetching, extracting and
+    deduplicating the next articles) instead of after it; the embed stage takes them.
+
+    Dedupe and the story stages hold one core, and embedding used to wait for them; on 2 cores
+    this replays a real stream faster, with the same stories (`bench/ahead.py`). A text's
+    vector is the one the embed stage would have made: MiniLM runs each text alone. The
+    multilingual model is left to the embed stage, which batches its texts: alone, a headline
+    takes it three times as long.
+    """
+
+    def __init__(self, threads: int | None = None, limit: int = 4096) -> None:
+        """`threads`: one per core (at most 4) unless given; 0 starts nothing, and the embed
+        stage embeds every article itself. `limit`: texts held at once; past it, articles wait
+        for the embed stage."""
+        self.threads = min(4, os.cpu_count() or 1) if threads is None else threads
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._started: dict[tuple[str, str], Future[Vectors]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def start(self, model: Embedder, title: str, text: str) -> None:
+        """Begin embedding one article's (title, text) with `model`."""
+        with self._lock:
+            if not self.threads or (title, text) in self._started:
+                return
+            if len(self._started) >= self.limit:
+                return
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="embed-ahead")
+            job = self._pool.submit(model.embed, [embedding_text(title, text)])
+            self._started[(title, text)] = job
+
+    def take(self, articles: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Future[Vectors]]:
+        """The started vectors of these articles, handed over once (a retry embeds afresh)."""
+        with self._lock:
+            return {
+                pair: self._started.pop(pair) for pair in set(articles) if pair in self._started
+            }
+
+    def forget(self) -> None:
+        """Drop what no embed stage took (articles another worker embedded, or that failed
+        before it): a job not yet running is cancelled, a finished one let go."""
+        with self._lock:
+            for job in self._started.values():
+                job.cancel()
+            self._started.clear()
 
 
 def default_models() -> ArticleModels:

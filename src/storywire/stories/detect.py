@@ -27,7 +27,14 @@ from storywire.models import (
     Story,
     StoryStatus,
 )
-from storywire.nlp.embed import ArticleModels, Embedder, Vectors, default_bridge, default_embedder
+from storywire.nlp.embed import (
+    ArticleModels,
+    EmbedAhead,
+    Embedder,
+    Vectors,
+    default_bridge,
+    default_embedder,
+)
 from storywire.slugs import story_slug
 from storywire.store import db, repo
 from storywire.stories.refresh import refresh_stories
@@ -77,9 +84,11 @@ class StoryDetector:
         claim_lease: float = 300.0,
         embed_batch: int = 256,
         bridge: Callable[[], Embedder | None] = default_bridge,
+        ahead_threads: int | None = None,
     ) -> None:
         """`bridge`: the multilingual embedder whose vectors compare articles across languages
-        (None: only names and numbers do)."""
+        (None: only names and numbers do). `ahead_threads`: threads that embed articles as they
+        are deduplicated (`EmbedAhead`; None: one per core, 0: none)."""
         self.sessions = sessions
         self._embedder_factory = embedder
         self._bridge_factory = bridge
@@ -89,6 +98,7 @@ class StoryDetector:
         self.embed_batch = embed_batch
         self._clusterer: StoryClusterer | None = None
         self._writer: StoryWriter | None = None
+        self._ahead = EmbedAhead(ahead_threads)
 
     def forget(self) -> None:
         """Drop the clusterer held in memory; the next round rebuilds it from the database. A
@@ -126,6 +136,12 @@ class StoryDetector:
             self._writer = self._writer_factory(self._embedder_factory())
         return write_stories(self.sessions, self._writer, story_ids)
 
+    def embed_ahead(self, article: Article) -> None:
+        """Start the main model on a just-deduplicated article in the background; the embed
+        stage takes its vector (nlp/embed.py, `EmbedAhead`). Copies and later stages skip it."""
+        if article.stage is Stage.DEDUPED:
+            self._ahead.start(self._embedder_factory(), article.matched_title, article.text)
+
     def embed_pending(self) -> int:
         """Embed deduplicated articles, a claimed batch at a time, until none is left unclaimed."""
         models = ArticleModels(self._embedder_factory(), self._bridge_factory())
@@ -135,6 +151,7 @@ class StoryDetector:
                 lease = repo.Lease.of(self.claim_lease)
                 pending = repo.claim_articles(session, Stage.DEDUPED, lease, self.embed_batch)
             if not pending:
+                self._ahead.forget()
                 return done
             pending, vectors = self._embedded(models, pending)
             with db.transaction(self.sessions) as session:
@@ -153,8 +170,9 @@ class StoryDetector:
     ) -> tuple[list[Article], dict[str, Vectors]]:
         """The batch's vectors; when the batch fails, each article's alone (the same vectors),
         so that an article the models fail on is counted (quarantine.py) and the rest go on."""
+        pairs = [(a.matched_title, a.text) for a in pending]
         try:
-            return pending, models.embed([(a.matched_title, a.text) for a in pending])
+            return pending, models.embed(pairs, self._ahead.take(pairs))
         except Exception as exc:
             if not quarantine.input_failure(exc):
                 raise
