@@ -743,6 +743,40 @@ def test_a_preview_is_left_out_once_a_report_follows_it() -> None:
     assert after.headline in {r.title for r in reports}
 
 
+def test_a_plan_for_a_day_the_coverage_has_reached_is_left_out() -> None:
+    """What was to happen on a day is out of date once a later report comes from that day:
+    gn24's Swiss vote page kept "On June 14, Swiss voters will be able to decide…" among its
+    highlights beside the result. A plan of no day, or of a day still ahead, stays."""
+    friday = datetime(2026, 6, 12, 9, tzinfo=UTC)  # the vote is on Sunday 14 June
+    article = partial(_report, friday)
+    before = [
+        article(1, "Arlen Courier", 0, "Arlen to vote on council cap",
+                "On June 14, voters in Arlen will be able to decide on a cap on the council. "
+                "The proposal would cut the Arlen council from 40 seats to 25. "
+                "Polls suggest a close result in Arlen."),
+        article(2, "Valley Post", 1, "Arlen council cap vote this weekend",
+                "The Arlen referendum on capping the council is set to take place on Sunday. "
+                "Supporters say a council of 25 seats would cost Arlen less."),
+    ]  # fmt: skip
+    after = [
+        article(3, "Arlen Courier", 57, "Arlen voters reject council cap",
+                "Voters in Arlen rejected a cap on the size of the council, with 58% against. "
+                "The Arlen council will keep its 40 seats."),
+        article(4, "Valley Post", 58, "Council cap defeated in Arlen",
+                "Arlen's voters turned down the council cap by 58% to 42%. "
+                "Supporters of the cap said a council of 25 seats would cost Arlen less."),
+    ]  # fmt: skip
+    plans = ("will be able to decide", "is set to take place")
+    writer = ExtractiveWriter(default_embedder())
+    early = writer.write(before)
+    told = " ".join(c.text for c in [*early.story, *early.highlights])
+    assert "will be able to decide" in told, told
+    later = writer.write([*before, *after])
+    told = " ".join(c.text for c in [*later.story, *later.highlights])
+    assert not any(plan in told for plan in plans), told
+    assert "58%" in told
+
+
 def test_the_story_opens_with_the_news_as_it_stands() -> None:
     day = datetime(2026, 6, 18, 7, tzinfo=UTC)
 

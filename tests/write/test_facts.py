@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from storywire.write.facts import (
     content,
@@ -12,6 +12,7 @@ from storywire.write.facts import (
     gives_current_figure,
     measures,
     out_of_date,
+    planned_day,
     repeated_pairs,
     restates,
 )
@@ -244,3 +245,27 @@ def test_a_title_that_gives_the_current_toll_is_lifted_over_a_side_report() -> N
     lifted = _headline_quality(toll, 0.45, current_figure=gives_current_figure(toll, current))
     central = 0.45 + CURRENT_FIGURE_LIFT / 2
     assert lifted > _headline_quality(rescue, central, current_figure=False)
+
+
+def test_a_plan_is_the_day_a_future_tense_sentence_names() -> None:
+    friday = datetime(2026, 6, 12, 9, tzinfo=UTC)
+    plans = {
+        "On June 14, Arlen voters will be able to decide on a council cap.": date(2026, 6, 14),
+        "The Voss trial will resume on Monday.": date(2026, 6, 15),
+        "The strike is set to begin on the 20th of June.": date(2026, 6, 20),
+        "Talks are due to start on Sept. 3 in Vellmar.": date(2026, 9, 3),
+        "Polls won't open until Friday.": date(2026, 6, 12),  # the day it was written
+    }
+    for text, day in plans.items():
+        assert planned_day(text, friday) == day, text
+    told = [
+        "Arlen voters rejected the council cap on June 14.",  # not a plan
+        "The council will keep its 40 seats.",  # a plan of no day
+        "He will speak about what he saw last Monday.",  # a day gone by
+        "The mayor said she will appeal the June 2 ruling.",  # June 2 is past; next year's too far
+        "The vote will be held on February 30.",  # no such day
+    ]
+    for text in told:
+        assert planned_day(text, friday) is None, text
+    december = datetime(2026, 12, 28, tzinfo=UTC)
+    assert planned_day("The new law will take effect on January 3.", december) == date(2027, 1, 3)

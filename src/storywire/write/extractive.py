@@ -34,6 +34,7 @@ from storywire.write.facts import (
     current_figures,
     gives_current_figure,
     out_of_date,
+    planned_day,
     restates,
 )
 from storywire.write.narrative import Part, narrative_order, part
@@ -366,6 +367,7 @@ class ExtractiveWriter:
         stale = {i for i, s in enumerate(sentences) if out_of_date(s.text, current)}
         stale |= _another_days(sentences)
         stale |= _superseded_previews(sentences, representatives)
+        stale |= _passed_plans(sentences)
         chosen = _select(sentences, similarity, scores, budget, stale)
         chosen.sort(
             key=lambda i: (sentences[i].published, sentences[i].article, sentences[i].position)
@@ -673,6 +675,22 @@ def _another_days(sentences: Sequence[_Sentence]) -> set[int]:
         for i, sentence in enumerate(sentences)
         if sentence.published.date() < newest.date() and _RELATIVE_DAY.search(sentence.text)
     }
+
+
+def _passed_plans(sentences: Sequence[_Sentence]) -> set[int]:
+    """Sentences that say what will happen on a day (`planned_day`) the story's coverage has
+    reached in a later report: "On June 14, Swiss voters will be able to decide…" beside "were
+    set to reject" on the vote's page (gn24). Left out like an out-of-date figure."""
+    newest = max((s.published for s in sentences), default=None)
+    if newest is None:
+        return set()
+    stale = set()
+    for i, sentence in enumerate(sentences):
+        if sentence.published.date() < newest.date():
+            day = planned_day(sentence.text, sentence.published)
+            if day is not None and day <= newest.date():
+                stale.add(i)
+    return stale
 
 
 def _superseded_previews(

@@ -15,13 +15,17 @@ issued, in force or lifted. Once the newest report of it says it was lifted, a s
 says it is in force ("A tsunami warning is in force…") is out of date too; one that says it was
 issued is history and stays (`measures`). Two sentences that say different things of one
 measure ("issued a tsunami warning at 14:29", "cancelled the warning at 16:20") are two facts.
+
+A plan is told in the future tense of a day ("On June 14, Swiss voters will be able to decide
+…", "The trial will resume on Monday"). Once the story's coverage has reached that day in a
+later report, the plan has happened or not, and that report says which (`planned_day`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import snowballstemmer
@@ -318,3 +322,49 @@ def _value(token: str) -> str | None:
         value = normalise_number(token)
         return value if value.isdigit() else None
     return NUMBER_WORDS.get(token)
+
+
+# A plan: the future tense ("will", "is set to", "is due to") in English, the language the
+# extractive writer writes in.
+_FUTURE = re.compile(
+    r"\b(?:will|won['’]t|shall|(?:is|are) (?:set|due|scheduled|expected|poised|to be|slated)"
+    r"(?: to)?|(?:is|are) to)\b",
+    re.IGNORECASE,
+)
+_MONTH_NUMBER = {
+    name: number
+    for number, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)
+}
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
+_DAY_OF_MONTH = re.compile(
+    rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}",
+    re.IGNORECASE,
+)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(rf"\b(?<!last )(?:on |this |next )?({'|'.join(_WEEKDAYS)})\b", re.IGNORECASE)
+
+
+def planned_day(text: str, published: datetime) -> date | None:
+    """The day a sentence written at `published` says something will happen: the first day it
+    names (a day of a month, or a weekday, the next one from `published`) in a sentence in the
+    future tense, on or after the day it was written; None when it states no such plan."""
+    if not _FUTURE.search(text):
+        return None
+    written = published.date()
+    found = _DAY_OF_MONTH.search(text)
+    if found:
+        month = _MONTH_NUMBER[(found[1] or found[4]).lower()[:3]]
+        day = int(found[2] or found[3])
+        for year in (written.year, written.year + 1):
+            try:
+                named = date(year, month, day)
+            except ValueError:
+                return None
+            if named >= written:
+                return named if named - written <= timedelta(days=183) else None
+        return None
+    weekday = _WEEKDAY.search(text)
+    if weekday:
+        ahead = (_WEEKDAYS.index(weekday[1].lower()) - written.weekday()) % 7
+        return written + timedelta(days=ahead)
+    return None
