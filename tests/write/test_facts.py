@@ -264,8 +264,12 @@ def test_a_plan_is_the_day_a_future_tense_sentence_names() -> None:
         "He will speak about what he saw last Monday.",  # a day gone by
         "The mayor said she will appeal the June 2 ruling.",  # June 2 is past; next year's too far
         "The vote will be held on February 30.",  # no such day
+        "Iran said on Friday that talks will resume next month.",  # when it was said
     ]
     for text in told:
         assert planned_day(text, friday) is None, text
+    assert planned_day("The Cup will kick off on Friday in Arlen.", friday) == date(2026, 6, 12)
+    december = datetime(2026, 12, 1, tzinfo=UTC)
+    assert planned_day("Protesters will decide 14 demands.", december) is None  # no December
     december = datetime(2026, 12, 28, tzinfo=UTC)
     assert planned_day("The new law will take effect on January 3.", december) == date(2027, 1, 3)

@@ -335,7 +335,10 @@ _MONTH_NUMBER = {
     name: number
     for number, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)
 }
-_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
 _DAY_OF_MONTH = re.compile(
     rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}",
     re.IGNORECASE,
@@ -347,24 +350,36 @@ _WEEKDAY = re.compile(rf"\b(?<!last )(?:on |this |next )?({'|'.join(_WEEKDAYS)})
 def planned_day(text: str, published: datetime) -> date | None:
     """The day a sentence written at `published` says something will happen: the first day it
     names (a day of a month, or a weekday, the next one from `published`) in a sentence in the
-    future tense, on or after the day it was written; None when it states no such plan."""
-    if not _FUTURE.search(text):
+    future tense, on or after the day it was written; None when it states no such plan. The
+    day it was written counts only where it follows the future tense: in "Iran said on Sunday
+    that talks will resume", Sunday is when it was said."""
+    future = _FUTURE.search(text)
+    if not future:
         return None
     written = published.date()
-    found = _DAY_OF_MONTH.search(text)
-    if found:
+    named: date | None
+    if found := _DAY_OF_MONTH.search(text):
         month = _MONTH_NUMBER[(found[1] or found[4]).lower()[:3]]
-        day = int(found[2] or found[3])
-        for year in (written.year, written.year + 1):
-            try:
-                named = date(year, month, day)
-            except ValueError:
-                return None
-            if named >= written:
-                return named if named - written <= timedelta(days=183) else None
+        named = _month_day(written, month, int(found[2] or found[3]))
+    elif found := _WEEKDAY.search(text):
+        named = written + timedelta(
+            days=(_WEEKDAYS.index(found[1].lower()) - written.weekday()) % 7
+        )
+    else:
         return None
-    weekday = _WEEKDAY.search(text)
-    if weekday:
-        ahead = (_WEEKDAYS.index(weekday[1].lower()) - written.weekday()) % 7
-        return written + timedelta(days=ahead)
+    if named == written and found.start() < future.start():
+        return None
+    return named
+
+
+def _month_day(written: date, month: int, day: int) -> date | None:
+    """The first such day on or after `written`, within half a year; None past that (a day
+    gone by) or for no such day."""
+    for year in (written.year, written.year + 1):
+        try:
+            named = date(year, month, day)
+        except ValueError:
+            return None
+        if named >= written:
+            return named if named - written <= timedelta(days=183) else None
     return None
