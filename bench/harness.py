@@ -75,17 +75,23 @@ def stream_items(raw: list[dict[str, Any]]) -> list[Any]:
 class CachedEmbedder:
     """An embedder that remembers vectors by text, in memory and, given a `path`, in a file
     under bench/results (development only: a benchmark's speed figures must come from a run
-    that embedded every text itself)."""
+    that embedded every text itself). `save()` writes the file: the replay embeds from
+    several threads (`EmbedAhead`), a text at a time, and writing on every new text would
+    rewrite megabytes thousands of times."""
 
     def __init__(self, inner: Any, path: Path | None = None, write: bool = True) -> None:
         """`write=False` reads the file and never writes it back (a reader beside a benchmark
         that may be writing it)."""
+        import threading
+
         import numpy as np
 
         self.inner, self.path, self.write = inner, path, write
         self.name, self.dim = inner.name, inner.dim
         self._np = np
+        self._lock = threading.Lock()
         self._known: dict[str, Any] = {}
+        self._unsaved = False
         if path is not None and path.is_file():
             stored = np.load(path)
             self._known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
@@ -100,19 +106,27 @@ class CachedEmbedder:
         )
         if missing:
             fresh = self.inner.embed([t for _, t in missing])
-            self._known.update(zip([k for k, _ in missing], fresh, strict=True))
-        if missing and self.path is not None and self.write:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(
-                self.path,
-                keys=np.array(list(self._known)),
-                vectors=np.stack(list(self._known.values())),
-            )
+            with self._lock:
+                self._known.update(zip([k for k, _ in missing], fresh, strict=True))
+                self._unsaved = True
         return (
             np.stack([self._known[k] for k in keys])
             if keys
             else np.zeros((0, self.dim), np.float32)
         )
+
+    def save(self) -> None:
+        """Write the vectors to `path`, if it has one, may write, and anything is new."""
+        with self._lock:
+            if not self._unsaved or self.path is None or not self.write:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._np.savez(
+                self.path,
+                keys=self._np.array(list(self._known)),
+                vectors=self._np.stack(list(self._known.values())),
+            )
+            self._unsaved = False
 
 
 def stream_models(

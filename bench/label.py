@@ -132,6 +132,7 @@ def make_sheets(stream: str) -> None:
     embedder = CachedEmbedder(MiniLMEmbedder(), CACHE / f"stream-{stream}.npz")
     stories = [story for _, story, _ in replay(stream_items(items), embedder).rows]
     vectors = embedder.embed([embedding_text(i["title"], i["text"]) for i in items])
+    embedder.save()
     names = [set(entities(f"{i['title']}\n\n{i['text']}")) for i in items]
     days = [i["published"][:10] for i in items]
     members: defaultdict[int, list[int]] = defaultdict(list)

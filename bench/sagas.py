@@ -191,6 +191,8 @@ def run(name: str, cache: bool) -> dict[str, Any]:
     embedder, bridge = stream_models(name, cache)
     story = {item: s for item, s, _ in replay(items, embedder, bridge=lambda: bridge).rows}
     found = features(items, embedder, bridge)
+    embedder.save()
+    bridge.save()
     signals = Signals(found)
     gold = {half: read_events(name, half) for half in HALVES}
     cases = {half: pairs(story, gold[half], found) for half in HALVES}

@@ -277,6 +277,8 @@ def run_stream(
     gram_seconds = time.perf_counter() - peer_started
     order = sorted(range(len(items)), key=lambda i: (raw[i]["published"], i))
     vectors = embedder.embed([embedding_text(i.title, i.text) for i in items])
+    embedder.save()
+    bridge.save()
     peers = {
         TFIDF: tuned(lambda t: single_pass(gram, order, t), THRESHOLDS, halves, ids),
         HDB: tuned(lambda m: hdbscan(vectors, order, m), MIN_SAMPLES, halves, ids),
