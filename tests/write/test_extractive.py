@@ -746,7 +746,7 @@ def test_a_preview_is_left_out_once_a_report_follows_it() -> None:
 def test_a_plan_for_a_day_the_coverage_has_reached_is_left_out() -> None:
     """What was to happen on a day is out of date once a later report comes from that day:
     gn24's Swiss vote page kept "On June 14, Swiss voters will be able to decide…" among its
-    highlights beside the result. A plan of no day, or of a day still ahead, stays."""
+    highlights beside the result (write/facts.py's tests say what counts as a plan's day)."""
     friday = datetime(2026, 6, 12, 9, tzinfo=UTC)  # the vote is on Sunday 14 June
     article = partial(_report, friday)
     before = [
