@@ -160,7 +160,7 @@ def without_rubrics(title: str, core: str) -> str:
 
 _DAY = r"(\d{1,2})(?:er|st|nd|rd|th)?"
 _DAY_OF_MONTH = re.compile(
-    rf"\b{_DAY}\.?\s+({_MONTH})\b|\b({_MONTH})\.?\s+{_DAY}\b"
+    rf"\b{_DAY}\.?\s+(?:of\s+)?({_MONTH})\b|\b({_MONTH})\.?\s+{_DAY}\b"
     r"|\b(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}\b|\b\d{4}-(\d{2})-(\d{2})\b",
     re.IGNORECASE,
 )
@@ -174,9 +174,16 @@ def headline_dates(title: str) -> frozenset[str]:
     An outlet's series (a daily market blog, a horoscope, a war digest "le point sur la
     journée du 4 octobre") repeats its words every day, and only the day tells its editions
     apart. The stamp `headline_core` strips (when the headline was published) is not read:
-    pass the core. "may" in lower case is the verb, not the month."""
-    found = set()
-    for match in _DAY_OF_MONTH.finditer(title):
+    pass the core."""
+    return frozenset(f"{month}-{day}" for _, month, day in named_days(title))
+
+
+def named_days(text: str) -> list[tuple[int, int, int]]:
+    """The days of a month a text names, as (position, month, day) in the order written, in
+    the forms `headline_dates` reads ("the 20th of June" too). "may" in lower case is the
+    verb, not the month."""
+    found = []
+    for match in _DAY_OF_MONTH.finditer(text):
         day, word, word_first, day_after, first, second, iso_month, iso_day = match.groups()
         month: int | None
         if word or word_first:
@@ -188,8 +195,8 @@ def headline_dates(title: str) -> frozenset[str]:
         else:
             day, month = iso_day, int(iso_month)
         if month and 1 <= month <= 12 and 1 <= int(day) <= 31:
-            found.add(f"{month}-{int(day)}")
-    return frozenset(found)
+            found.append((match.start(), month, int(day)))
+    return found
 
 
 # "A vs. B", "A v B": two sides set against each other (a match, a bout, a court case). Only in

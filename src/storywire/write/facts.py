@@ -30,7 +30,14 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from storywire.nlp.features import NUMBER, entities, normalise_number, terms, without_possessive
+from storywire.nlp.features import (
+    NUMBER,
+    entities,
+    named_days,
+    normalise_number,
+    terms,
+    without_possessive,
+)
 from storywire.write.grounding import NUMBER_WORDS
 
 # "Mostly": this share of the smaller sentence's content found in the other. 0.45 was chosen
@@ -331,18 +338,6 @@ _FUTURE = re.compile(
     r"(?: to)?|(?:is|are) to)\b",
     re.IGNORECASE,
 )
-_MONTH_NUMBER = {
-    name: number
-    for number, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)
-}
-_MONTH = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
-)
-_DAY_OF_MONTH = re.compile(
-    rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}",
-    re.IGNORECASE,
-)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = re.compile(rf"\b(?<!last )(?:on |this |next )?({'|'.join(_WEEKDAYS)})\b", re.IGNORECASE)
 
@@ -358,16 +353,17 @@ def planned_day(text: str, published: datetime) -> date | None:
         return None
     written = published.date()
     named: date | None
-    if found := _DAY_OF_MONTH.search(text):
-        month = _MONTH_NUMBER[(found[1] or found[4]).lower()[:3]]
-        named = _month_day(written, month, int(found[2] or found[3]))
-    elif found := _WEEKDAY.search(text):
+    if days := named_days(text):
+        at, month, day = days[0]
+        named = _month_day(written, month, day)
+    elif weekday := _WEEKDAY.search(text):
+        at = weekday.start()
         named = written + timedelta(
-            days=(_WEEKDAYS.index(found[1].lower()) - written.weekday()) % 7
+            days=(_WEEKDAYS.index(weekday[1].lower()) - written.weekday()) % 7
         )
     else:
         return None
-    if named == written and found.start() < future.start():
+    if named == written and at < future.start():
         return None
     return named
 
