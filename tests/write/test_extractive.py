@@ -777,6 +777,34 @@ def test_a_plan_for_a_day_the_coverage_has_reached_is_left_out() -> None:
     assert "58%" in told
 
 
+@pytest.mark.parametrize("day", ["tomorrow", "on Sunday"])
+@pytest.mark.parametrize("with_text", [True, False], ids=["reports", "headlines only"])
+def test_a_headline_of_a_day_the_coverage_has_passed_is_not_chosen(
+    with_text: bool, day: str
+) -> None:
+    """gn24's US-Iran deal story was headlined "…deal to be signed tomorrow", then "…deal
+    scheduled to be signed on Sunday", on the Sunday it was to be signed; titles go by the
+    same rule as sentences (`overtaken`)."""
+    saturday = datetime(2026, 6, 13, 9, tzinfo=UTC)
+
+    def article(n: int, outlet: str, hours: int, title: str, text: str) -> SourceArticle:
+        return _report(saturday, n, outlet, hours, title, text if with_text else "")
+
+    articles = [
+        article(1, "Gulf Times", 0, f"Arlen and Sorrel set to sign trade deal {day}",
+                "Arlen and Sorrel will sign a trade deal on Sunday, officials in Arlen said."),
+        article(2, "Valley Post", 2, f"Arlen-Sorrel trade deal scheduled to be signed {day}",
+                "The trade deal between Arlen and Sorrel is to be signed on Sunday in Sorrel."),
+        article(3, "Daily Ledger", 3, f"Arlen, Sorrel trade deal signing set for {day}",
+                "Officials said Arlen and Sorrel will sign their trade deal on Sunday."),
+        article(4, "Gulf Times", 27, "Arlen and Sorrel seal pact after two years of talks",
+                "Arlen and Sorrel signed a trade deal in Sorrel, ending two years of talks."),
+    ]  # fmt: skip
+    writer = ExtractiveWriter(default_embedder())
+    assert day in writer.write(articles[:3]).headline  # Saturday's own page keeps it
+    assert writer.write(articles).headline == articles[3].title
+
+
 def test_the_story_opens_with_the_news_as_it_stands() -> None:
     day = datetime(2026, 6, 18, 7, tzinfo=UTC)
 

@@ -255,6 +255,7 @@ def test_a_plan_is_the_day_a_future_tense_sentence_names() -> None:
         "The strike is set to begin on the 20th of June.": date(2026, 6, 20),
         "Talks are due to start on Sept. 3 in Vellmar.": date(2026, 9, 3),
         "Polls won't open until Friday.": date(2026, 6, 12),  # the day it was written
+        "US-Iran deal scheduled to be signed on Sunday, says Trump": date(2026, 6, 14),  # a title
     }
     for text, day in plans.items():
         assert planned_day(text, friday) == day, text

@@ -99,6 +99,13 @@ _RELATIVE_DAY = re.compile(
     r"|aujourd'hui|demain|ayer|hoy|gestern|heute)\b",
     re.IGNORECASE,
 )
+# In a title "today" mostly says that something is so now ("…a version of Mythos the public
+# can access today", gn24), not which day: titles are read for the other days only.
+_TITLE_RELATIVE_DAY = re.compile(
+    r"\b(?:yesterday|tonight|tomorrow|last night|this (?:morning|afternoon|evening)"
+    r"|demain|ayer|gestern)\b",
+    re.IGNORECASE,
+)
 _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re.IGNORECASE)
 # A one-word label before the sentence proper: "Spoiler: ", "Update: ", "Exclusive: ".
 _LABEL = re.compile(r"^[A-Z][a-z]+:\s+")
@@ -365,9 +372,8 @@ class ExtractiveWriter:
         # Coverage updates its figures (a toll, a count): only the latest ones are stated.
         current = coverage_figures(representatives, [(s.article, s.text) for s in sentences])
         stale = {i for i, s in enumerate(sentences) if out_of_date(s.text, current)}
-        stale |= _another_days(sentences)
+        stale |= _overtaken_sentences(sentences)
         stale |= _superseded_previews(sentences, representatives)
-        stale |= _passed_plans(sentences)
         chosen = _select(sentences, similarity, scores, budget, stale)
         chosen.sort(
             key=lambda i: (sentences[i].published, sentences[i].article, sentences[i].position)
@@ -441,15 +447,21 @@ class ExtractiveWriter:
         """The title closest to both the centre of the latest coverage (`latest_coverage`,
         which `reports` in other languages confirm; weighed LATEST_WEIGHT) and the centre of
         all of it, preferring sober reports to explainers and features, and in a close call
-        the fresher one (a story's latest development); not one with an out-of-date figure
-        while another title has none. Any title may win: on a story's second day the latest
-        coverage is often reactions to the event ("Jimmy Kimmel reacts to…"), and a report of
-        the event is close to both centres, while a development two outlets report ("Scalise
-        withdraws") is far from the first day's centre but the latest coverage is all of it."""
+        the fresher one (a story's latest development); not one with an out-of-date figure,
+        nor one `overtaken` by a later day's report ("deal to be signed tomorrow" on the day
+        after), while another title has neither. Any title may win: on a story's second day
+        the latest coverage is often reactions to the event ("Jimmy Kimmel reacts to…"), and a
+        report of the event is close to both centres, while a development two outlets report
+        ("Scalise withdraws") is far from the first day's centre but the latest coverage is all
+        of it."""
         titled = [a for a in articles if a.title.strip()]
         latest = latest_coverage(titled, reports=reports)
+        last = max((a.published for a in [*titled, *reports] if a.published), default=None)
         if current:
             titled = [a for a in titled if not out_of_date(a.title, current)] or titled
+        titled = [
+            a for a in titled if not overtaken(a.title, a.published, last, _TITLE_RELATIVE_DAY)
+        ] or titled
         if not titled:
             return ""
         titles = [article_headline(a) for a in titled]
@@ -661,36 +673,31 @@ def _lead_first(
     return [lead, *(i for i in chosen if i != lead)]
 
 
-def _another_days(sentences: Sequence[_Sentence]) -> set[int]:
-    """Sentences that name a day relative to their article ("yesterday", "tonight") when the
-    story's newest report came out on a later day: "yesterday" in Monday's report is Sunday,
-    and a story updated on Wednesday would tell its reader it was Tuesday. Left out like an
-    out-of-date figure; the same day's reports keep theirs, and the page says when it was
-    updated."""
-    newest = max((s.published for s in sentences), default=None)
-    if newest is None:
-        return set()
-    return {
-        i
-        for i, sentence in enumerate(sentences)
-        if sentence.published.date() < newest.date() and _RELATIVE_DAY.search(sentence.text)
-    }
+def overtaken(
+    text: str,
+    published: datetime | None,
+    newest: datetime | None,
+    relative_day: re.Pattern[str] = _RELATIVE_DAY,
+) -> bool:
+    """Whether a text of a report published on an earlier day than the story's `newest` names a
+    day that report has reached: a day relative to its own ("yesterday" in Monday's report is
+    Sunday, and a story updated on Wednesday would tell its reader it was Tuesday), or the day
+    of a plan (`planned_day`: "On June 14, Swiss voters will be able to decide…" beside "were
+    set to reject" on the vote's page, gn24). Such a text is left out like an out-of-date
+    figure; the same day's reports keep theirs, and the page says when it was updated.
+    `relative_day`: the words read as such a day (titles read fewer)."""
+    if published is None or newest is None or published.date() >= newest.date():
+        return False
+    if relative_day.search(text):
+        return True
+    day = planned_day(text, published)
+    return day is not None and day <= newest.date()
 
 
-def _passed_plans(sentences: Sequence[_Sentence]) -> set[int]:
-    """Sentences that say what will happen on a day (`planned_day`) the story's coverage has
-    reached in a later report: "On June 14, Swiss voters will be able to decide…" beside "were
-    set to reject" on the vote's page (gn24). Left out like an out-of-date figure."""
+def _overtaken_sentences(sentences: Sequence[_Sentence]) -> set[int]:
+    """The sentences `overtaken` by the story's newest report."""
     newest = max((s.published for s in sentences), default=None)
-    if newest is None:
-        return set()
-    stale = set()
-    for i, sentence in enumerate(sentences):
-        if sentence.published.date() < newest.date():
-            day = planned_day(sentence.text, sentence.published)
-            if day is not None and day <= newest.date():
-                stale.add(i)
-    return stale
+    return {i for i, s in enumerate(sentences) if overtaken(s.text, s.published, newest)}
 
 
 def _superseded_previews(
