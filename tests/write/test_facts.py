@@ -266,6 +266,7 @@ def test_a_plan_is_the_day_a_future_tense_sentence_names() -> None:
         "The mayor said she will appeal the June 2 ruling.",  # June 2 is past; next year's too far
         "The vote will be held on February 30.",  # no such day
         "Iran said on Friday that talks will resume next month.",  # when it was said
+        "Flights were cancelled due to the strike on Friday.",  # a cause, not a plan
     ]
     for text in told:
         assert planned_day(text, friday) is None, text

@@ -333,10 +333,11 @@ def _value(token: str) -> str | None:
 
 # A plan: the future tense ("will", "is set to", "is due to") in English, the language the
 # extractive writer writes in, and as headlines put it, without the verb ("deal scheduled to be
-# signed on Sunday", gn24).
+# signed on Sunday", gn24); not a bare "due to", which mostly gives a cause ("cancelled due to
+# the strike on Monday").
 _FUTURE = re.compile(
     r"\b(?:will|won['’]t|shall|(?:is|are) (?:set|due|scheduled|expected|poised|to be|slated)"
-    r"(?: to)?|(?:is|are) to|(?:set|due|scheduled|expected|poised|slated) to)\b",
+    r"(?: to)?|(?:is|are) to|(?:set|scheduled|expected|poised|slated) to)\b",
     re.IGNORECASE,
 )
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
