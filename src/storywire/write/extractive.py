@@ -93,19 +93,14 @@ _ENDED = re.compile(r"(?:(?<!\.)\.|!)[\"”'’»)]*$")
 # The language the model that ranks the sentences reads (MiniLM: English).
 MODEL_LANGUAGE = "en"
 # Days named relative to the day the sentence's article came out (English, French, Spanish,
-# German; Dutch "hier" is "here" and German "Morgen" also a morning, so they are left out).
-_RELATIVE_DAY = re.compile(
-    r"\b(?:yesterday|today|tonight|tomorrow|last night|this (?:morning|afternoon|evening)"
-    r"|aujourd'hui|demain|ayer|hoy|gestern|heute)\b",
-    re.IGNORECASE,
+# German; Dutch "hier" is "here" and German "Morgen" also a morning, so they are left out). In a
+# title "today" mostly says that something is so now ("…a version of Mythos the public can
+# access today", gn24), not which day: titles are read for the other days only.
+_OTHER_DAYS = (
+    r"yesterday|tonight|tomorrow|last night|this (?:morning|afternoon|evening)|demain|ayer|gestern"
 )
-# In a title "today" mostly says that something is so now ("…a version of Mythos the public
-# can access today", gn24), not which day: titles are read for the other days only.
-_TITLE_RELATIVE_DAY = re.compile(
-    r"\b(?:yesterday|tonight|tomorrow|last night|this (?:morning|afternoon|evening)"
-    r"|demain|ayer|gestern)\b",
-    re.IGNORECASE,
-)
+_RELATIVE_DAY = re.compile(rf"\b(?:{_OTHER_DAYS}|today|aujourd'hui|hoy|heute)\b", re.IGNORECASE)
+_TITLE_RELATIVE_DAY = re.compile(rf"\b(?:{_OTHER_DAYS})\b", re.IGNORECASE)
 _PRONOUN_SOURCE = re.compile(r"\b(?:he|she|they) (?:said|added|told|says)\b", re.IGNORECASE)
 # A one-word label before the sentence proper: "Spoiler: ", "Update: ", "Exclusive: ".
 _LABEL = re.compile(r"^[A-Z][a-z]+:\s+")
