@@ -43,10 +43,17 @@ _CONNECTORS = frozenset({"of", "de", "del", "la", "von", "der", "van", "al", "y"
 
 LEAD_SENTENCES = 2
 
+# English weekdays and months in calendar order: the date words the writer's checks and a story's
+# topics read as dates, not as names.
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = tuple(
+    "january february march april may june july august september october november december".split()
+)
+
 # Each language's months in calendar order: the date stamps `headline_core` strips and the days
 # `headline_dates` reads.
 _CALENDARS = (
-    "january february march april may june july august september october november december",
+    " ".join(MONTHS),
     "jan feb mar apr may jun jul aug sep oct nov dec",
     "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
     "januar februar märz april mai juni juli august september oktober november dezember",

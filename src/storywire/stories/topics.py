@@ -15,16 +15,15 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from storywire.models import Topic
-from storywire.nlp.features import NUMBER, entities, without_possessive
+from storywire.nlp.features import MONTHS, NUMBER, WEEKDAYS, entities, without_possessive
 from storywire.nlp.sentences import split_sentences
 
 MAX_TOPICS = 6
 _LEAD = 3
-_CALENDAR = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday january february march april may
-    june july august september october november december today yesterday tomorrow
-    lunes martes miércoles jueves viernes sábado domingo montag dienstag mittwoch donnerstag
-    freitag samstag sonntag utc gmt uhr cet cest est edt pst bst""".split()
+_CALENDAR = frozenset(WEEKDAYS + MONTHS) | frozenset(
+    """today yesterday tomorrow lunes martes miércoles jueves viernes sábado domingo montag
+    dienstag mittwoch donnerstag freitag samstag sonntag utc gmt uhr cet cest est edt pst
+    bst""".split()
 )
 _MAX_WORDS = 4
 _PIECE = re.compile(r"[^\W\d_][\w'’-]*|\d\S*|[^\w\s]")

@@ -32,6 +32,7 @@ import snowballstemmer
 
 from storywire.nlp.features import (
     NUMBER,
+    WEEKDAYS,
     entities,
     named_days,
     normalise_number,
@@ -340,8 +341,7 @@ _FUTURE = re.compile(
     r"(?: to)?|(?:is|are) to|(?:set|scheduled|expected|poised|slated) to)\b",
     re.IGNORECASE,
 )
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY = re.compile(rf"\b(?<!last )(?:on |this |next )?({'|'.join(_WEEKDAYS)})\b", re.IGNORECASE)
+_WEEKDAY = re.compile(rf"\b(?<!last )(?:on |this |next )?({'|'.join(WEEKDAYS)})\b", re.IGNORECASE)
 
 
 def planned_day(text: str, published: datetime) -> date | None:
@@ -361,7 +361,7 @@ def planned_day(text: str, published: datetime) -> date | None:
     elif weekday := _WEEKDAY.search(text):
         at = weekday.start()
         named = written + timedelta(
-            days=(_WEEKDAYS.index(weekday[1].lower()) - written.weekday()) % 7
+            days=(WEEKDAYS.index(weekday[1].lower()) - written.weekday()) % 7
         )
     else:
         return None

@@ -64,7 +64,15 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from storywire.nlp.features import NUMBER, entities, normalise_number, terms, without_possessive
+from storywire.nlp.features import (
+    MONTHS,
+    NUMBER,
+    WEEKDAYS,
+    entities,
+    normalise_number,
+    terms,
+    without_possessive,
+)
 from storywire.nlp.sentences import split_sentences
 
 MIN_OVERLAP = 0.5
@@ -97,17 +105,9 @@ _ATTRIBUTION = re.compile(
     r"([A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*){0,3})"
     r"|\b([A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*){0,3})\s+(?:reports|reported)\b"
 )
-_MONTHS = {
-    month[:3]: month
-    for month in "january february march april may june july august september october november "
-    "december".split()
-} | {"sept": "september"}
+_MONTHS = {month[:3]: month for month in MONTHS} | {"sept": "september"}
 # Months and weekdays are names to the name check, but never one of two sides of an action.
-_DATE_WORDS = (
-    frozenset(_MONTHS)
-    | frozenset(_MONTHS.values())
-    | frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
-)
+_DATE_WORDS = frozenset(_MONTHS) | frozenset(MONTHS) | frozenset(WEEKDAYS)
 _ROLE_WORDS = 6  # words between two names compared for order
 _OCCURRENCES = 20  # of each name in a cited sentence, so a hostile one costs little
 _SUFFIXES = ("ing", "ed", "es", "s")
