@@ -740,6 +740,43 @@ def test_stories_of_one_saga_are_linked_into_a_thread_and_kept_apart() -> None:
     assert clusterer.thread_links({verdict.story_id}) == []
 
 
+def test_a_shopping_piece_is_an_item_of_its_own() -> None:
+    """Deals posts around one sale share its words and names, each on another product: none
+    joins a story by similarity, no report joins one, none merges or threads. A copy of one
+    is still a copy."""
+    sale = "sale deals discount price headphones laptops shoppers amazon prime day"
+
+    def clustered(shopping: bool) -> list[int]:
+        clusterer = StoryClusterer()
+        posts = [
+            replace(_article(n, 1, sale, "Amazon Prime", hours=n, group=n), shopping=shopping)
+            for n in (1, 2)
+        ]
+        report = _article(3, 1, sale, "Amazon Prime", hours=3, group=3)
+        copy = replace(_article(4, 1, sale, "Amazon Prime", hours=4, group=1), shopping=shopping)
+        return [clusterer.assign(a).story_id for a in (*posts, report, copy)]
+
+    assert clustered(shopping=False) == [1, 1, 1, 1]
+    assert clustered(shopping=True) == [1, 2, 3, 1]
+
+    def passes(shopping: bool) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        clusterer, _, b = _two_stories(ClusterConfig(merge_threshold=0.3), (2, 2))
+        clusterer.stories[b].shopping = shopping
+        merged = clusterer.merge_pass()
+        apart = StoryClusterer()
+        trial = "trial court jury testimony prosecutors defence judge fraud"
+        opening = apart.assign(_article(1, 1, trial + " opening", "Halvorsen Kestria #2026"))
+        apart.assign(_article(2, 1, trial + " witness", "Halvorsen Kestria", hours=2))
+        apart.stories[opening.story_id].shopping = shopping
+        verdict = apart.assign(
+            _article(3, 7, trial + " verdict guilty sentence", "Halvorsen Kestria #12", hours=96)
+        )
+        return merged, apart.thread_links({verdict.story_id})
+
+    assert passes(shopping=False) == ([(2, 1)], [(2, 1)])
+    assert passes(shopping=True) == ([], [])
+
+
 def test_a_story_near_only_the_latest_story_of_a_thread_does_not_join_it() -> None:
     """A war's stories make a thread; a summit story that shares words and names with its
     ceasefire talks alone would chain the war to diplomacy and trade with a link to that one

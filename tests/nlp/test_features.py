@@ -20,6 +20,7 @@ from storywire.nlp.features import (
     headline_fixtures,
     rubrics,
     segmented,
+    shopping_title,
     without_rubrics,
 )
 
@@ -218,4 +219,46 @@ def test_a_title_of_countless_segments_is_not_trimmed() -> None:
     title = " - ".join(["a"] * 100_000)
     started = time.perf_counter()
     assert without_rubrics(title, "a a") == title
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "The Norland X2 headphones are $70 off at Amazon for a limited time",
+        "Calveria's robot vacuum is 45% off before the summer sale",
+        "The best early Big Sale laptop deals you can shop right now",
+        "12 early Big Sale kitchen deals I'd buy after testing them",
+        "Save over $100 on a Teravale air fryer this weekend",
+        "The Solen smartwatch drops to its lowest-ever price",
+        "Kestria e-readers are back on sale, from $89",
+        "Amazon is teasing early deals on its smart speakers",
+        "Bon plan : la tablette Norland à moins de 200 €",
+        "Fire TV Stick mit 30 Euro Rabatt sichern",
+    ],
+)
+def test_a_shopping_piece_is_read_from_its_title(title: str) -> None:
+    assert shopping_title(title)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Norland closes $69bn deal for Calveria Games",
+        "Software buyout deals collapse to lowest level in six years",
+        "Teravale index ends 10% off its record high",
+        "Tesla stock 30% off the peak after delivery miss",
+        "Union and rail operator reach pay deal to end strike",
+        "Samsung's new tablets are now on sale in Europe",
+        "Retailer cuts prices on 500 staples as supermarket war deepens",
+    ],
+)
+def test_news_of_a_deal_or_a_price_is_no_shopping_piece(title: str) -> None:
+    assert not shopping_title(title)
+
+
+def test_a_hostile_title_is_read_for_shopping_in_bounded_time() -> None:
+    title = "best 1 $2,3 save " * 50_000 + "deals"
+    started = time.perf_counter()
+    assert not shopping_title(title)
     assert time.perf_counter() - started < 0.5

@@ -36,6 +36,7 @@ from storywire.nlp.features import (
     headline_core,
     headline_dates,
     headline_fixtures,
+    shopping_title,
     terms,
     tfidf_vector,
 )
@@ -58,6 +59,7 @@ class ArticleFeatures:
     bridge: Vectors | None = None  # the multilingual vector, compared across languages
     dates: frozenset[str] = frozenset()  # the days its headline names (`headline_dates`)
     fixtures: frozenset[Fixture] = frozenset()  # "A vs. B" (`headline_fixtures`)
+    shopping: bool = False  # a deals or discount post (`shopping_title`)
 
 
 # One string object for each word and name, shared by every article's features that use it. A
@@ -104,6 +106,7 @@ def article_features(
         bridge=bridge,
         dates=headline_dates(title),
         fixtures=headline_fixtures(title),
+        shopping=shopping_title(title),
     )
 
 
@@ -170,6 +173,7 @@ class StoryState:
     languages: Counter[str] = field(default_factory=Counter)
     dates: set[str] = field(default_factory=set)  # the days its members' headlines name
     fixtures: set[Fixture] = field(default_factory=set)  # the fixtures they name
+    shopping: bool = False  # holds a shopping piece (and so nothing else but its copies)
     members: list[int] = field(default_factory=list)
     # The members' features, for the split pass and the member check; emptied when the story
     # goes dormant.
@@ -217,6 +221,7 @@ class StoryState:
             self.languages[article.language] += 1
         self.dates |= article.dates
         self.fixtures |= article.fixtures
+        self.shopping |= article.shopping
         self.members.append(article.id)
         self.articles.append(article)
         if article.published is not None:
@@ -237,6 +242,7 @@ class StoryState:
         self.languages.update(other.languages)
         self.dates |= other.dates
         self.fixtures |= other.fixtures
+        self.shopping |= other.shopping
         self.members.extend(other.members)
         self.articles.extend(other.articles)
         times = [t for t in (self.first_seen, other.first_seen) if t]
@@ -425,7 +431,11 @@ class StoryClusterer:
         for story, dot in zip(candidates, lexical, strict=True):
             match = self._score(article, names, story, dot / (story.terms_norm or 1.0))
             margin = match.score - match.bar
-            if margin >= 0 and _other_editions(article.dates, article.fixtures, story):
+            if margin >= 0 and (
+                article.shopping
+                or story.shopping
+                or _other_editions(article.dates, article.fixtures, story)
+            ):
                 continue
             if (
                 margin >= 0
@@ -613,7 +623,7 @@ class StoryClusterer:
 
         for story_id in sorted(only):
             story = self.stories.get(self.resolve(story_id))
-            if story is None or story.first_seen is None or self._threaded(story):
+            if story is None or story.first_seen is None or story.shopping or self._threaded(story):
                 continue
             others = [
                 other
@@ -622,6 +632,7 @@ class StoryClusterer:
                 and other.id != story.id
                 and other.first_seen is not None
                 and other.first_seen < story.first_seen
+                and not other.shopping
                 and _comparable(story, other)
             ]
             scored = sorted(
@@ -815,7 +826,7 @@ class StoryClusterer:
         precision 0.895 -> 0.907, cross-language recall 0.256 -> 0.285)."""
         if len(b.members) == 1 < len(a.members):
             a, b, names = b, a, self._entity_weights(b.entities)
-        if _other_editions(a.dates, a.fixtures, b):
+        if a.shopping or b.shopping or _other_editions(a.dates, a.fixtures, b):
             return False
         if _no_common_language(a, b):
             bridge = self._bridge_cosine(a, b)
