@@ -1000,3 +1000,27 @@ def test_the_writer_leaves_out_an_outlets_words_about_its_own_coverage() -> None
     written = ExtractiveWriter(default_embedder()).write(reports, words=200)
     assert written.story and all(item.text != promoted for item in written.story)
     assert all(item.text != promoted for item in written.highlights)
+
+
+def test_a_story_of_one_report_is_headed_by_its_title_without_weighing_it() -> None:
+    """Most stories are one report (and its copies): its title is the headline, and embedding
+    it to weigh it against itself cost the write stage a third of its model time."""
+    day = datetime(2026, 6, 20, 6, tzinfo=UTC)
+    title = "Kestria and Norland resume talks in Geneva"
+    text = "Kestria and Norland resumed peace talks in Geneva on Saturday after a week's pause."
+    copies = [
+        _report(day, n, outlet, n, title, text) for n, outlet in ((1, "Gulf News"), (2, "Wire"))
+    ]
+    seen: list[str] = []
+    model = default_embedder()
+
+    class Counting:
+        name, dim = model.name, model.dim
+
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            seen.extend(texts)
+            return model.embed(texts)
+
+    written = ExtractiveWriter(Counting()).write(copies)
+    assert written.headline == title and written.story
+    assert title not in seen and seen

@@ -460,6 +460,8 @@ class ExtractiveWriter:
         if not titled:
             return ""
         titles = [article_headline(a) for a in titled]
+        if len(set(titles)) == 1:  # a story of one report (and its copies): nothing to weigh
+            return titles[0]
         vectors = self._embed(titles)
         centrality = headline_centrality(
             vectors, self._embed([article_headline(a) for a in latest])
