@@ -209,6 +209,7 @@ def test_headlines_report_rather_than_preview_or_run_live() -> None:
         "Kestria war news updates: toll rises, misery across Sorrel",
         "Sorrel stun Arlen - as it happened",
         "DIRECT. Élection en Kestria : les résultats",
+        "Watch the Halden phone launch livestream here",
     )
     plain = (
         "Where Kestria's voters live now",

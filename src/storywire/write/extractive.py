@@ -151,7 +151,7 @@ _EXPLAINER = re.compile(
 # coverage after it reports the event, and no headline for it.
 _PREVIEW = re.compile(
     r"\b(?:previews?|predictions?|predicted|(?:how|where) to (?:watch|stream)|what to expect|"
-    r"team news|line-?ups|build-?up|kick-?off time|tv channel|live stream|"
+    r"team news|line-?ups|build-?up|kick-?off time|tv channel|live ?stream|"
     r"previa|pronósticos?|cómo ver|vorschau|so sehen sie|pronostics?|comment regarder)\b",
     re.IGNORECASE,
 )
