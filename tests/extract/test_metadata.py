@@ -259,6 +259,19 @@ def test_fallback_site_name_from_the_url_when_the_page_has_none() -> None:
     assert extract_metadata(tree, default_url=URL, extensive=False).sitename == "example-news.com"
 
 
+def test_a_page_date_with_an_impossible_utc_offset_is_no_date() -> None:
+    """htmldate raises on an offset of 24 hours or more ("+40:00", found by fuzzing): the page
+    keeps its other metadata and gets no date from the markup."""
+    tree = load_html(
+        "<html><head><title>Harbour news</title></head><body><article><p>Ferry runs resume."
+        '<time datetime="2026-11-02T08:40:00+40:00">2 November</time></p></article></body></html>'
+    )
+    found = fallback_metadata(
+        tree, URL, title=True, author=False, date=True, site_name=False, section=False
+    )
+    assert found.title == "Harbour news" and found.date is None
+
+
 ARTICLE_BODY = "".join(
     f"<p>Paragraph {i}: the council approved the harbour budget after a long debate about "
     "dredging, berths and the ferry terminal's new roof.</p>"

@@ -109,7 +109,11 @@ def fallback_metadata(
         # locale (a 3.5 KB page found by fuzzing took 5 s).
         date_config = set_date_params(False)
         date_config["url"] = metadata.url
-        metadata.date = find_date(tree, **date_config)
+        try:
+            metadata.date = find_date(tree, **date_config)
+        except ValueError as exc:  # htmldate raises on a UTC offset of 24 hours or more
+            log.warning("page date unreadable", extra={"url": url, "error": repr(exc)})
+            metadata.date = None
     if site_name:
         if not metadata.sitename:
             metadata.sitename = extract_sitename(tree)
