@@ -431,10 +431,8 @@ class StoryClusterer:
         for story, dot in zip(candidates, lexical, strict=True):
             match = self._score(article, names, story, dot / (story.terms_norm or 1.0))
             margin = match.score - match.bar
-            if margin >= 0 and (
-                article.shopping
-                or story.shopping
-                or _other_editions(article.dates, article.fixtures, story)
+            if margin >= 0 and _other_editions(
+                article.dates, article.fixtures, article.shopping, story
             ):
                 continue
             if (
@@ -826,7 +824,7 @@ class StoryClusterer:
         precision 0.895 -> 0.907, cross-language recall 0.256 -> 0.285)."""
         if len(b.members) == 1 < len(a.members):
             a, b, names = b, a, self._entity_weights(b.entities)
-        if a.shopping or b.shopping or _other_editions(a.dates, a.fixtures, b):
+        if _other_editions(a.dates, a.fixtures, a.shopping, b):
             return False
         if _no_common_language(a, b):
             bridge = self._bridge_cosine(a, b)
@@ -1118,11 +1116,20 @@ def _other_fixtures(fixtures: Set[Fixture], story_fixtures: Set[Fixture]) -> boo
     )
 
 
-def _other_editions(dates: Set[str], fixtures: Set[Fixture], story: StoryState) -> bool:
+def _other_editions(
+    dates: Set[str], fixtures: Set[Fixture], shopping: bool, story: StoryState
+) -> bool:
     """Whether headlines that name these days and fixtures are another edition of a series
     than the story's: they name other days (`_other_days`) or other fixtures
-    (`_other_fixtures`)."""
-    return _other_days(dates, story.dates) or _other_fixtures(fixtures, story.fixtures)
+    (`_other_fixtures`). A shopping piece (`shopping`, or the story's) is an edition of its
+    own: outlets post them by the dozen around a sale, each on another product, in the sale's
+    words (`features.shopping_title`)."""
+    return (
+        shopping
+        or story.shopping
+        or _other_days(dates, story.dates)
+        or _other_fixtures(fixtures, story.fixtures)
+    )
 
 
 def _paraphrases_a_member(members: MemberCosines, config: ClusterConfig) -> bool:
