@@ -759,7 +759,11 @@ def test_a_shopping_piece_is_an_item_of_its_own() -> None:
     assert clustered(shopping=False) == [1, 1, 1, 1]
     assert clustered(shopping=True) == [1, 2, 3, 1]
 
-    def passes(shopping: bool) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    def passes(
+        shopping: bool, later: bool = False
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """The merge pass and the thread links with story 2 (`later`: the verdict's story, not
+        the opening's) a shopping piece's."""
         clusterer, _, b = _two_stories(ClusterConfig(merge_threshold=0.3), (2, 2))
         clusterer.stories[b].shopping = shopping
         merged = clusterer.merge_pass()
@@ -767,14 +771,16 @@ def test_a_shopping_piece_is_an_item_of_its_own() -> None:
         trial = "trial court jury testimony prosecutors defence judge fraud"
         opening = apart.assign(_article(1, 1, trial + " opening", "Halvorsen Kestria #2026"))
         apart.assign(_article(2, 1, trial + " witness", "Halvorsen Kestria", hours=2))
-        apart.stories[opening.story_id].shopping = shopping
+        apart.stories[opening.story_id].shopping = shopping and not later
         verdict = apart.assign(
             _article(3, 7, trial + " verdict guilty sentence", "Halvorsen Kestria #12", hours=96)
         )
+        apart.stories[verdict.story_id].shopping = shopping and later
         return merged, apart.thread_links({verdict.story_id})
 
     assert passes(shopping=False) == ([(2, 1)], [(2, 1)])
     assert passes(shopping=True) == ([], [])
+    assert passes(shopping=True, later=True) == ([], [])
 
 
 def test_a_story_near_only_the_latest_story_of_a_thread_does_not_join_it() -> None:
